@@ -1,0 +1,30 @@
+import {Args} from '@oclif/core'
+
+import {RegistryCommand} from '../base-command.js'
+import {Inventory, type ImageSummary} from '../lib/inventory.js'
+import {formatReference, parseImageReference} from '../lib/reference.js'
+import {formatInspection} from '../render/format.js'
+
+export default class Inspect extends RegistryCommand {
+  static override summary = 'Show what a tag or digest is: media type, digest, size, created, platforms, other tags.'
+  static override examples = ['<%= config.bin %> inspect registry.example.org/team/app:stable', '<%= config.bin %> inspect registry.example.org/team/app@sha256:…']
+
+  static override args = {
+    image: Args.string({required: true, description: 'host[:port]/name:tag or host[:port]/name@digest'}),
+  }
+
+  async run(): Promise<{reference: string; otherTags: string[]} & ImageSummary> {
+    const {args, flags} = await this.parse(Inspect)
+    const reference = parseImageReference(args.image, {require: 'tag-or-digest'})
+    const session = await this.buildSession(flags)
+    const inventory = new Inventory(session.client(reference))
+    const [summary, tags] = await Promise.all([
+      inventory.summarize(reference.name, reference.digest ?? reference.tag!),
+      inventory.resolveAll(reference.name),
+    ])
+    const otherTags = tags.filter((entry) => entry.digest === summary.digest && entry.tag !== reference.tag).map((entry) => entry.tag)
+    const text = formatReference(reference)
+    if (!this.jsonEnabled()) for (const line of formatInspection(text, summary, otherTags)) this.log(line)
+    return {reference: text, ...summary, otherTags}
+  }
+}

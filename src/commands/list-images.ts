@@ -1,0 +1,38 @@
+import {Args, Flags} from '@oclif/core'
+
+import {RegistryCommand} from '../base-command.js'
+import {Inventory, type RepositoryEntry} from '../lib/inventory.js'
+import {parseRegistry} from '../lib/reference.js'
+import {formatListing} from '../render/format.js'
+
+export default class ListImages extends RegistryCommand {
+  static override summary = 'List the repositories of a registry and their tags.'
+  static override description = `Tags are listed oldest first by the image's created date (for an index: its newest child's), or by name with --sort name, which needs only the tag lists and is much faster. 40-hex tags (git sha1 "naked" tags) are hidden unless --all-tags; repositories without tags (deleted ones stay in the catalog) unless --include-empty.`
+
+  static override examples = ['<%= config.bin %> list-images registry.example.org', '<%= config.bin %> list-images localhost:5000 --select "team/*" --sort name']
+
+  static override args = {
+    registry: Args.string({required: true, description: 'Registry host[:port], optionally with http:// or https://.'}),
+  }
+
+  static override flags = {
+    select: Flags.string({description: 'Only repositories whose name matches this glob (fnmatch: * also matches /).'}),
+    sort: Flags.string({options: ['created', 'name'], default: 'created', description: 'Order of the tags.'}),
+    'all-tags': Flags.boolean({description: 'Also list 40-hex (git sha1) tags.'}),
+    'include-empty': Flags.boolean({description: 'Also list repositories that have no tags.'}),
+  }
+
+  async run(): Promise<{registry: string; repositories: RepositoryEntry[]}> {
+    const {args, flags} = await this.parse(ListImages)
+    const address = parseRegistry(args.registry)
+    const session = await this.buildSession(flags)
+    const repositories = await new Inventory(session.client(address)).listImages({
+      select: flags.select,
+      sort: flags.sort as 'created' | 'name',
+      allTags: flags['all-tags'],
+      includeEmpty: flags['include-empty'],
+    })
+    if (!this.jsonEnabled()) for (const line of formatListing(repositories)) this.log(line)
+    return {registry: address.host, repositories}
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Credentials the way docker finds them in `$DOCKER_CONFIG/config.json` (default `~/.docker`):
+ * `credHelpers[host]`, then `credsStore`, then `auths` (the exact key first, then keys normalised to
+ * `host[:port]`, since docker login writes `https://index.docker.io/v1/`-style keys too).
+ */
+import {execFile} from 'node:child_process'
+import {readFile} from 'node:fs/promises'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
+import {UsageError} from '../errors.js'
+
+export interface Credentials {
+  username?: string
+  password?: string
+  /** An OAuth2 refresh token, exchanged at the token endpoint (docker's `identitytoken`). */
+  identityToken?: string
+  /** Human-readable origin, for error lines: never the secret itself. */
+  source: string
+}
+
+interface DockerConfigFile {
+  auths?: Record<string, {auth?: string; username?: string; password?: string; identitytoken?: string}>
+  credsStore?: string
+  credHelpers?: Record<string, string>
+}
+
+export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json')
+}
+
+export async function readDockerConfig(path: string): Promise<DockerConfigFile | undefined> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new UsageError(`cannot read docker config ${path}: ${(error as Error).message}`, {cause: error})
+  }
+
+  try {
+    return JSON.parse(text) as DockerConfigFile
+  } catch (error) {
+    throw new UsageError(`docker config ${path} is not valid JSON: ${(error as Error).message}`, {cause: error})
+  }
+}
+
+/** `https://host:5000/v1/` → `host:5000`: docker's normalisation of auths keys. */
+export function normaliseAuthKey(key: string): string {
+  return key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')
+}
+
+export type HelperRunner = (helper: string, serverUrl: string) => Promise<{stdout: string; exitCode: number}>
+
+const runHelperProcess: HelperRunner = (helper, serverUrl) =>
+  new Promise((resolve, reject) => {
+    const child = execFile(`docker-credential-${helper}`, ['get'], {timeout: 30_000}, (error, stdout) => {
+      if (error && typeof error.code !== 'number') {
+        reject(error)
+        return
+      }
+
+      resolve({stdout, exitCode: error ? Number(error.code) : 0})
+    })
+    child.stdin?.end(serverUrl)
+  })
+
+/** Run `docker-credential-NAME get`. Its "not found" answer is no credentials, not an error. */
+export async function credentialsFromHelper(helper: string, host: string, run: HelperRunner = runHelperProcess): Promise<Credentials | undefined> {
+  const source = `credential helper docker-credential-${helper}`
+  let result: {stdout: string; exitCode: number}
+  try {
+    result = await run(helper, host)
+  } catch (error) {
+    throw new UsageError(`${source} could not be run: ${(error as Error).message}`, {cause: error})
+  }
+
+  if (result.exitCode !== 0) {
+    // The helper protocol prints the error message on stdout and exits 1.
+    if (/credentials not found/i.test(result.stdout)) return undefined
+    throw new UsageError(`${source} failed for ${host}: ${result.stdout.trim().split('\n')[0] ?? 'exit ' + result.exitCode}`)
+  }
+
+  let answer: {Username?: string; Secret?: string}
+  try {
+    answer = JSON.parse(result.stdout) as {Username?: string; Secret?: string}
+  } catch {
+    throw new UsageError(`${source} answered something that is not JSON for ${host}`)
+  }
+
+  if (!answer.Secret) return undefined
+  if (answer.Username === '<token>') return {identityToken: answer.Secret, source}
+  return {username: answer.Username, password: answer.Secret, source}
+}
+
+function fromAuthsEntry(entry: NonNullable<DockerConfigFile['auths']>[string], source: string): Credentials | undefined {
+  if (entry.identitytoken) return {identityToken: entry.identitytoken, source}
+  if (entry.auth) {
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon < 0) throw new UsageError(`the "auth" entry for ${source} is not base64 of user:password`)
+    return {username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source}
+  }
+
+  if (entry.username && entry.password) return {username: entry.username, password: entry.password, source}
+  return undefined
+}
+
+export interface CredentialLookup {
+  credentials?: Credentials
+  /** Every source consulted, in order, for the error line when the registry says 401. */
+  tried: string[]
+}
+
+export async function lookupDockerCredentials(host: string, options: {configPath?: string; runHelper?: HelperRunner} = {}): Promise<CredentialLookup> {
+  const path = options.configPath ?? dockerConfigPath()
+  const config = await readDockerConfig(path)
+  const tried: string[] = []
+  if (!config) {
+    tried.push(`${path} (absent)`)
+    return {tried}
+  }
+
+  const helper = config.credHelpers?.[host] ?? config.credsStore
+  if (helper) {
+    tried.push(`docker-credential-${helper}`)
+    const credentials = await credentialsFromHelper(helper, host, options.runHelper)
+    if (credentials) return {credentials, tried}
+  }
+
+  const auths = config.auths ?? {}
+  const key = host in auths ? host : Object.keys(auths).find((candidate) => normaliseAuthKey(candidate) === host)
+  tried.push(`${path} auths`)
+  if (key) {
+    const credentials = fromAuthsEntry(auths[key]!, `${path} auths["${key}"]`)
+    if (credentials) return {credentials, tried}
+  }
+
+  return {tried}
+}

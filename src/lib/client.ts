@@ -1,0 +1,283 @@
+/**
+ * The registry client: the distribution API's read and write calls for one registry, with auth
+ * answered transparently, every request bounded by the session's concurrency limit, and the
+ * registry's error JSON turned into typed errors.
+ */
+import pLimit, {type LimitFunction} from 'p-limit'
+
+import {parseChallenges} from './auth/challenge.js'
+import {Authenticator, type AuthOptions} from './auth/authenticator.js'
+import {
+  DeniedError,
+  ExitCode,
+  NotFoundError,
+  ProtocolError,
+  type RegistryErrorEntry,
+  ServerError,
+  UnauthorizedError,
+  UnsupportedError,
+} from './errors.js'
+import {type Descriptor, MANIFEST_ACCEPT, type Manifest, parseManifest, sha256Digest, verifyDigest, digestWithAlgorithmOf} from './manifests.js'
+import {collectPages, nextPageUrl} from './pagination.js'
+import {formatReference, isDigest, type RegistryAddress} from './reference.js'
+import {headerValue, type HttpRequest, type HttpResponse, Transport, type TransportOptions} from './transport.js'
+
+export interface SessionOptions extends TransportOptions, AuthOptions {
+  /** Requests in flight at once, across everything the session does. */
+  concurrency?: number
+}
+
+/**
+ * What several clients share: the connection pool, credentials and tokens, and one concurrency
+ * limit. The limit is applied per HTTP request, not per task, so nested fan-out cannot deadlock.
+ */
+export class Session {
+  readonly transport: Transport
+  readonly auth: Authenticator
+  readonly limit: LimitFunction
+
+  constructor(readonly options: SessionOptions = {}) {
+    this.transport = new Transport(options)
+    this.auth = new Authenticator(this.transport, options)
+    this.limit = pLimit(options.concurrency ?? 8)
+  }
+
+  client(address: RegistryAddress): RegistryClient {
+    return new RegistryClient(address, this)
+  }
+}
+
+export interface ManifestResult {
+  descriptor: Descriptor
+  manifest: Manifest
+  raw: Buffer
+}
+
+export const CATALOG_PAGE_SIZE = 1000
+
+const pullScope = (name: string) => `repository:${name}:pull`
+const pushScope = (name: string) => `repository:${name}:pull,push`
+const deleteScope = (name: string) => `repository:${name}:pull,delete`
+const CATALOG_SCOPE = 'registry:catalog:*'
+
+function errorEntries(response: HttpResponse): RegistryErrorEntry[] {
+  const contentType = headerValue(response.headers, 'content-type') ?? ''
+  if (response.body.length === 0 || !/json/.test(contentType)) return []
+  try {
+    const parsed = JSON.parse(response.body.toString('utf8')) as {errors?: RegistryErrorEntry[]}
+    return Array.isArray(parsed.errors) ? parsed.errors.filter((entry) => typeof entry?.code === 'string') : []
+  } catch {
+    return []
+  }
+}
+
+/** What the request was about, for error lines: "manifest host/name:tag", "catalog of host". */
+export interface Subject {
+  what: string
+  /** The operation, to word 405s: deletes disabled vs. read-only mode. */
+  operation?: 'read' | 'write' | 'delete'
+}
+
+export class RegistryClient {
+  private base?: Promise<string>
+
+  constructor(
+    readonly address: RegistryAddress,
+    readonly session: Session,
+  ) {}
+
+  get host(): string {
+    return this.address.host
+  }
+
+  baseUrl(): Promise<string> {
+    this.base ??= this.session.transport.baseUrl(this.address)
+    return this.base
+  }
+
+  /**
+   * One request with auth: anonymous (or with what an earlier challenge taught us), then, on a 401,
+   * once more with the answer to the challenge.
+   */
+  async send(pathOrUrl: string, request: HttpRequest, scopes: string[]): Promise<HttpResponse> {
+    return this.session.limit(async () => {
+      const base = await this.baseUrl()
+      const url = pathOrUrl.startsWith('/') ? `${base}${pathOrUrl}` : pathOrUrl
+      const {transport, auth} = this.session
+      const first = await auth.authorization(base, scopes)
+      let response = await transport.request(url, {...request, headers: {...request.headers, authorization: first}})
+      if (response.status !== 401) return response
+      if (first) auth.invalidate(base, scopes)
+      const answer = await auth.respond(base, parseChallenges(response.headers['www-authenticate']), scopes)
+      response = await transport.request(url, {...request, headers: {...request.headers, authorization: answer}})
+      if (response.status === 401) {
+        throw new UnauthorizedError(`${this.host} rejected ${await auth.describeTried(this.host)}`, ExitCode.UNAUTHORIZED, {status: 401, codes: codesOf(response), url})
+      }
+
+      return response
+    })
+  }
+
+  /** Turn a non-2xx answer into the typed error that says what failed and why. */
+  async fail(response: HttpResponse, subject: Subject): Promise<never> {
+    const entries = errorEntries(response)
+    const codes = entries.map((entry) => entry.code)
+    const details = {status: response.status, codes, url: response.url}
+    const detail = entries[0]?.message ? `: ${entries[0].message}` : ''
+    switch (response.status) {
+      case 401: {
+        throw new UnauthorizedError(`${this.host} requires authentication for ${subject.what}`, ExitCode.UNAUTHORIZED, details)
+      }
+
+      case 403: {
+        const tried = await this.session.auth.describeTried(this.host)
+        throw new DeniedError(`access to ${subject.what} denied by ${this.host} (${tried})${detail}`, ExitCode.DENIED, details, {
+          hint: subject.operation === 'delete' || subject.operation === 'write' ? 'deleting and pushing need push credentials (--username/--password-stdin or docker login)' : undefined,
+        })
+      }
+
+      case 404: {
+        throw new NotFoundError(`${subject.what} not found${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`, ExitCode.NOT_FOUND, details)
+      }
+
+      case 405: {
+        if (codes.includes('UNSUPPORTED')) {
+          const message =
+            subject.operation === 'delete' ? `${this.host} has deletes disabled (storage.delete.enabled is false)` : `${this.host} does not support this operation on ${subject.what}`
+          throw new UnsupportedError(message, ExitCode.UNSUPPORTED, details)
+        }
+
+        // Read-only mode answers 405 "Method not allowed" with Allow: GET, HEAD and no JSON.
+        throw new UnsupportedError(`${this.host} refuses writes (read-only/maintenance mode): ${subject.what}`, ExitCode.UNSUPPORTED, details)
+      }
+
+      case 429: {
+        throw new ServerError(`${this.host} kept rate-limiting requests (TOOMANYREQUESTS) for ${subject.what}`, ExitCode.REGISTRY, details)
+      }
+
+      default: {
+        const kind = response.status >= 500 ? 'server error' : 'unexpected answer'
+        throw new ServerError(`${this.host} answered ${response.status} (${kind}) for ${subject.what}${detail}`, ExitCode.REGISTRY, details)
+      }
+    }
+  }
+
+  private refOf(name: string, reference?: string): string {
+    if (!reference) return formatReference({host: this.host, name})
+    return formatReference(isDigest(reference) ? {host: this.host, name, digest: reference} : {host: this.host, name, tag: reference})
+  }
+
+  /** GET /v2/: the API version header, or a typed error. */
+  async ping(): Promise<{status: number; apiVersion?: string}> {
+    const response = await this.send('/v2/', {method: 'GET'}, [])
+    if (response.status !== 200) await this.fail(response, {what: `the API root of ${this.host}`})
+    return {status: response.status, apiVersion: headerValue(response.headers, 'docker-distribution-api-version')}
+  }
+
+  private async pagedNames(firstPath: string, key: 'repositories' | 'tags', scopes: string[], subject: Subject): Promise<string[]> {
+    const base = await this.baseUrl()
+    return collectPages<string>(`${base}${firstPath}`, async (url) => {
+      const response = await this.send(url, {method: 'GET', headers: {accept: 'application/json'}}, scopes)
+      if (response.status !== 200) await this.fail(response, subject)
+      let parsed: Record<string, unknown>
+      try {
+        parsed = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>
+      } catch (error) {
+        throw new ProtocolError(`${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`)
+      }
+
+      // Distribution answers {"tags": null} for a repository whose last tag was deleted.
+      const items = parsed?.[key] ?? []
+      if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
+        throw new ProtocolError(`${this.host} sent a malformed ${key} list for ${subject.what}`)
+      }
+
+      return {items: items as string[], next: nextPageUrl(response.headers.link, response.url)}
+    })
+  }
+
+  /** Every repository in the catalog, in the registry's (lexical) order. */
+  async repositories(pageSize = CATALOG_PAGE_SIZE): Promise<string[]> {
+    return this.pagedNames(`/v2/_catalog?n=${pageSize}`, 'repositories', [CATALOG_SCOPE], {what: `the catalog of ${this.host}`})
+  }
+
+  /** Every tag of a repository, in the registry's order (distribution: storage order; sort yourself). */
+  async tags(name: string, pageSize = CATALOG_PAGE_SIZE): Promise<string[]> {
+    return this.pagedNames(`/v2/${name}/tags/list?n=${pageSize}`, 'tags', [pullScope(name)], {what: `repository ${this.refOf(name)}`})
+  }
+
+  /**
+   * Resolve a tag or digest to the descriptor the registry serves, with a HEAD. When the registry
+   * omits Docker-Content-Digest, GET the manifest and hash it.
+   */
+  async resolve(name: string, reference: string): Promise<Descriptor> {
+    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'HEAD', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
+    if (response.status !== 200) await this.fail(response, {what: `manifest ${this.refOf(name, reference)}`})
+    const digest = headerValue(response.headers, 'docker-content-digest')
+    const mediaType = headerValue(response.headers, 'content-type')?.split(';')[0]?.trim()
+    const length = Number(headerValue(response.headers, 'content-length'))
+    if (!digest || !mediaType || !Number.isFinite(length)) return (await this.manifest(name, reference)).descriptor
+    if (isDigest(reference) && digest !== reference) {
+      throw new ProtocolError(`${this.host} answered digest ${digest} for ${this.refOf(name, reference)}`)
+    }
+
+    return {mediaType, digest, size: length}
+  }
+
+  /** GET a manifest and verify it hashes to the digest asked for or announced. */
+  async manifest(name: string, reference: string): Promise<ManifestResult> {
+    const ref = this.refOf(name, reference)
+    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'GET', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
+    if (response.status !== 200) await this.fail(response, {what: `manifest ${ref}`})
+    const announced = headerValue(response.headers, 'docker-content-digest')
+    const expected = isDigest(reference) ? reference : announced
+    if (expected) verifyDigest(response.body, expected, `manifest ${ref}`)
+    const digest = expected ?? sha256Digest(response.body)
+    const manifest = parseManifest(response.body, headerValue(response.headers, 'content-type'))
+    return {descriptor: {mediaType: manifest.mediaType, digest, size: response.body.length}, manifest, raw: response.body}
+  }
+
+  /** GET a blob (following the registry's redirects to storage) and verify its digest. */
+  async blob(name: string, digest: string): Promise<Buffer> {
+    const response = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'GET'}, [pullScope(name)])
+    if (response.status !== 200) await this.fail(response, {what: `blob ${this.refOf(name, digest)}`})
+    verifyDigest(response.body, digest, `blob ${digest} of ${name}`)
+    return response.body
+  }
+
+  /** DELETE a manifest by digest: removes every tag that points at it. */
+  async deleteManifest(name: string, digest: string): Promise<HttpResponse> {
+    const response = await this.send(`/v2/${name}/manifests/${digest}`, {method: 'DELETE'}, [deleteScope(name)])
+    if (response.status !== 202 && response.status !== 200) await this.fail(response, {what: `manifest ${this.refOf(name, digest)}`, operation: 'delete'})
+    return response
+  }
+
+  /** Upload a blob in one request (POST to open the upload, PUT with the content), unless it exists. */
+  async pushBlob(name: string, data: Buffer, digest = sha256Digest(data)): Promise<Descriptor & {digest: string}> {
+    const scopes = [pushScope(name)]
+    const head = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'HEAD'}, scopes)
+    if (head.status === 200) return {mediaType: 'application/octet-stream', digest, size: data.length}
+    const start = await this.send(`/v2/${name}/blobs/uploads/`, {method: 'POST', headers: {'content-length': '0'}}, scopes)
+    if (start.status !== 202) await this.fail(start, {what: `a blob upload to ${this.refOf(name)}`, operation: 'write'})
+    const location = headerValue(start.headers, 'location')
+    if (!location) throw new ProtocolError(`${this.host} opened an upload without a Location header`)
+    const url = new URL(location, start.url)
+    url.searchParams.set('digest', digest)
+    const put = await this.send(url.toString(), {method: 'PUT', headers: {'content-type': 'application/octet-stream'}, body: data}, scopes)
+    if (put.status !== 201) await this.fail(put, {what: `blob ${digest} for ${this.refOf(name)}`, operation: 'write'})
+    return {mediaType: 'application/octet-stream', digest, size: data.length}
+  }
+
+  /** PUT a manifest under a tag or digest; returns its digest as the registry computed it. */
+  async pushManifest(name: string, reference: string, body: Buffer, mediaType: string): Promise<string> {
+    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'PUT', headers: {'content-type': mediaType}, body}, [pushScope(name)])
+    if (response.status !== 201) await this.fail(response, {what: `manifest ${this.refOf(name, reference)}`, operation: 'write'})
+    const digest = headerValue(response.headers, 'docker-content-digest') ?? sha256Digest(body)
+    if (digest !== digestWithAlgorithmOf(body, digest)) throw new ProtocolError(`${this.host} stored manifest ${this.refOf(name, reference)} under an unexpected digest ${digest}`)
+    return digest
+  }
+}
+
+function codesOf(response: HttpResponse): string[] {
+  return errorEntries(response).map((entry) => entry.code)
+}

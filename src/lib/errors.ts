@@ -1,0 +1,116 @@
+/**
+ * Typed errors. Every error the library raises on purpose is a RegistryCtlError carrying the exit code
+ * the CLI uses, so scripts can tell "nothing to connect to" from "not allowed" from "not there".
+ * The table is documented in the README; keep the two in step.
+ */
+export const ExitCode = {
+  OK: 0,
+  /** A check did not pass (smoke assertions). */
+  CHECK_FAILED: 1,
+  /** Bad flags, invalid reference, glob, file or configuration. */
+  USAGE: 2,
+  /** DNS failure, refused or reset connection, timeout. */
+  UNREACHABLE: 3,
+  /** TLS handshake or certificate verification failed. */
+  TLS: 4,
+  /** 401: no credentials, or the ones tried were rejected. */
+  UNAUTHORIZED: 5,
+  /** 403 / DENIED: authenticated but not allowed. */
+  DENIED: 6,
+  /** 404: repository, tag, manifest or blob unknown. */
+  NOT_FOUND: 7,
+  /** The registry refuses the operation by configuration: deletes disabled, read-only mode. */
+  UNSUPPORTED: 8,
+  /** The registry misbehaved: 5xx after retries, 429 after retries, malformed answers, digest mismatch. */
+  REGISTRY: 9,
+  /** Deletion: some deletions failed. */
+  PARTIAL: 10,
+  /** Deletion: not confirmed (answered no, or no TTY and no --yes). */
+  ABORTED: 11,
+  /** Deletion: the plan was blocked by the sibling policy. */
+  BLOCKED: 12,
+  /** A bug: an error nobody anticipated. */
+  INTERNAL: 70,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export class RegistryCtlError extends Error {
+  readonly exitCode: ExitCodeValue
+  /** A one-line hint printed after the message (e.g. which flag to try). */
+  readonly hint?: string
+
+  constructor(message: string, exitCode: ExitCodeValue, options: {cause?: unknown; hint?: string} = {}) {
+    super(message, {cause: options.cause})
+    this.name = new.target.name
+    this.exitCode = exitCode
+    this.hint = options.hint
+  }
+}
+
+export class UsageError extends RegistryCtlError {
+  constructor(message: string, options: {cause?: unknown; hint?: string} = {}) {
+    super(message, ExitCode.USAGE, options)
+  }
+}
+
+export class InvalidReferenceError extends UsageError {}
+
+export class UnreachableError extends RegistryCtlError {
+  constructor(message: string, options: {cause?: unknown; hint?: string} = {}) {
+    super(message, ExitCode.UNREACHABLE, options)
+  }
+}
+
+export class TlsError extends RegistryCtlError {
+  constructor(message: string, options: {cause?: unknown; hint?: string} = {}) {
+    super(message, ExitCode.TLS, options)
+  }
+}
+
+/** One entry of the distribution spec's error body: {"errors":[{"code","message","detail"}]}. */
+export interface RegistryErrorEntry {
+  code: string
+  message?: string
+  detail?: unknown
+}
+
+/** An error answer from the registry, with the HTTP status and the spec's error codes when it sent them. */
+export class RegistryResponseError extends RegistryCtlError {
+  readonly status: number
+  readonly codes: string[]
+  readonly url: string
+
+  constructor(
+    message: string,
+    exitCode: ExitCodeValue,
+    details: {status: number; codes: string[]; url: string},
+    options: {cause?: unknown; hint?: string} = {},
+  ) {
+    super(message, exitCode, options)
+    this.status = details.status
+    this.codes = details.codes
+    this.url = details.url
+  }
+
+  has(code: string): boolean {
+    return this.codes.includes(code)
+  }
+}
+
+export class UnauthorizedError extends RegistryResponseError {}
+export class DeniedError extends RegistryResponseError {}
+export class NotFoundError extends RegistryResponseError {}
+export class UnsupportedError extends RegistryResponseError {}
+export class ServerError extends RegistryResponseError {}
+
+/** The registry answered something we could not make sense of (bad JSON, digest mismatch, loops). */
+export class ProtocolError extends RegistryCtlError {
+  constructor(message: string, options: {cause?: unknown; hint?: string} = {}) {
+    super(message, ExitCode.REGISTRY, options)
+  }
+}
+
+export function isRegistryCtlError(error: unknown): error is RegistryCtlError {
+  return error instanceof RegistryCtlError
+}

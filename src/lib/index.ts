@@ -1,0 +1,12 @@
+/** The library behind registryctl's commands: usable from other code, no terminal I/O. */
+export * from './errors.js'
+export * from './reference.js'
+export * from './glob.js'
+export * from './transport.js'
+export * from './manifests.js'
+export * from './pagination.js'
+export * from './client.js'
+export * from './inventory.js'
+export {Authenticator, type AuthOptions} from './auth/authenticator.js'
+export {parseChallenges, type Challenge} from './auth/challenge.js'
+export {lookupDockerCredentials, dockerConfigPath, type Credentials} from './auth/docker-config.js'

@@ -1,0 +1,225 @@
+/**
+ * HTTP transport: one got instance with keep-alive agents, timeouts, and retries with exponential
+ * backoff and jitter for idempotent requests. It maps network and TLS failures to typed errors and
+ * decides the scheme of each registry (HTTPS by default, HTTP only when asked for or, as docker does,
+ * for loopback registries that do not speak TLS).
+ *
+ * No terminal I/O: the optional `debug` sink receives one line per request, never a header value.
+ */
+import {readFileSync} from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
+import {rootCertificates} from 'node:tls'
+
+import got, {type Got, type Method, RequestError} from 'got'
+
+import {ExitCode, RegistryCtlError, TlsError, UnreachableError, UsageError} from './errors.js'
+import type {RegistryAddress} from './reference.js'
+
+export interface TransportOptions {
+  /** Skip TLS verification and allow plain HTTP to any host. */
+  insecure?: boolean
+  /** PEM bundle trusted in addition to the system CAs. */
+  caFile?: string
+  /** Per-request timeout for connecting and for the first byte of the answer, in ms. */
+  timeoutMs?: number
+  /** Retries after the first attempt for idempotent requests. */
+  retries?: number
+  /** First backoff delay in ms; doubles per attempt, with jitter. */
+  retryBaseMs?: number
+  /** Longest backoff, and the longest Retry-After honoured (longer ones fail at once), in ms. */
+  retryMaxMs?: number
+  maxSockets?: number
+  userAgent?: string
+  debug?: (line: string) => void
+}
+
+export interface HttpRequest {
+  method?: Method
+  headers?: Record<string, string | undefined>
+  body?: Buffer | string
+  /** Do not follow redirects (smoke tests assert on them). Default: follow. */
+  followRedirect?: boolean
+  /** Overrides the per-request timeout. */
+  timeoutMs?: number
+  /** TLS server name and Host header differ from the URL's host (smoke tests against a node). */
+  servername?: string
+}
+
+export interface HttpResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+  url: string
+  /** How many retries it took; a DELETE that answers 404 after a retry may have succeeded before. */
+  retryCount: number
+}
+
+export const RETRY_STATUS_CODES = [429, 502, 503, 504]
+const RETRY_METHODS: Method[] = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']
+const RETRY_ERROR_CODES = ['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'ECONNABORTED']
+
+const TLS_ERROR = /^(?:CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/
+
+export function isLoopbackHost(host: string): boolean {
+  const hostname = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '')
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '::1'
+}
+
+/** Exponential backoff with 50–100 % jitter: clients that failed together do not retry together. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** (attempt - 1))
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2)
+}
+
+/** Retry-After is seconds or an HTTP date; got gives it in ms (or undefined). */
+export function retryDelay(options: {attempt: number; retryAfterMs?: number; baseMs: number; maxMs: number}): number {
+  if (options.retryAfterMs !== undefined) return options.retryAfterMs > options.maxMs ? 0 : Math.max(1, options.retryAfterMs)
+  return backoffDelay(options.attempt, options.baseMs, options.maxMs)
+}
+
+function describeNetworkError(error: RequestError, url: string): RegistryCtlError {
+  const host = new URL(url).host
+  const code = error.code ?? ''
+  if (TLS_ERROR.test(code) || /certificate|SSL routines|wrong version number/i.test(error.message)) {
+    return new TlsError(`TLS failure talking to ${host}: ${error.message}`, {
+      cause: error,
+      hint: 'if the registry uses a private CA, pass --ca-file CA.pem (or --insecure to skip verification)',
+    })
+  }
+
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN': {
+      return new UnreachableError(`cannot resolve registry host ${new URL(url).hostname}`, {cause: error})
+    }
+
+    case 'ECONNREFUSED': {
+      return new UnreachableError(`connection refused by ${host}`, {cause: error, hint: 'is the registry running, and is the port right?'})
+    }
+
+    case 'ETIMEDOUT': {
+      return new UnreachableError(`timed out talking to ${host} (${error.message})`, {cause: error, hint: 'raise --timeout for slow registries'})
+    }
+
+    default: {
+      return new UnreachableError(`cannot talk to ${host}: ${error.message}`, {cause: error})
+    }
+  }
+}
+
+export class Transport {
+  readonly options: Required<Pick<TransportOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'retryMaxMs'>> & TransportOptions
+  private readonly client: Got
+  private readonly schemes = new Map<string, Promise<string>>()
+
+  constructor(options: TransportOptions = {}) {
+    this.options = {timeoutMs: 30_000, retries: 4, retryBaseMs: 250, retryMaxMs: 10_000, ...options}
+    const {insecure, caFile, maxSockets = 32} = this.options
+    let ca: string[] | undefined
+    if (caFile) {
+      try {
+        ca = [...rootCertificates, readFileSync(caFile, 'utf8')]
+      } catch (error) {
+        throw new UsageError(`cannot read --ca-file ${caFile}: ${(error as Error).message}`, {cause: error})
+      }
+    }
+
+    const agentOptions = {keepAlive: true, maxSockets, maxFreeSockets: maxSockets}
+    const {retryBaseMs, retryMaxMs} = this.options
+    this.client = got.extend({
+      agent: {http: new http.Agent(agentOptions), https: new https.Agent(agentOptions)},
+      https: {rejectUnauthorized: !insecure, certificateAuthority: ca},
+      throwHttpErrors: false,
+      responseType: 'buffer',
+      decompress: true,
+      headers: {'user-agent': options.userAgent ?? 'registryctl'},
+      timeout: {lookup: this.options.timeoutMs, connect: this.options.timeoutMs, secureConnect: this.options.timeoutMs, response: this.options.timeoutMs},
+      retry: {
+        limit: this.options.retries,
+        methods: RETRY_METHODS,
+        statusCodes: RETRY_STATUS_CODES,
+        errorCodes: RETRY_ERROR_CODES,
+        enforceRetryRules: true,
+        maxRetryAfter: retryMaxMs,
+        calculateDelay: ({attemptCount, retryAfter, computedValue}) =>
+          computedValue === 0 ? 0 : retryDelay({attempt: attemptCount, retryAfterMs: retryAfter, baseMs: retryBaseMs, maxMs: retryMaxMs}),
+      },
+      hooks: {
+        beforeRetry: [
+          (error, retryCount) => {
+            const status = error.response?.statusCode
+            this.options.debug?.(`retry #${retryCount} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
+          },
+        ],
+      },
+    })
+  }
+
+  /** Send one request. HTTP error statuses are returned, not thrown; network failures throw typed errors. */
+  async request(url: string, request: HttpRequest = {}): Promise<HttpResponse> {
+    const method = request.method ?? 'GET'
+    const started = performance.now()
+    try {
+      const headers = {...request.headers}
+      const response = await this.client(url, {
+        method,
+        headers,
+        body: request.body,
+        followRedirect: request.followRedirect ?? true,
+        ...(request.timeoutMs === undefined ? {} : {timeout: {lookup: request.timeoutMs, connect: request.timeoutMs, secureConnect: request.timeoutMs, response: request.timeoutMs}}),
+        ...(request.servername ? {https: {serverName: request.servername}} : {}),
+      })
+      this.options.debug?.(`${method} ${url} -> ${response.statusCode} (${Math.round(performance.now() - started)} ms)`)
+      return {status: response.statusCode, headers: response.headers, body: response.rawBody ?? Buffer.alloc(0), url: response.url, retryCount: response.retryCount}
+    } catch (error) {
+      this.options.debug?.(`${method} ${url} -> ${(error as RequestError).code ?? 'error'} (${Math.round(performance.now() - started)} ms)`)
+      if (error instanceof RequestError) throw describeNetworkError(error, url)
+      throw error
+    }
+  }
+
+  /**
+   * The base URL (`https://host` or `http://host`) for a registry. An explicit scheme wins; otherwise
+   * HTTPS, and, for loopback hosts or with --insecure, plain HTTP when the host does not speak TLS.
+   * Decided once per host with a GET /v2/ (which docker also sends first), then cached.
+   */
+  async baseUrl(address: RegistryAddress): Promise<string> {
+    if (address.scheme === 'http' && !this.options.insecure && !isLoopbackHost(address.host)) {
+      // Plain HTTP to a remote host is allowed when written explicitly; credentials are guarded in auth.
+      return `http://${address.host}`
+    }
+
+    if (address.scheme) return `${address.scheme}://${address.host}`
+    let decided = this.schemes.get(address.host)
+    if (!decided) {
+      decided = this.decideScheme(address.host)
+      this.schemes.set(address.host, decided)
+      decided.catch(() => this.schemes.delete(address.host))
+    }
+
+    return decided
+  }
+
+  private async decideScheme(host: string): Promise<string> {
+    const httpsBase = `https://${host}`
+    if (!this.options.insecure && !isLoopbackHost(host)) return httpsBase
+    try {
+      await this.request(`${httpsBase}/v2/`, {method: 'GET'})
+      return httpsBase
+    } catch (error) {
+      if (error instanceof RegistryCtlError && error.exitCode === ExitCode.TLS) {
+        this.options.debug?.(`${host} does not speak TLS; falling back to plain HTTP (loopback or --insecure)`)
+        return `http://${host}`
+      }
+
+      throw error
+    }
+  }
+}
+
+/** First value of a header that may repeat. */
+export function headerValue(headers: HttpResponse['headers'], name: string): string | undefined {
+  const value = headers[name.toLowerCase()]
+  return Array.isArray(value) ? value[0] : value
+}
