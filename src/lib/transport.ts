@@ -78,7 +78,8 @@ export function retryDelay(options: {attempt: number; retryAfterMs?: number; bas
   return backoffDelay(options.attempt, options.baseMs, options.maxMs)
 }
 
-function describeNetworkError(error: RequestError, url: string): RegistryCtlError {
+/** Map a failed request (no HTTP answer) to the typed error that says what went wrong. */
+export function describeNetworkError(error: Error & {code?: string}, url: string): RegistryCtlError {
   const host = new URL(url).host
   const code = error.code ?? ''
   if (TLS_ERROR.test(code) || /certificate|SSL routines|wrong version number/i.test(error.message)) {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what registryctl's sandbox, tests and benchmarks need, and nothing that is already there:
+# npm dependencies, and Debian's docker-registry (distribution 2.8), nginx, skopeo, openssl, curl.
+# Idempotent and quiet when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A package_of=([docker-registry]=docker-registry [nginx]=nginx-light [skopeo]=skopeo [openssl]=openssl [curl]=curl)
+missing=()
+for command in "${!package_of[@]}"; do
+  if ! command -v "$command" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$command" ]; then
+    missing+=("${package_of[$command]}")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing ${missing[*]}; install them (apt-get install ${missing[*]}) to run the sandbox and integration tests" >&2
+    exit 1
+  fi
+fi
+
+# npm ci when node_modules is absent or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
