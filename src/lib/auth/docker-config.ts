@@ -62,6 +62,8 @@ const runHelperProcess: HelperRunner = (helper, serverUrl) =>
 
       resolve({stdout, exitCode: error ? Number(error.code) : 0})
     })
+    // A helper may exit without reading its input (a failure, or no credentials): EPIPE is not ours to report.
+    child.stdin?.on('error', () => {})
     child.stdin?.end(serverUrl)
   })
 

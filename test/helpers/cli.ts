@@ -1,0 +1,28 @@
+/** Runs the built CLI (bin/run.js) as users do: a child process with its own stdin, env and exit code. */
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export async function runCli(args: string[], options: {input?: string; env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RUN, ...args], {
+      // An empty DOCKER_CONFIG by default: the machine's own docker login must not leak into tests.
+      env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', ...options.env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
+    child.stdin.end(options.input ?? '')
+  })
+}
