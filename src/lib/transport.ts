@@ -59,6 +59,8 @@ export const RETRY_STATUS_CODES = [429, 502, 503, 504]
 const RETRY_METHODS: Method[] = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']
 const RETRY_ERROR_CODES = ['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'ECONNABORTED']
 
+/** OpenSSL's words for "the other end answered, but not with TLS". */
+const NOT_TLS = /wrong version number|packet length too long|unknown protocol|http request/i
 const TLS_ERROR = /^(?:CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/
 
 export function isLoopbackHost(host: string): boolean {
@@ -209,7 +211,9 @@ export class Transport {
       await this.request(`${httpsBase}/v2/`, {method: 'GET'})
       return httpsBase
     } catch (error) {
-      if (error instanceof RegistryCtlError && error.exitCode === ExitCode.TLS) {
+      // Only a server that does not speak TLS at all gets plain HTTP; one that speaks TLS with a
+      // certificate we do not trust stays a TLS error (with its --ca-file hint).
+      if (error instanceof RegistryCtlError && error.exitCode === ExitCode.TLS && NOT_TLS.test(String((error.cause as Error | undefined)?.message))) {
         this.options.debug?.(`${host} does not speak TLS; falling back to plain HTTP (loopback or --insecure)`)
         return `http://${host}`
       }
