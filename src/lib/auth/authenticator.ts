@@ -98,7 +98,8 @@ export class Authenticator {
     const host = new URL(baseUrl).host
     const challenge = this.hosts.get(host)?.challenge
     if (!challenge) return undefined
-    return this.answer(baseUrl, challenge, scopes)
+    // Only our own scopes: the remembered challenge's scope belonged to the request it answered.
+    return this.answer(baseUrl, {...challenge, params: {...challenge.params, scope: ''}}, scopes)
   }
 
   /** Remember a host's challenge and produce the header that answers it. Throws when we cannot. */
@@ -140,6 +141,7 @@ export class Authenticator {
       return usable && usable.username !== undefined ? basicHeader(usable) : undefined
     }
 
+    // The challenge may ask for more than we knew we needed (several scopes, insufficient_scope).
     const wanted = [...scopes, ...(challenge.params.scope?.split(' ').filter(Boolean) ?? [])]
     const key = scopeKey(wanted)
     const tokens = this.state(host).tokens
