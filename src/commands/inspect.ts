@@ -24,7 +24,7 @@ export default class Inspect extends RegistryCommand {
     ])
     const otherTags = tags.filter((entry) => entry.digest === summary.digest && entry.tag !== reference.tag).map((entry) => entry.tag)
     const text = formatReference(reference)
-    if (!this.jsonEnabled()) for (const line of formatInspection(text, summary, otherTags)) this.log(line)
+    if (!this.jsonEnabled()) this.log(formatInspection(text, summary, otherTags).join('\n'))
     return {reference: text, ...summary, otherTags}
   }
 }

@@ -29,7 +29,7 @@ export default class ListTags extends RegistryCommand {
       sort: flags.sort as 'created' | 'name',
     })
     const image = formatReference(reference)
-    if (!this.jsonEnabled()) for (const line of formatListing([entry])) this.log(line)
+    if (!this.jsonEnabled()) this.log(formatListing([entry]).join('\n'))
     return {image, ...entry}
   }
 }

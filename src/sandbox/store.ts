@@ -2,8 +2,10 @@
  * Writes distribution's filesystem storage layout directly (docker/registry/v2/…), the fastest way
  * to build large fixtures: a push of 20,000 tags through the API takes minutes, this takes seconds.
  * The registry must not cache what is written behind its back: the sandbox config sets no cache.
+ * Synchronous writes: for hundreds of thousands of tiny files they are several times faster than
+ * promise-based ones, and fixtures are built before anything else runs.
  */
-import {mkdir, writeFile} from 'node:fs/promises'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {BuiltImage} from './images.js'
@@ -16,9 +18,9 @@ function hexOf(digest: string): string {
   return digest.slice(digest.indexOf(':') + 1)
 }
 
-async function writeLink(path: string, digest: string): Promise<void> {
-  await mkdir(path, {recursive: true})
-  await writeFile(join(path, 'link'), digest)
+function writeLink(path: string, digest: string): void {
+  mkdirSync(path, {recursive: true})
+  writeFileSync(join(path, 'link'), digest)
 }
 
 export class StoreWriter {
@@ -29,36 +31,36 @@ export class StoreWriter {
     this.root = storeRoot(rootDirectory)
   }
 
-  async blob(digest: string, data: Buffer): Promise<void> {
+  blob(digest: string, data: Buffer): void {
     if (this.writtenBlobs.has(digest)) return
     this.writtenBlobs.add(digest)
     const hex = hexOf(digest)
     const folder = join(this.root, 'blobs', 'sha256', hex.slice(0, 2), hex)
-    await mkdir(folder, {recursive: true})
-    await writeFile(join(folder, 'data'), data)
+    mkdirSync(folder, {recursive: true})
+    writeFileSync(join(folder, 'data'), data)
   }
 
   /** Store an image (and an index's children) in a repository without tagging it. */
-  async manifest(name: string, image: BuiltImage): Promise<void> {
+  manifest(name: string, image: BuiltImage): void {
     const repository = join(this.root, 'repositories', name)
-    for (const child of image.children) await this.manifest(name, child)
+    for (const child of image.children) this.manifest(name, child)
     for (const [digest, data] of image.blobs) {
-      await this.blob(digest, data)
-      await writeLink(join(repository, '_layers', 'sha256', hexOf(digest)), digest)
+      this.blob(digest, data)
+      writeLink(join(repository, '_layers', 'sha256', hexOf(digest)), digest)
     }
 
-    await this.blob(image.digest, image.manifest)
-    await writeLink(join(repository, '_manifests', 'revisions', 'sha256', hexOf(image.digest)), image.digest)
+    this.blob(image.digest, image.manifest)
+    writeLink(join(repository, '_manifests', 'revisions', 'sha256', hexOf(image.digest)), image.digest)
   }
 
-  async tag(name: string, tag: string, digest: string): Promise<void> {
+  tag(name: string, tag: string, digest: string): void {
     const folder = join(this.root, 'repositories', name, '_manifests', 'tags', tag)
-    await writeLink(join(folder, 'current'), digest)
-    await writeLink(join(folder, 'index', 'sha256', hexOf(digest)), digest)
+    writeLink(join(folder, 'current'), digest)
+    writeLink(join(folder, 'index', 'sha256', hexOf(digest)), digest)
   }
 
-  async image(name: string, tags: string[], image: BuiltImage): Promise<void> {
-    await this.manifest(name, image)
-    for (const tag of tags) await this.tag(name, tag, image.digest)
+  image(name: string, tags: string[], image: BuiltImage): void {
+    this.manifest(name, image)
+    for (const tag of tags) this.tag(name, tag, image.digest)
   }
 }

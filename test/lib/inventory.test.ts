@@ -33,10 +33,10 @@ describe('inventory', () => {
       // Large catalog and tag list: written straight into the store, as the registry would.
       const writer = new StoreWriter(running.rootDirectory)
       const shared = buildImage({created: '2020-01-01T00:00:00Z', layers: ['shared']})
-      for (let i = 0; i < MANY_REPOSITORIES; i++) await writer.image(`bulk/repo-${String(i).padStart(3, '0')}`, ['v1'], shared)
+      for (let i = 0; i < MANY_REPOSITORIES; i++) writer.image(`bulk/repo-${String(i).padStart(3, '0')}`, ['v1'], shared)
       for (let i = 0; i < MANY_TAGS; i++) {
         const created = new Date(Date.UTC(2020, 0, 1) + (MANY_TAGS - i) * 3_600_000).toISOString()
-        await writer.image('many/tags', [`t-${String(i).padStart(3, '0')}`], buildImage({created, layers: [`many ${i}`]}))
+        writer.image('many/tags', [`t-${String(i).padStart(3, '0')}`], buildImage({created, layers: [`many ${i}`]}))
       }
 
       await seedSamples(localSession().client({host: running.host}))
