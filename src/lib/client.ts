@@ -245,11 +245,47 @@ export class RegistryClient {
     return response.body
   }
 
-  /** DELETE a manifest by digest: removes every tag that points at it. */
-  async deleteManifest(name: string, digest: string): Promise<HttpResponse> {
-    const response = await this.send(`/v2/${name}/manifests/${digest}`, {method: 'DELETE'}, [deleteScope(name)])
-    if (response.status !== 202 && response.status !== 200) await this.fail(response, {what: `manifest ${this.refOf(name, digest)}`, operation: 'delete'})
-    return response
+  /**
+   * DELETE a manifest by digest (on distribution: removes every tag that points at it), or by tag
+   * where the registry supports OCI 1.1 tag deletion. `gone` is a 404: already deleted, or deleted
+   * by an attempt whose answer was lost and then retried (`retried`): verify with a HEAD.
+   */
+  async deleteManifest(name: string, reference: string): Promise<{gone: boolean; retried: boolean}> {
+    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'DELETE'}, [deleteScope(name)])
+    if (response.status === 202 || response.status === 200) return {gone: false, retried: response.retryCount > 0}
+    if (response.status === 404) return {gone: true, retried: response.retryCount > 0}
+    return this.fail(response, {what: `manifest ${this.refOf(name, reference)}`, operation: 'delete'})
+  }
+
+  /** HEAD a manifest: its digest, or undefined when it does not exist (no error for a 404). */
+  async exists(name: string, reference: string): Promise<string | undefined> {
+    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'HEAD', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
+    if (response.status === 404) return undefined
+    if (response.status !== 200) await this.fail(response, {what: `manifest ${this.refOf(name, reference)}`})
+    return headerValue(response.headers, 'docker-content-digest') ?? (await this.manifest(name, reference)).descriptor.digest
+  }
+
+  /**
+   * Can we delete here? A DELETE of an all-zero digest (which cannot exist) answers 404 when deletes
+   * are enabled, 405 UNSUPPORTED when `storage.delete.enabled` is off, a plain 405 in read-only mode,
+   * and 401/403 when the credentials cannot delete. Throws the typed error; touches nothing.
+   */
+  async probeDelete(name: string): Promise<void> {
+    const response = await this.send(`/v2/${name}/manifests/sha256:${'0'.repeat(64)}`, {method: 'DELETE'}, [deleteScope(name)])
+    if (response.status === 404) return
+    await this.fail(response, {what: `deletes in ${this.refOf(name)}`, operation: 'delete'})
+  }
+
+  /**
+   * Can we push here? Opens a blob upload and cancels it at once (DELETE on its Location), which
+   * leaves nothing behind but what a cancelled upload leaves. Throws the typed error otherwise.
+   */
+  async probePush(name: string): Promise<void> {
+    const scopes = [pushScope(name)]
+    const start = await this.send(`/v2/${name}/blobs/uploads/`, {method: 'POST', headers: {'content-length': '0'}}, scopes)
+    if (start.status !== 202) await this.fail(start, {what: `pushes to ${this.refOf(name)}`, operation: 'write'})
+    const location = headerValue(start.headers, 'location')
+    if (location) await this.send(new URL(location, start.url).toString(), {method: 'DELETE'}, scopes)
   }
 
   /** Upload a blob in one request (POST to open the upload, PUT with the content), unless it exists. */

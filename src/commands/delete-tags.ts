@@ -1,0 +1,63 @@
+import {Args, Flags} from '@oclif/core'
+
+import {DeletionCommand, deletionFlags} from '../deletion-command.js'
+import type {DeletionResult} from '../lib/deletion/execute.js'
+import {gatherTagPlan, readPlan} from '../lib/deletion/gather.js'
+import type {DeletionPlan, SiblingPolicy} from '../lib/deletion/plan.js'
+import {parseDuration} from '../lib/duration.js'
+import {UsageError} from '../lib/errors.js'
+import {parseGlobReference, parseRegistry} from '../lib/reference.js'
+
+export default class DeleteTags extends DeletionCommand {
+  static override summary = 'Delete tags selected by a glob, safely: plan, confirm, re-check, delete.'
+  static override description = `On distribution 2.x deleting a tag deletes its image digest, and with it every other tag on that image. registryctl resolves every tag of the repository first and, by default, does not delete an image that tags you did not select still use (exit code 12): --include-siblings deletes them too, --keep-siblings removes only the selected tag names and keeps the image.
+
+The glob selects from all tags, 40-hex (git sha1) ones included. Right before each deletion the tag is resolved again; if it moved, it is skipped ([CHANGED]).`
+
+  static override examples = [
+    `<%= config.bin %> delete-tags 'registry.example.org/team/app:2021-*'`,
+    `<%= config.bin %> delete-tags 'registry.example.org/team/app:*' --older-than 90d --keep 5 --protect 'stable*' --yes`,
+    `<%= config.bin %> delete-tags 'registry.example.org/team/app:2021-*' --dry-run --plan-out plan.json && <%= config.bin %> delete-tags --plan plan.json`,
+  ]
+
+  static override args = {
+    image: Args.string({description: 'host[:port]/name:GLOB (":*" for every tag). Optional with --plan.'}),
+  }
+
+  static override flags = {
+    ...deletionFlags,
+    'include-siblings': Flags.boolean({exclusive: ['keep-siblings'], description: 'Also delete unselected tags that share an image with a selected one.'}),
+    'keep-siblings': Flags.boolean({exclusive: ['include-siblings'], description: 'Remove only the selected tag names; keep images that other tags use (needs push rights).'}),
+    keep: Flags.integer({min: 0, description: 'Never delete the N newest tags of the selection (by image created date).'}),
+    'older-than': Flags.string({description: 'Only delete images created longer ago than this (90d, 12h, 2w).'}),
+    protect: Flags.string({multiple: true, description: 'Never delete tags matching this glob (repeatable).'}),
+    plan: Flags.string({description: 'Apply a plan written by --plan-out, re-verifying every tag.', exclusive: ['include-siblings', 'keep-siblings', 'keep', 'older-than', 'protect']}),
+  }
+
+  async run(): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
+    const {args, flags} = await this.parse(DeleteTags)
+    let plan: DeletionPlan
+    let client
+    if (flags.plan) {
+      plan = await readPlan(flags.plan)
+      if (args.image) {
+        const given = parseGlobReference(args.image)
+        if (given.host !== plan.registry || given.name !== plan.name) throw new UsageError(`the plan is for ${plan.registry}/${plan.name}, not ${given.host}/${given.name}`)
+      }
+
+      const session = await this.buildSession(flags)
+      client = session.client(args.image ? parseGlobReference(args.image) : parseRegistry(plan.registry))
+    } else {
+      if (!args.image) throw new UsageError('give the tags to delete as host/name:GLOB, or --plan FILE')
+      const reference = parseGlobReference(args.image)
+      if (!reference.pattern) throw new UsageError(`give a tag or a pattern after the name (${args.image}:* deletes every tag)`)
+      const policy: SiblingPolicy = flags['include-siblings'] ? 'include' : flags['keep-siblings'] ? 'keep' : 'block'
+      const olderThanMs = flags['older-than'] ? parseDuration(flags['older-than']) : undefined
+      const session = await this.buildSession(flags)
+      client = session.client(reference)
+      plan = await gatherTagPlan(client, {name: reference.name, pattern: reference.pattern, policy, keep: flags.keep, olderThanMs, protect: flags.protect})
+    }
+
+    return this.apply(client, plan, flags)
+  }
+}

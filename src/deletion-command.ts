@@ -1,0 +1,78 @@
+/**
+ * What delete-tags and delete-manifest share: show the plan, write it (--plan-out), stop there
+ * (--dry-run), confirm (a prompt defaulting to No on a terminal; --yes otherwise, never silently),
+ * apply it with a progress view on a terminal, and report one line per tag with the exit code.
+ * Prompt and progress modules are loaded only here, and only when used.
+ */
+import {Flags} from '@oclif/core'
+
+import {RegistryCommand} from './base-command.js'
+import type {RegistryClient} from './lib/client.js'
+import {type DeletionResult, executePlan} from './lib/deletion/execute.js'
+import {writePlan} from './lib/deletion/gather.js'
+import type {DeletionPlan} from './lib/deletion/plan.js'
+import {ExitCode, RegistryCtlError} from './lib/errors.js'
+import {confirmationMessage, formatPlan, formatResult, planSummary} from './render/deletion.js'
+
+export class NotConfirmedError extends RegistryCtlError {
+  constructor(message: string) {
+    super(message, ExitCode.ABORTED)
+  }
+}
+
+export const deletionFlags = {
+  yes: Flags.boolean({char: 'y', aliases: ['force'], description: 'Do not ask for confirmation (needed when stdin is not a terminal). --force is the same.'}),
+  'dry-run': Flags.boolean({description: 'Show the plan and exit 0; delete nothing.'}),
+  'plan-out': Flags.string({description: 'Write the plan as JSON to this file (for review; apply it with delete-tags --plan).'}),
+}
+
+export abstract class DeletionCommand extends RegistryCommand {
+  protected async apply(
+    client: RegistryClient,
+    plan: DeletionPlan,
+    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string},
+  ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
+    const json = this.jsonEnabled()
+    if (!json) this.log(formatPlan(plan).join('\n'))
+    if (flags['plan-out']) await writePlan(flags['plan-out'], plan)
+    if (flags['dry-run']) return {plan, dryRun: true}
+    const summary = planSummary(plan)
+    if (summary.deleteTags + summary.untagTags === 0 && !plan.digests.some((digest) => digest.action === 'delete')) {
+      if (plan.blocked) process.exitCode = ExitCode.BLOCKED
+      return {plan}
+    }
+
+    await this.confirm(plan, flags.yes)
+    let result: DeletionResult
+    if (process.stdout.isTTY && !json && plan.digests.length > 1) {
+      const {Listr} = await import('listr2')
+      let done: DeletionResult | undefined
+      await new Listr([
+        {
+          title: `Deleting from ${plan.registry}/${plan.name}`,
+          task: async (_context, task) => {
+            done = await executePlan(client, plan, {onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`)})
+          },
+        },
+      ], {exitOnError: true, rendererOptions: {collapseSubtasks: false}}).run()
+      result = done!
+    } else {
+      result = await executePlan(client, plan)
+    }
+
+    if (!json) this.log(formatResult(result, {details: true}).join('\n'))
+    process.exitCode = result.exitCode
+    return {plan, result}
+  }
+
+  private async confirm(plan: DeletionPlan, yes: boolean): Promise<void> {
+    if (yes) return
+    if (!process.stdin.isTTY) {
+      throw new NotConfirmedError('refusing to delete without confirmation: stdin is not a terminal (pass --yes to delete unattended); nothing was deleted')
+    }
+
+    const {confirm} = await import('@inquirer/prompts')
+    const answer = await confirm({message: confirmationMessage(plan), default: false}).catch(() => false)
+    if (!answer) throw new NotConfirmedError('not confirmed; nothing was deleted')
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Reading what a plan needs from the registry: every tag of the repository resolved to its digest
+ * (all four Accept types, so an index is never mistaken for its child), and the created dates of the
+ * selected images. One listing, taken before the prompt; the executor re-checks, never re-selects.
+ */
+import {readFile, writeFile} from 'node:fs/promises'
+
+import type {RegistryClient} from '../client.js'
+import {UsageError} from '../errors.js'
+import {fnmatcher} from '../glob.js'
+import {Inventory} from '../inventory.js'
+import {type DeletionPlan, planDeletion, type RetentionOptions, type SiblingPolicy} from './plan.js'
+
+export async function gatherTagPlan(
+  client: RegistryClient,
+  request: {name: string; pattern: string; policy: SiblingPolicy} & RetentionOptions,
+): Promise<DeletionPlan> {
+  const inventory = new Inventory(client)
+  const names = await inventory.tags(request.name, {missingIsEmpty: true})
+  const resolved = await Promise.all(names.map(async (tag) => ({tag, descriptor: await client.resolve(request.name, tag)})))
+  const matches = fnmatcher(request.pattern)
+  const selectedDigests = new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.descriptor.digest))
+  const created = new Map<string, string | undefined>()
+  await Promise.all(
+    [...selectedDigests].map(async (digest) => {
+      created.set(digest, (await inventory.summarize(request.name, digest)).created)
+    }),
+  )
+  return planDeletion({
+    ...request,
+    registry: client.host,
+    tags: resolved.map((entry) => ({tag: entry.tag, digest: entry.descriptor.digest, created: created.get(entry.descriptor.digest)})),
+    mediaTypes: Object.fromEntries(resolved.map((entry) => [entry.descriptor.digest, entry.descriptor.mediaType])),
+  })
+}
+
+/** Deleting one digest: every tag on it disappears with it, and the plan lists them. */
+export async function gatherManifestPlan(client: RegistryClient, name: string, digest: string): Promise<DeletionPlan> {
+  const inventory = new Inventory(client)
+  const descriptor = await client.resolve(name, digest)
+  const created = (await inventory.summarize(name, digest)).created
+  const tags = (await inventory.resolveAll(name)).filter((entry) => entry.digest === digest)
+  return {
+    kind: 'registryctl-deletion-plan',
+    version: 1,
+    registry: client.host,
+    name,
+    pattern: digest,
+    policy: 'include',
+    createdAt: new Date().toISOString(),
+    tags: tags.map((entry) => ({tag: entry.tag, digest, created, action: 'delete', selected: true})),
+    digests: [{digest, mediaType: descriptor.mediaType, action: 'delete', tags: tags.map((entry) => entry.tag), siblings: []}],
+    blocked: false,
+  }
+}
+
+export async function writePlan(path: string, plan: DeletionPlan): Promise<void> {
+  await writeFile(path, `${JSON.stringify(plan, null, 2)}\n`)
+}
+
+export async function readPlan(path: string): Promise<DeletionPlan> {
+  let parsed: Partial<DeletionPlan>
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<DeletionPlan>
+  } catch (error) {
+    throw new UsageError(`cannot read plan ${path}: ${(error as Error).message}`, {cause: error})
+  }
+
+  if (parsed.kind !== 'registryctl-deletion-plan' || parsed.version !== 1 || !parsed.registry || !parsed.name || !Array.isArray(parsed.tags) || !Array.isArray(parsed.digests)) {
+    throw new UsageError(`${path} is not a registryctl deletion plan (version 1)`)
+  }
+
+  return parsed as DeletionPlan
+}
+

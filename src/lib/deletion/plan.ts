@@ -1,0 +1,165 @@
+/**
+ * Deletion planning. On distribution 2.x a tag is removed by deleting its manifest digest, which takes
+ * every tag on that digest with it. The plan therefore looks at every tag of the repository, not only
+ * the selected ones, and decides per digest what happens to the tags that were not selected (siblings):
+ *   block   (default) the digest is not deleted while an unselected tag still uses it;
+ *   include           the siblings are deleted too, listed in the plan and the prompt;
+ *   keep              only the selected tag names go; the image stays for the siblings.
+ * Retention (--protect, --older-than, --keep) removes tags from the deletion; a tag kept that way is a
+ * sibling like any other, and protection wins over --include-siblings.
+ *
+ * Pure: it works on data gathered beforehand (tags, digests, dates), so it is tested exhaustively
+ * without a registry, and a plan file can be re-verified against the registry before it is applied.
+ */
+import {fnmatcher} from '../glob.js'
+import {compareNames, createdTime} from '../inventory.js'
+
+export type SiblingPolicy = 'block' | 'include' | 'keep'
+
+/** delete: the digest goes; untag: only this tag name goes; kept: not touched (see reason). */
+export type TagAction = 'delete' | 'untag' | 'kept'
+
+export interface PlannedTag {
+  tag: string
+  digest: string
+  created?: string
+  action: TagAction
+  /** Why a tag is kept, or why an unselected tag is deleted (a sibling, with --include-siblings). */
+  reason?: string
+  /** Selected by the pattern (false: a sibling included with --include-siblings). */
+  selected: boolean
+}
+
+export interface PlannedDigest {
+  digest: string
+  mediaType?: string
+  /** delete: DELETE the digest; untag: move the selected tags off it; blocked: nothing (siblings). */
+  action: 'delete' | 'untag' | 'blocked'
+  /** Every tag that pointed at the digest when the plan was made. */
+  tags: string[]
+  /** Tags on the digest that stay (siblings). */
+  siblings: string[]
+}
+
+export interface DeletionPlan {
+  kind: 'registryctl-deletion-plan'
+  version: 1
+  registry: string
+  name: string
+  pattern: string
+  policy: SiblingPolicy
+  createdAt: string
+  tags: PlannedTag[]
+  digests: PlannedDigest[]
+  /** Some digest was not deleted because of siblings (exit code 12 once applied). */
+  blocked: boolean
+}
+
+export interface RetentionOptions {
+  /** Never delete the N newest tags of the selection, by image created date. */
+  keep?: number
+  /** Only delete images created longer ago than this (ms). Undated images are kept. */
+  olderThanMs?: number
+  /** Tags matching any of these globs are never deleted. */
+  protect?: string[]
+  now?: Date
+}
+
+export interface PlanInput extends RetentionOptions {
+  registry: string
+  name: string
+  pattern: string
+  policy: SiblingPolicy
+  /** Every tag of the repository with its digest (and created date where known). */
+  tags: Array<{tag: string; digest: string; created?: string}>
+  mediaTypes?: Record<string, string>
+}
+
+function describeDuration(ms: number): string {
+  const days = ms / 86_400_000
+  return Number.isInteger(days) ? `${days}d` : `${Math.round(ms / 3_600_000)}h`
+}
+
+export function planDeletion(input: PlanInput): DeletionPlan {
+  const now = input.now ?? new Date()
+  const matches = fnmatcher(input.pattern)
+  const protectors = (input.protect ?? []).map((pattern) => fnmatcher(pattern))
+  const selected = input.tags.filter((entry) => matches(entry.tag))
+  const keptReason = new Map<string, string>()
+
+  for (const entry of selected) {
+    const protector = protectors.find((protect) => protect(entry.tag))
+    if (protector) keptReason.set(entry.tag, `protected by --protect ${protector.pattern}`)
+  }
+
+  if (input.olderThanMs !== undefined) {
+    const cutoff = now.getTime() - input.olderThanMs
+    for (const entry of selected) {
+      if (keptReason.has(entry.tag)) continue
+      const created = createdTime(entry.created)
+      if (created === Number.NEGATIVE_INFINITY) keptReason.set(entry.tag, 'created date unknown (--older-than keeps it)')
+      else if (created > cutoff) keptReason.set(entry.tag, `newer than --older-than ${describeDuration(input.olderThanMs)}`)
+    }
+  }
+
+  if (input.keep !== undefined && input.keep > 0) {
+    const newestFirst = [...selected].sort((a, b) => createdTime(b.created) - createdTime(a.created) || compareNames(b.tag, a.tag))
+    for (const entry of newestFirst.slice(0, input.keep)) {
+      if (!keptReason.has(entry.tag)) keptReason.set(entry.tag, `one of the ${input.keep} newest (--keep ${input.keep})`)
+    }
+  }
+
+  const doomed = new Set(selected.filter((entry) => !keptReason.has(entry.tag)).map((entry) => entry.tag))
+  const byDigest = new Map<string, Array<{tag: string; digest: string; created?: string}>>()
+  for (const entry of input.tags) byDigest.set(entry.digest, [...(byDigest.get(entry.digest) ?? []), entry])
+
+  const tags = new Map<string, PlannedTag>()
+  for (const entry of selected) {
+    tags.set(entry.tag, {...entry, selected: true, action: 'kept', reason: keptReason.get(entry.tag)})
+  }
+
+  const digests: PlannedDigest[] = []
+  const doomedDigests = [...new Set(input.tags.filter((entry) => doomed.has(entry.tag)).map((entry) => entry.digest))]
+  for (const digest of doomedDigests) {
+    const onDigest = byDigest.get(digest)!
+    const siblings = onDigest.filter((entry) => !doomed.has(entry.tag))
+    const selectedHere = onDigest.filter((entry) => doomed.has(entry.tag))
+    const base = {digest, mediaType: input.mediaTypes?.[digest], tags: onDigest.map((entry) => entry.tag).sort(compareNames)}
+    // A sibling that retention or --protect keeps can never be taken along.
+    const untouchable = siblings.filter((entry) => keptReason.has(entry.tag))
+    if (siblings.length === 0) {
+      digests.push({...base, action: 'delete', siblings: []})
+      for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
+    } else if (input.policy === 'keep') {
+      digests.push({...base, action: 'untag', siblings: siblings.map((entry) => entry.tag).sort(compareNames)})
+      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'untag', reason: `image kept for ${siblings.map((s) => s.tag).join(', ')}`})
+    } else if (input.policy === 'include' && untouchable.length === 0) {
+      digests.push({...base, action: 'delete', siblings: []})
+      for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
+      for (const sibling of siblings) {
+        tags.set(sibling.tag, {...sibling, selected: false, action: 'delete', reason: `shares its image with ${selectedHere.map((s) => s.tag).join(', ')} (--include-siblings)`})
+      }
+    } else {
+      const names = siblings.map((entry) => entry.tag).sort(compareNames)
+      digests.push({...base, action: 'blocked', siblings: names})
+      const why =
+        untouchable.length > 0 && input.policy === 'include'
+          ? `its image is also tagged ${untouchable.map((s) => s.tag).join(', ')}, which retention or --protect keeps`
+          : `its image is also tagged ${names.join(', ')}, not selected: see --include-siblings, --keep-siblings`
+      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'kept', reason: why})
+    }
+  }
+
+  return {
+    kind: 'registryctl-deletion-plan',
+    version: 1,
+    registry: input.registry,
+    name: input.name,
+    pattern: input.pattern,
+    policy: input.policy,
+    createdAt: now.toISOString(),
+    tags: [...tags.values()].sort((a, b) => compareNames(a.tag, b.tag)),
+    digests: digests.sort((a, b) => compareNames(a.digest, b.digest)),
+    blocked: digests.some((digest) => digest.action === 'blocked'),
+  }
+}
