@@ -12,7 +12,7 @@ import {type DeletionResult, executePlan} from './lib/deletion/execute.js'
 import {writePlan} from './lib/deletion/gather.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
 import {ExitCode, RegistryCtlError} from './lib/errors.js'
-import {confirmationMessage, formatPlan, formatResult, planSummary} from './render/deletion.js'
+import {confirmationMessage, formatPlan, formatResult} from './render/deletion.js'
 
 export class NotConfirmedError extends RegistryCtlError {
   constructor(message: string) {
@@ -36,13 +36,9 @@ export abstract class DeletionCommand extends RegistryCommand {
     if (!json) this.log(formatPlan(plan).join('\n'))
     if (flags['plan-out']) await writePlan(flags['plan-out'], plan)
     if (flags['dry-run']) return {plan, dryRun: true}
-    const summary = planSummary(plan)
-    if (summary.deleteTags + summary.untagTags === 0 && !plan.digests.some((digest) => digest.action === 'delete')) {
-      if (plan.blocked) process.exitCode = ExitCode.BLOCKED
-      return {plan}
-    }
-
-    await this.confirm(plan, flags.yes)
+    // Nothing to delete (all kept or blocked): no prompt, no request; the report still shows every tag.
+    const destructive = plan.digests.some((digest) => digest.action !== 'blocked')
+    if (destructive) await this.confirm(plan, flags.yes)
     let result: DeletionResult
     if (process.stdout.isTTY && !json && plan.digests.length > 1) {
       const {Listr} = await import('listr2')

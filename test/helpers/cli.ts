@@ -26,3 +26,28 @@ export async function runCli(args: string[], options: {input?: string; env?: Nod
     child.stdin.end(options.input ?? '')
   })
 }
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), so stdin is a TTY as for an operator, and
+ * types `answer` once the confirmation prompt shows.
+ */
+export async function runCliInTerminal(args: string[], answer: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
+  const quoted = [process.execPath, RUN, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', quoted, '/dev/null'], {
+      env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', ...options.env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let answered = false
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      if (!answered && stdout.includes('(y/N)')) {
+        answered = true
+        child.stdin.write(`${answer}\r`)
+      }
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr: ''}))
+  })
+}

@@ -1,0 +1,66 @@
+import {strict as assert} from 'node:assert'
+
+import nock from 'nock'
+
+import {executePlan} from '../../../src/lib/deletion/execute.js'
+import {planDeletion} from '../../../src/lib/deletion/plan.js'
+import {ExitCode, type RegistryCtlError} from '../../../src/lib/errors.js'
+import {HOST, REGISTRY, testSession, useNock} from '../../helpers/nock.js'
+
+const A = `sha256:${'a'.repeat(64)}`
+const B = `sha256:${'b'.repeat(64)}`
+const ZERO = `sha256:${'0'.repeat(64)}`
+const found = (digest: string) => [200, '', {'docker-content-digest': digest, 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': '10'}] as const
+const plan = () =>
+  planDeletion({registry: HOST, name: 'app', pattern: 'old*', policy: 'block', tags: [{tag: 'old1', digest: A}, {tag: 'old2', digest: B}]})
+
+describe('deletion/execute', () => {
+  useNock()
+  const client = () => testSession().client({host: HOST})
+  const preflightAndListing = (tags: string[] = ['old1', 'old2']) =>
+    nock(REGISTRY).delete(`/v2/app/manifests/${ZERO}`).reply(404).get('/v2/app/tags/list?n=1000').reply(200, {tags})
+
+  it('retries a 503 mid-run and counts a 404 after a retried DELETE as done, verified by HEAD', async () => {
+    preflightAndListing()
+    nock(REGISTRY).head('/v2/app/manifests/old1').reply(...found(A)).head('/v2/app/manifests/old2').reply(...found(B))
+    nock(REGISTRY).delete(`/v2/app/manifests/${A}`).reply(503).delete(`/v2/app/manifests/${A}`).reply(202)
+    // B: the first DELETE worked but its answer was a 504; the retry finds nothing.
+    nock(REGISTRY).delete(`/v2/app/manifests/${B}`).reply(504).delete(`/v2/app/manifests/${B}`).reply(404)
+    nock(REGISTRY).head(`/v2/app/manifests/${A}`).reply(404).head(`/v2/app/manifests/${B}`).reply(404)
+    const result = await executePlan(client(), plan())
+    assert.deepEqual(result.tags.map((t) => [t.tag, t.status]), [['old1', 'DONE'], ['old2', 'DONE']])
+    assert.equal(result.exitCode, ExitCode.OK)
+  })
+
+  it('reports [GONE] for a tag deleted by someone else, and [CHANGED] for one that moved', async () => {
+    preflightAndListing()
+    nock(REGISTRY).head('/v2/app/manifests/old1').reply(404).head('/v2/app/manifests/old2').reply(...found(A))
+    const result = await executePlan(client(), plan())
+    assert.deepEqual(result.tags.map((t) => [t.tag, t.status]), [['old1', 'GONE'], ['old2', 'CHANGED']])
+  })
+
+  it('skips an image that a new tag points at, found in the listing right before deleting', async () => {
+    preflightAndListing(['old1', 'old2', 'new-release'])
+    nock(REGISTRY).head('/v2/app/manifests/new-release').reply(...found(A))
+    nock(REGISTRY).head('/v2/app/manifests/old2').reply(...found(B)).delete(`/v2/app/manifests/${B}`).reply(202).head(`/v2/app/manifests/${B}`).reply(404)
+    const result = await executePlan(client(), plan())
+    const old1 = result.tags.find((t) => t.tag === 'old1')!
+    assert.equal(old1.status, 'CHANGED')
+    assert.match(old1.detail!, /tag new-release appeared/)
+    assert.equal(result.tags.find((t) => t.tag === 'old2')!.status, 'DONE')
+  })
+
+  it('stops before touching anything when deletes are disabled', async () => {
+    nock(REGISTRY).delete(`/v2/app/manifests/${ZERO}`).reply(405, {errors: [{code: 'UNSUPPORTED'}]}, {'content-type': 'application/json'})
+    await assert.rejects(executePlan(client(), plan()), (error: RegistryCtlError) => error.exitCode === ExitCode.UNSUPPORTED && /deletes disabled/.test(error.message))
+  })
+
+  it('marks a digest that still resolves after an accepted DELETE as failed (exit 10)', async () => {
+    preflightAndListing()
+    nock(REGISTRY).head('/v2/app/manifests/old1').reply(...found(A)).head('/v2/app/manifests/old2').reply(404)
+    nock(REGISTRY).delete(`/v2/app/manifests/${A}`).reply(202).head(`/v2/app/manifests/${A}`).reply(...found(A))
+    const result = await executePlan(client(), plan())
+    assert.equal(result.tags.find((t) => t.tag === 'old1')!.status, 'FAIL')
+    assert.equal(result.exitCode, ExitCode.PARTIAL)
+  })
+})
