@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // registryctl benchmarks. Every figure is a ratio against a baseline measured in the same run:
 //   list-images --sort name  vs  curl --parallel --parallel-max 8 sending the same requests
+//   delete-tags --yes (400)  vs  curl --parallel --parallel-max 8 sending the HEAD + DELETE per tag
 //   --version                vs  node -e 0
 // Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5]
 import {execFileSync, spawnSync} from 'node:child_process'
@@ -36,23 +37,46 @@ function timeProcess(command, args) {
   return elapsed
 }
 
-/** Alternate the two so that drift on the machine hits both alike; one warm-up run each. */
+/**
+ * Alternate the two so that drift on the machine hits both alike; one warm-up run each. Each call
+ * gets its run number (0 is the warm-up), for benchmarks that consume their fixture.
+ */
 function compare(label, candidate, baseline) {
-  candidate()
-  baseline()
+  candidate(0)
+  baseline(0)
   const a = []
   const b = []
-  for (let i = 0; i < RUNS; i++) {
-    a.push(candidate())
-    b.push(baseline())
+  for (let i = 1; i <= RUNS; i++) {
+    a.push(candidate(i))
+    b.push(baseline(i))
   }
 
   const ratio = median(a) / median(b)
   return {label, candidateMs: median(a), baselineMs: median(b), ratio}
 }
 
+const DELETE_TAGS = 400
+const deleteRepository = (who, run) => `bench/delete-${who}-${run}`
+/** Digest of each tag of each deletion repository, for the curl baseline. */
+const deleteDigests = new Map()
+
 async function buildFixture(root) {
   const writer = new StoreWriter(root)
+  // One repository of DELETE_TAGS distinct images per timed deletion run (and warm-up), per side.
+  for (const who of ['registryctl', 'curl']) {
+    for (let run = 0; run <= RUNS; run++) {
+      const name = deleteRepository(who, run)
+      const digests = []
+      for (let k = 0; k < DELETE_TAGS; k++) {
+        const image = buildImage({created: new Date(Date.UTC(2020, 0, 1) + k * 60_000).toISOString(), layers: [`${name} ${k}`]})
+        writer.image(name, [`old-${String(k).padStart(4, '0')}`], image)
+        digests.push([`old-${String(k).padStart(4, '0')}`, image.digest])
+      }
+
+      deleteDigests.set(name, digests)
+    }
+  }
+
   // TAGS distinct images, each tagged once in every repository.
   const images = Array.from({length: TAGS}, (_, j) =>
     buildImage({created: new Date(Date.UTC(2021, 0, 1) + j * 86_400_000).toISOString(), layers: ['shared base', `layer ${j}`]}),
@@ -74,16 +98,30 @@ const results = []
 try {
   const base = registry.url
   const names = JSON.parse(execFileSync('curl', ['-sf', `${base}/v2/_catalog?n=1000`], {encoding: 'utf8'})).repositories
-  if (names.length !== REPOSITORIES) throw new Error(`catalog has ${names.length} repositories, expected ${REPOSITORIES}`)
+  if (names.length !== REPOSITORIES + 2 * (RUNS + 1)) throw new Error(`catalog has ${names.length} repositories, expected ${REPOSITORIES + 2 * (RUNS + 1)}`)
   const urls = join(work, 'tag-lists.curl')
   writeFileSync(urls, names.map((name) => `url = "${base}/v2/${name}/tags/list?n=1000"\noutput = "/dev/null"\n`).join(''))
 
   results.push(
     compare(
-      `list-images --sort name (${REPOSITORIES} x ${TAGS})`,
+      `list-images --sort name (${names.length} repositories)`,
       () => timeProcess(process.execPath, [CLI, 'list-images', registry.host, '--sort', 'name', '--concurrency', '8']),
       // The same requests: the catalog page, then every tag list, 8 at a time over keep-alive.
       () => timeProcess('sh', ['-c', `curl -sf '${base}/v2/_catalog?n=1000' -o /dev/null && curl -sf --parallel --parallel-max 8 -K '${urls}'`]),
+    ),
+  )
+  results.push(
+    compare(
+      `delete-tags --yes (${DELETE_TAGS} tags)`,
+      (run) => timeProcess(process.execPath, [CLI, 'delete-tags', `${registry.host}/${deleteRepository('registryctl', run)}:old-*`, '--yes', '--concurrency', '8']),
+      (run) => {
+        const name = deleteRepository('curl', run)
+        const file = join(work, `delete-${run}.curl`)
+        const head = deleteDigests.get(name).map(([tag]) => `url = "${base}/v2/${name}/manifests/${tag}"\nhead\noutput = "/dev/null"\n`)
+        const del = deleteDigests.get(name).map(([, digest]) => `url = "${base}/v2/${name}/manifests/${digest}"\nrequest = "DELETE"\noutput = "/dev/null"\n`)
+        writeFileSync(file, [...head, ...del].join(''))
+        return timeProcess('curl', ['-s', '--parallel', '--parallel-max', '8', '-K', file])
+      },
     ),
   )
   results.push(

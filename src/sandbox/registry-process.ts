@@ -3,6 +3,7 @@
  * for tests, benchmarks and the sandbox; stops it and, unless kept, removes its store.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
+import {closeSync, openSync, readFileSync} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -95,14 +96,21 @@ export async function startRegistry(options: RegistryProcessOptions = {}): Promi
   const configPath = join(configDir, 'config.yml')
   // JSON is YAML: no YAML writer needed for distribution's config.
   await writeFile(configPath, JSON.stringify(registryConfig({...options, rootDirectory, port}), null, 2))
-  const child = spawn(options.binary ?? 'docker-registry', ['serve', configPath], {stdio: ['ignore', 'pipe', 'pipe']})
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000)
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000)
-  })
+  // The registry's output goes to a file, never to a pipe: distribution logs every 404 at error level,
+  // and a pipe that a busy parent (spawnSync, a long synchronous loop) does not drain fills up and
+  // blocks the registry mid-request.
+  const logPath = join(configDir, 'registry.log')
+  const log = openSync(logPath, 'a')
+  const child = spawn(options.binary ?? 'docker-registry', ['serve', configPath], {stdio: ['ignore', log, log]})
+  closeSync(log)
+  const output = () => {
+    try {
+      return readFileSync(logPath, 'utf8').slice(-4000)
+    } catch {
+      return ''
+    }
+  }
+
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve)
     child.once('error', (error) => reject(new Error(`cannot start docker-registry (apt-get install docker-registry): ${error.message}`)))
@@ -121,7 +129,7 @@ export async function startRegistry(options: RegistryProcessOptions = {}): Promi
   }
 
   try {
-    await waitUntilReady(url, child, () => output)
+    await waitUntilReady(url, child, output)
   } catch (error) {
     await stop()
     throw error
