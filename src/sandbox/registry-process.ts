@@ -30,6 +30,14 @@ export interface RunningRegistry {
   stop(): Promise<void>
 }
 
+/** Signal a child process and wait until it has exited (at once if it already has). */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill(signal)
+  await exited
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
@@ -118,12 +126,7 @@ export async function startRegistry(options: RegistryProcessOptions = {}): Promi
   await spawned
   const url = `http://127.0.0.1:${port}`
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-    }
-
+    await stopProcess(child, 'SIGTERM')
     await rm(configDir, {recursive: true, force: true})
     if (ownStore) await rm(rootDirectory, {recursive: true, force: true})
   }

@@ -10,7 +10,7 @@ import {rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {freePort} from '../../src/sandbox/registry-process.js'
+import {freePort, stopProcess} from '../../src/sandbox/registry-process.js'
 import {htpasswdLine, makePki, type Pki} from './tls.js'
 
 export const USERS = {
@@ -92,12 +92,7 @@ http {
   let errors = ''
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()))
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGQUIT')
-      await exited
-    }
-
+    await stopProcess(child, 'SIGQUIT')
     await rm(dir, {recursive: true, force: true})
     await rm(pki.dir, {recursive: true, force: true})
   }
