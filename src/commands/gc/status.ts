@@ -1,0 +1,61 @@
+import {Args, Flags} from '@oclif/core'
+
+import {RegistryCommand} from '../../base-command.js'
+import {UsageError} from '../../lib/errors.js'
+import {type ApiState, probeApiState} from '../../lib/gc/api.js'
+import {storeFromConfig} from '../../lib/gc/config.js'
+import {analyzeStore, type StoreReport} from '../../lib/gc/store.js'
+import {parseDuration} from '../../lib/duration.js'
+import {parseRegistry} from '../../lib/reference.js'
+import {formatApiState, formatStoreReport} from '../../render/gc.js'
+
+export default class GcStatus extends RegistryCommand {
+  static override summary = 'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
+  static override description = `With REGISTRY: probes the API without lasting side effects. With --storage or --config: reads distribution's filesystem store read-only (safe while the registry runs) and computes what "registry garbage-collect --dry-run" would mark and sweep, with and without --delete-untagged, the bytes that frees, per repository, and the tagged indexes --delete-untagged would break.`
+
+  static override examples = [
+    '<%= config.bin %> gc status registry.example.org',
+    '<%= config.bin %> gc status --config /etc/docker/registry/config.yml',
+    '<%= config.bin %> gc status --storage /var/lib/registry --json',
+  ]
+
+  static override args = {
+    registry: Args.string({description: 'Registry host[:port] for the API view.'}),
+  }
+
+  static override flags = {
+    storage: Flags.string({description: "The filesystem driver's rootdirectory.", exclusive: ['config']}),
+    config: Flags.string({description: "The registry's config.yml; its filesystem rootdirectory is read.", exclusive: ['storage']}),
+    'write-probe': Flags.boolean({default: true, allowNo: true, description: 'Open and cancel a blob upload to tell read-only mode (--no-write-probe skips it).'}),
+    'uploads-older-than': Flags.string({default: '24h', description: 'Report upload folders older than this.'}),
+    top: Flags.integer({default: 10, min: 0, description: 'Repositories to show by reclaimable bytes.'}),
+  }
+
+  async run(): Promise<{api?: ApiState; store?: StoreReport}> {
+    const {args, flags} = await this.parse(GcStatus)
+    if (!args.registry && !flags.storage && !flags.config) throw new UsageError('give a REGISTRY for the API view, or --storage DIR / --config FILE for the store view')
+    const uploadsOlderThanMs = parseDuration(flags['uploads-older-than'])
+    const result: {api?: ApiState; store?: StoreReport} = {}
+    const output: string[] = []
+    if (args.registry) {
+      const session = await this.buildSession(flags)
+      result.api = await probeApiState(session.client(parseRegistry(args.registry)), {writeProbe: flags['write-probe']})
+      output.push(...formatApiState(result.api))
+    }
+
+    if (flags.storage || flags.config) {
+      const root = flags.storage ?? (await storeFromConfig(flags.config!)).root
+      const progress = process.stderr.isTTY && !this.jsonEnabled()
+      result.store = await analyzeStore(root, {
+        uploadsOlderThanMs,
+        onProgress: progress ? ({phase, done}) => process.stderr.write(`\rscanning ${phase}: ${done}   `) : undefined,
+      })
+      if (progress) process.stderr.write('\r\u001B[K')
+      if (output.length > 0) output.push('')
+      output.push(...formatStoreReport(result.store, {top: flags.top}))
+    }
+
+    if (!this.jsonEnabled()) this.log(output.join('\n'))
+    return result
+  }
+}

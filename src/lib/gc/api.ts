@@ -1,0 +1,87 @@
+/**
+ * A registry's garbage-collection state as its API shows it, with no lasting side effect:
+ *  - deletes enabled? a DELETE of an all-zero digest in a repository that does not exist: 404 means
+ *    enabled, 405 UNSUPPORTED disabled, a plain 405 read-only mode;
+ *  - writable? a blob upload opened and cancelled at once (nothing stays but what a cancelled upload
+ *    leaves: an empty `_uploads` folder, which is no repository);
+ *  - the API version, whether the catalog answers, and the repositories with no tags left (deleted
+ *    repositories stay in distribution's catalog).
+ */
+import {randomBytes} from 'node:crypto'
+
+import type {RegistryClient} from '../client.js'
+import {ExitCode, isRegistryCtlError, NotFoundError} from '../errors.js'
+
+export type ProbeVerdict = 'enabled' | 'disabled' | 'writable' | 'read-only' | 'unknown' | 'skipped'
+
+export interface ApiState {
+  registry: string
+  apiVersion?: string
+  catalog: {reachable: boolean; repositories?: number; error?: string}
+  emptyRepositories?: string[]
+  deletes: {verdict: ProbeVerdict; detail: string}
+  writes: {verdict: ProbeVerdict; detail: string}
+}
+
+function classify(error: unknown, whenRefused: ProbeVerdict, refusedDetail: string): {verdict: ProbeVerdict; detail: string} {
+  if (!isRegistryCtlError(error)) throw error
+  if (error.exitCode === ExitCode.UNSUPPORTED) {
+    return /read-only/.test(error.message) ? {verdict: 'read-only', detail: 'the registry answers writes with 405 Method not allowed (read-only/maintenance mode)'} : {verdict: whenRefused, detail: refusedDetail}
+  }
+
+  if (error.exitCode === ExitCode.UNAUTHORIZED || error.exitCode === ExitCode.DENIED) {
+    return {verdict: 'unknown', detail: `the credentials cannot tell: ${error.message}`}
+  }
+
+  if (error.exitCode === ExitCode.REGISTRY && /answered 503/.test(error.message)) {
+    return {verdict: 'read-only', detail: 'the registry answers writes with 503'}
+  }
+
+  return {verdict: 'unknown', detail: error.message}
+}
+
+export async function probeApiState(client: RegistryClient, options: {writeProbe?: boolean} = {}): Promise<ApiState> {
+  const {apiVersion} = await client.ping()
+  // A name nobody uses: the probes must not touch a real repository.
+  const probe = `registryctl-probe/gc-status-${randomBytes(6).toString('hex')}`
+  let deletes: ApiState['deletes']
+  try {
+    await client.probeDelete(probe)
+    deletes = {verdict: 'enabled', detail: 'a DELETE of a missing manifest answered 404'}
+  } catch (error) {
+    deletes = classify(error, 'disabled', 'DELETE answers 405 UNSUPPORTED: storage.delete.enabled is false')
+  }
+
+  let writes: ApiState['writes'] = {verdict: 'skipped', detail: '--no-write-probe'}
+  if (options.writeProbe !== false) {
+    try {
+      await client.probePush(probe)
+      writes = {verdict: 'writable', detail: 'a blob upload was opened (202) and cancelled'}
+    } catch (error) {
+      writes = classify(error, 'read-only', 'a blob upload answered 405')
+    }
+  }
+
+  let catalog: ApiState['catalog']
+  let emptyRepositories: string[] | undefined
+  try {
+    const names = await client.repositories()
+    catalog = {reachable: true, repositories: names.length}
+    const counts = await Promise.all(
+      names.map(async (name) => {
+        try {
+          return (await client.tags(name)).length
+        } catch (error) {
+          if (error instanceof NotFoundError) return 0
+          throw error
+        }
+      }),
+    )
+    emptyRepositories = names.filter((_, i) => counts[i] === 0)
+  } catch (error) {
+    if (!isRegistryCtlError(error)) throw error
+    catalog = {reachable: false, error: error.message}
+  }
+
+  return {registry: client.host, apiVersion, catalog, emptyRepositories, deletes, writes}
+}

@@ -1,0 +1,71 @@
+import {strict as assert} from 'node:assert'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {ExitCode} from '../../src/lib/errors.js'
+import {buildMultiArch} from '../../src/sandbox/images.js'
+import {pushImage} from '../../src/sandbox/push.js'
+import {seedSamples} from '../../src/sandbox/seed.js'
+import {runCli} from '../helpers/cli.js'
+import {localSession, useRegistry} from '../helpers/registry.js'
+import {assertOneLineError} from './list-images.test.js'
+
+describe('gc status @integration', () => {
+  const registry = useRegistry({}, async (running) => {
+    const client = localSession().client({host: running.host})
+    await seedSamples(client)
+    const stable = await client.resolve('team/app', 'stable')
+    await client.deleteManifest('team/app', stable.digest)
+    await pushImage(client, 'base/multiarch', ['trixie'], buildMultiArch(['2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z'], 'oci', 'trixie'))
+  })
+
+  it('reports the API view and the store view together', async () => {
+    const {code, stdout, stderr} = await runCli(['gc', 'status', registry().host, '--config', registry().configPath])
+    assert.equal(code, 0, stderr)
+    assert.match(stdout, /^Registry 127\.0\.0\.1:\d+ \(API registry\/2\.0\)$/m)
+    assert.match(stdout, /deletes: +enabled/)
+    assert.match(stdout, /writes: +writable \(a blob upload was opened \(202\) and cancelled\)/)
+    assert.match(stdout, /Store .* \(filesystem\)/)
+    assert.match(stdout, /\(default\) +\d+ +[1-9]\d* +0 +\d/)
+    assert.match(stdout, /hazard: --delete-untagged would break 3 tagged index\(es\)/)
+    assert.match(stdout, /base\/multiarch:bookworm/)
+    assert.match(stdout, /top repositories by reclaimable bytes/)
+  })
+
+  it('gives the whole report with --json', async () => {
+    const {code, stdout} = await runCli(['gc', 'status', '--storage', registry().rootDirectory, '--json'])
+    assert.equal(code, 0)
+    const result = JSON.parse(stdout) as {store: {default: {blobsEligible: number}; brokenIndexes: unknown[]}}
+    assert.ok(result.store.default.blobsEligible > 0)
+    assert.equal(result.store.brokenIndexes.length, 3)
+  })
+
+  describe('bad input', () => {
+    let dir: string
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'registryctl-gcstatus-'))
+    })
+    after(() => rm(dir, {recursive: true, force: true}))
+
+    it('needs a registry or a store', async () => {
+      const {code, stderr} = await runCli(['gc', 'status'])
+      assert.equal(code, ExitCode.USAGE)
+      assertOneLineError(stderr, /give a REGISTRY for the API view, or --storage DIR/)
+    })
+
+    it('names another storage driver in one line', async () => {
+      const config = join(dir, 'config.yml')
+      await writeFile(config, 'version: 0.1\nstorage:\n  s3:\n    bucket: images\n')
+      const {code, stderr} = await runCli(['gc', 'status', '--config', config])
+      assert.equal(code, ExitCode.USAGE)
+      assertOneLineError(stderr, /uses the s3 storage driver: only the filesystem driver can be read directly/)
+    })
+
+    it('refuses a folder that is not a store', async () => {
+      const {code, stderr} = await runCli(['gc', 'status', '--storage', dir])
+      assert.equal(code, ExitCode.USAGE)
+      assertOneLineError(stderr, /is not a distribution store/)
+    })
+  })
+})
