@@ -2,6 +2,7 @@
 // registryctl benchmarks. Every figure is a ratio against a baseline measured in the same run:
 //   list-images --sort name  vs  curl --parallel --parallel-max 8 sending the same requests
 //   delete-tags --yes (400)  vs  curl --parallel --parallel-max 8 sending the HEAD + DELETE per tag
+//   gc status --storage      vs  docker-registry garbage-collect --dry-run, on a ~100,000-blob store
 //   --version                vs  node -e 0
 // Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5]
 import {execFileSync, spawnSync} from 'node:child_process'
@@ -16,11 +17,17 @@ import {startRegistry} from '../dist/sandbox/registry-process.js'
 import {StoreWriter} from '../dist/sandbox/store.js'
 
 const {values} = parseArgs({
-  options: {repositories: {type: 'string', default: '500'}, tags: {type: 'string', default: '40'}, runs: {type: 'string', default: '5'}},
+  options: {
+    repositories: {type: 'string', default: '500'},
+    tags: {type: 'string', default: '40'},
+    runs: {type: 'string', default: '5'},
+    'gc-blobs': {type: 'string', default: '100000'},
+  },
 })
 const REPOSITORIES = Number(values.repositories)
 const TAGS = Number(values.tags)
 const RUNS = Number(values.runs)
+const GC_IMAGES = Math.ceil(Number(values['gc-blobs']) / 3) // manifest, config and layer per image
 const CLI = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 
 function median(samples) {
@@ -53,6 +60,24 @@ function compare(label, candidate, baseline) {
 
   const ratio = median(a) / median(b)
   return {label, candidateMs: median(a), baselineMs: median(b), ratio}
+}
+
+/** Peak resident memory of a process in MB, from GNU time. */
+function peakMemoryMb(command, args) {
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26})
+  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr.slice(-500)}`)
+  return Number(result.stderr.trim().split('\n').at(-1)) / 1024
+}
+
+/** A store for the collector: GC_IMAGES images in 100 repositories, a third of them untagged. */
+function buildGcStore(root) {
+  const writer = new StoreWriter(root)
+  for (let i = 0; i < GC_IMAGES; i++) {
+    const name = `gc/repo-${String(i % 100).padStart(3, '0')}`
+    const image = buildImage({created: new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString(), layers: [`gc layer ${i}`]})
+    if (i % 3 === 0) writer.manifest(name, image)
+    else writer.image(name, [`t${i}`], image)
+  }
 }
 
 const DELETE_TAGS = 400
@@ -133,11 +158,34 @@ try {
   )
 } finally {
   await registry.stop()
-  rmSync(work, {recursive: true, force: true})
 }
+
+// The collector's bench needs no running registry: both read the store.
+const gcRoot = join(work, 'gc-store')
+let gcStarted = Date.now()
+buildGcStore(gcRoot)
+const gcConfig = join(work, 'gc-config.yml')
+writeFileSync(gcConfig, JSON.stringify({version: 0.1, log: {level: 'error'}, storage: {filesystem: {rootdirectory: gcRoot}, delete: {enabled: true}}}))
+console.log(`gc fixture: ${GC_IMAGES * 3} blobs written in ${((Date.now() - gcStarted) / 1000).toFixed(1)} s`)
+const gcRuns = Math.min(RUNS, 3)
+const gcResult = (() => {
+  const a = []
+  const b = []
+  for (let i = 0; i < gcRuns; i++) {
+    a.push(timeProcess(process.execPath, [CLI, 'gc', 'status', '--storage', gcRoot, '--json']))
+    b.push(timeProcess('docker-registry', ['garbage-collect', '--dry-run', gcConfig]))
+  }
+
+  return {label: `gc status --storage (${GC_IMAGES * 3} blobs)`, candidateMs: median(a), baselineMs: median(b), ratio: median(a) / median(b)}
+})()
+results.push(gcResult)
+const rss = {ours: peakMemoryMb(process.execPath, [CLI, 'gc', 'status', '--storage', gcRoot, '--json']), theirs: peakMemoryMb('docker-registry', ['garbage-collect', '--dry-run', gcConfig])}
+rmSync(work, {recursive: true, force: true})
 
 console.log(`\nmedian of ${RUNS} runs each, after one warm-up run; ratio = registryctl / baseline`)
 console.log('benchmark'.padEnd(44), 'registryctl'.padStart(12), 'baseline'.padStart(10), 'ratio'.padStart(7))
 for (const r of results) {
   console.log(r.label.padEnd(44), `${r.candidateMs.toFixed(0)} ms`.padStart(12), `${r.baselineMs.toFixed(0)} ms`.padStart(10), `${r.ratio.toFixed(2)}x`.padStart(7))
 }
+
+console.log(`gc status peak memory: ${rss.ours.toFixed(0)} MB (the registry's own collector: ${rss.theirs.toFixed(0)} MB, ratio ${(rss.ours / rss.theirs).toFixed(2)}x); gc runs: ${gcRuns}`)

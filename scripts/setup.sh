@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what registryctl's sandbox, tests and benchmarks need, and nothing that is already there:
-# npm dependencies, and Debian's docker-registry (distribution 2.8), nginx, skopeo, openssl, curl.
+# npm dependencies, and Debian's docker-registry (distribution 2.8), nginx, skopeo, openssl, curl,
+# GNU time (benchmark memory) and script (tests drive the prompt through a pseudo-terminal).
 # Idempotent and quiet when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-declare -A package_of=([docker-registry]=docker-registry [nginx]=nginx-light [skopeo]=skopeo [openssl]=openssl [curl]=curl)
+declare -A package_of=([docker-registry]=docker-registry [nginx]=nginx-light [skopeo]=skopeo [openssl]=openssl [curl]=curl [time]=time [script]=bsdutils)
 missing=()
 for command in "${!package_of[@]}"; do
-  if ! command -v "$command" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$command" ]; then
+  # By path, not `command -v`: `time` must be GNU time, not the shell keyword.
+  if [ ! -x "/usr/bin/$command" ] && [ ! -x "/usr/sbin/$command" ]; then
     missing+=("${package_of[$command]}")
   fi
 done
