@@ -6,6 +6,7 @@
  *
  * No terminal I/O: the optional `debug` sink receives one line per request, never a header value.
  */
+import {lookup, type LookupOptions} from 'node:dns'
 import {readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
@@ -15,6 +16,8 @@ import got, {type Got, type Method, RequestError} from 'got'
 
 import {ExitCode, RegistryCtlError, TlsError, UnreachableError, UsageError} from './errors.js'
 import type {RegistryAddress} from './reference.js'
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Array<{address: string; family: number}>, family?: number) => void
 
 export interface TransportOptions {
   /** Skip TLS verification and allow plain HTTP to any host. */
@@ -30,7 +33,17 @@ export interface TransportOptions {
   /** Longest backoff, and the longest Retry-After honoured (longer ones fail at once), in ms. */
   retryMaxMs?: number
   maxSockets?: number
+  /** Statuses that trigger a retry (default 429, 502, 503, 504); smoke tests assert on them instead. */
+  retryStatusCodes?: number[]
+  /** Network error codes that trigger a retry (default: resets and timeouts). */
+  retryErrorCodes?: string[]
   userAgent?: string
+  /**
+   * Connect to this host instead of the URL's (its address is looked up as usual), keeping the URL's
+   * name for the Host header, TLS server name and certificate check: one node of an HA registry,
+   * reached as its clients reach the service.
+   */
+  connectTo?: string
   debug?: (line: string) => void
 }
 
@@ -130,7 +143,9 @@ export class Transport {
 
     const agentOptions = {keepAlive: true, maxSockets, maxFreeSockets: maxSockets}
     const {retryBaseMs, retryMaxMs} = this.options
+    const {connectTo} = this.options
     this.client = got.extend({
+      ...(connectTo ? {dnsLookup: ((_hostname: string, options: LookupOptions, callback: LookupCallback) => lookup(connectTo.replace(/^\[|\]$/g, ''), options, callback)) as never} : {}),
       agent: {http: new http.Agent(agentOptions), https: new https.Agent(agentOptions)},
       https: {rejectUnauthorized: !insecure, certificateAuthority: ca},
       throwHttpErrors: false,
@@ -143,8 +158,8 @@ export class Transport {
       retry: {
         limit: this.options.retries,
         methods: RETRY_METHODS,
-        statusCodes: RETRY_STATUS_CODES,
-        errorCodes: RETRY_ERROR_CODES,
+        statusCodes: options.retryStatusCodes ?? RETRY_STATUS_CODES,
+        errorCodes: options.retryErrorCodes ?? RETRY_ERROR_CODES,
         enforceRetryRules: true,
         maxRetryAfter: retryMaxMs,
         calculateDelay: ({attemptCount, retryAfter, computedValue}) =>

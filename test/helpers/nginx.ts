@@ -26,7 +26,7 @@ export interface RunningNginx {
   stop(): Promise<void>
 }
 
-export async function startNginx(upstream: string, options: {readOnly?: boolean; serverNames?: string[]} = {}): Promise<RunningNginx> {
+export async function startNginx(upstream: string, options: {readOnly?: boolean; serverNames?: string[]; listen?: string[]} = {}): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'registryctl-nginx-'))
   // nginx's workers run as an unprivileged user: they must read the htpasswd files.
   chmodSync(dir, 0o755)
@@ -63,7 +63,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   server {
-    listen 127.0.0.1:${port} ssl;
+    ${(options.listen ?? ['127.0.0.1']).map((address) => `listen ${address}:${port} ssl;`).join('\n    ')}
     server_name ${(options.serverNames ?? ['localhost'])[0]};
     ssl_certificate ${pki.serverCert};
     ssl_certificate_key ${pki.serverKey};

@@ -1,0 +1,83 @@
+import {writeFile} from 'node:fs/promises'
+
+import {Flags} from '@oclif/core'
+
+import {RegistryCommand} from '../base-command.js'
+import {Session} from '../lib/client.js'
+import {ExitCode, UsageError} from '../lib/errors.js'
+import {compareNodes, type DriftReport} from '../lib/smoke/drift.js'
+import {expandHosts, splitHost} from '../lib/smoke/hosts.js'
+import {runRegistrySuite} from '../lib/smoke/registry-suite.js'
+import {type HostResult, SmokeRunner} from '../lib/smoke/runner.js'
+import {readSuite} from '../lib/smoke/suite.js'
+import {parseImageReference, parseRegistry} from '../lib/reference.js'
+import {formatDrift, formatJunit, formatSmoke} from '../render/smoke.js'
+
+export default class Smoke extends RegistryCommand {
+  static override summary = 'Smoke-test registry nodes: httpbb YAML suites, a built-in registry suite, or a drift check across nodes.'
+  static override description = `Runs httpbb suites as they are: each request goes to every host of --hosts, with the suite's NAME as Host header and TLS server name. Exit 0 when everything passes, 1 when an assertion failed (or the nodes differ), 3 when a host could not be reached, 2 for bad input.
+
+--registry-suite checks what every registry node must answer, without YAML. --drift compares the catalog and the digest of every tag across the hosts.`
+
+  static override examples = [
+    '<%= config.bin %> smoke tests/registry.yaml --hosts "registry[2001-2002,2004].codfw.example"',
+    '<%= config.bin %> smoke --registry-suite --server-name docker-registry.example.org --hosts registry2001.codfw.example --image team/app:stable',
+    '<%= config.bin %> smoke --drift --server-name docker-registry.example.org --hosts registry2001.codfw.example,registry1001.eqiad.example',
+  ]
+
+  static override strict = false
+
+  static override flags = {
+    hosts: Flags.string({required: true, description: 'Hosts to test, comma-separated, with bracket sets: host[1-3,5].example'}),
+    'https-port': Flags.integer({aliases: ['https_port'], default: 443, description: 'Port for https:// suites.'}),
+    'http-port': Flags.integer({aliases: ['http_port'], default: 80, description: 'Port for http:// suites.'}),
+    'retry-on-timeout': Flags.boolean({aliases: ['retry_on_timeout'], description: 'Try a request once more after a timeout.'}),
+    junit: Flags.string({description: 'Also write the results as JUnit XML to this file.'}),
+    'registry-suite': Flags.boolean({exclusive: ['drift'], description: 'Run the built-in registry checks instead of YAML suites.'}),
+    drift: Flags.boolean({exclusive: ['registry-suite'], description: 'Compare catalog and tag digests across the hosts.'}),
+    'server-name': Flags.string({description: 'Service name (Host header, TLS server name) for --registry-suite and --drift; default: each host itself.'}),
+    scheme: Flags.string({options: ['https', 'http'], default: 'https', description: 'Scheme for --registry-suite and --drift with --server-name.'}),
+    open: Flags.boolean({description: '--registry-suite: anonymous writes are expected to be accepted.'}),
+    image: Flags.string({description: '--registry-suite: NAME:TAG whose config blob must download intact.'}),
+    select: Flags.string({description: '--drift: only repositories matching this glob.'}),
+  }
+
+  async run(): Promise<{results?: HostResult[]; drift?: DriftReport}> {
+    const {argv, flags} = await this.parse(Smoke)
+    const files = argv as string[]
+    const hosts = expandHosts(flags.hosts)
+    const timeoutMs = flags.timeout * 1000
+    const common = {caFile: flags['ca-file'], insecure: flags.insecure, timeoutMs, retryOnTimeout: flags['retry-on-timeout'], concurrency: flags.concurrency, httpsPort: flags['https-port'], httpPort: flags['http-port']}
+    const scheme = flags.scheme as 'http' | 'https'
+    if (flags.drift) {
+      const nodes = hosts.map((host) => {
+        const {hostname, port = scheme === 'https' ? flags['https-port'] : flags['http-port']} = splitHost(host)
+        const session = new Session({...common, retries: flags.retries, connectTo: flags['server-name'] ? hostname : undefined})
+        const address = flags['server-name'] ? {host: `${flags['server-name']}:${port}`, scheme} : parseRegistry(host)
+        return {node: host, client: session.client(address)}
+      })
+      const drift = await compareNodes(nodes, {select: flags.select, concurrency: flags.concurrency})
+      if (!this.jsonEnabled()) this.log(formatDrift(drift).join('\n'))
+      process.exitCode = drift.differences.length > 0 ? ExitCode.CHECK_FAILED : ExitCode.OK
+      return {drift}
+    }
+
+    let results: HostResult[]
+    if (flags['registry-suite']) {
+      if (files.length > 0) throw new UsageError('--registry-suite takes no YAML files')
+      const image = flags.image ? parseImageReference(`registry.invalid/${flags.image}`, {require: 'tag-or-digest'}) : undefined
+      results = await runRegistrySuite(hosts, {...common, name: flags['server-name'], scheme, open: flags.open, image})
+    } else {
+      if (files.length === 0) throw new UsageError('give one or more httpbb YAML files, or --registry-suite, or --drift')
+      const cases = (await Promise.all(files.map((file) => readSuite(file)))).flat()
+      results = await new SmokeRunner(common).run(cases, hosts)
+    }
+
+    if (flags.junit) await writeFile(flags.junit, formatJunit(results))
+    if (!this.jsonEnabled()) this.log(formatSmoke(results).join('\n'))
+    const unreachable = results.some((host) => host.unreachable)
+    const failed = results.some((host) => host.failed > 0)
+    process.exitCode = unreachable ? ExitCode.UNREACHABLE : failed ? ExitCode.CHECK_FAILED : ExitCode.OK
+    return {results}
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Runs httpbb test cases against chosen hosts: each request goes to the host from --hosts, carrying
+ * the suite's NAME as Host header and TLS server name, so every node of an HA registry is checked
+ * as the load balancer would reach it. Redirects are not followed. Hosts run in parallel (bounded);
+ * the cases of one host run in order.
+ */
+import pLimit from 'p-limit'
+
+import {isRegistryCtlError} from '../errors.js'
+import {type HttpResponse, Transport, type TransportOptions} from '../transport.js'
+import {splitHost} from './hosts.js'
+import type {TestCase} from './suite.js'
+
+export interface CaseResult {
+  file: string
+  line: number
+  url: string
+  /** Empty when the case passed. */
+  failures: Array<{assertion: string; expected: string; actual: string}>
+  /** The request itself failed (connection, TLS, timeout). */
+  error?: string
+}
+
+export interface HostResult {
+  host: string
+  passed: number
+  failed: number
+  cases: CaseResult[]
+  /** No request reached the host at all. */
+  unreachable: boolean
+}
+
+export interface SmokeOptions extends Pick<TransportOptions, 'caFile' | 'insecure'> {
+  httpsPort?: number
+  httpPort?: number
+  timeoutMs?: number
+  retryOnTimeout?: boolean
+  /** Hosts checked at once. */
+  concurrency?: number
+}
+
+function hostnameOf(name: string): string {
+  return name.startsWith('[') ? name.slice(1, name.indexOf(']')) : name.replace(/:\d+$/, '')
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+}
+
+const truncate = (text: string, length = 200) => (text.length > length ? `${text.slice(0, length)}…` : text)
+
+/** Check one answer against a case's assertions; every failed assertion is listed. */
+export function checkResponse(testCase: TestCase, response: Pick<HttpResponse, 'status' | 'headers' | 'body'>): CaseResult['failures'] {
+  const failures: CaseResult['failures'] = []
+  const header = (name: string) => {
+    const value = response.headers[name.toLowerCase()]
+    return Array.isArray(value) ? value.join(', ') : value
+  }
+
+  if (testCase.assertStatus !== undefined && response.status !== testCase.assertStatus) {
+    failures.push({assertion: 'assert_status', expected: String(testCase.assertStatus), actual: String(response.status)})
+  }
+
+  for (const [name, expected] of Object.entries(testCase.assertHeaders ?? {})) {
+    const actual = header(name)
+    if (actual !== expected) failures.push({assertion: `assert_headers ${name}`, expected, actual: actual ?? '(absent)'})
+  }
+
+  for (const [name, pattern] of Object.entries(testCase.assertHeadersRegex ?? {})) {
+    const actual = header(name)
+    if (actual === undefined || !pattern.test(actual)) failures.push({assertion: `assert_headers_regex ${name}`, expected: `/${pattern.source}/`, actual: actual ?? '(absent)'})
+  }
+
+  for (const name of testCase.assertHeadersAbsent ?? []) {
+    const actual = header(name)
+    if (actual !== undefined) failures.push({assertion: `assert_headers_absent ${name}`, expected: '(absent)', actual})
+  }
+
+  const body = response.body.toString('utf8')
+  if (testCase.assertBodyContains !== undefined && !body.includes(testCase.assertBodyContains)) {
+    failures.push({assertion: 'assert_body_contains', expected: testCase.assertBodyContains, actual: truncate(body)})
+  }
+
+  if (testCase.assertBodyRegex && !testCase.assertBodyRegex.test(body)) {
+    failures.push({assertion: 'assert_body_regex', expected: `/${testCase.assertBodyRegex.source}/`, actual: truncate(body)})
+  }
+
+  return failures
+}
+
+export class SmokeRunner {
+  private readonly transports = new Map<string, Transport>()
+
+  constructor(private readonly options: SmokeOptions = {}) {}
+
+  /** One transport per host: it connects to the host, whatever name the URL carries. */
+  private transport(host: string): Transport {
+    let transport = this.transports.get(host)
+    if (!transport) {
+      transport = new Transport({
+        caFile: this.options.caFile,
+        insecure: this.options.insecure,
+        timeoutMs: this.options.timeoutMs ?? 10_000,
+        connectTo: splitHost(host).hostname,
+        // httpbb's --retry_on_timeout: one more try after a timeout, and nothing else retried.
+        retries: this.options.retryOnTimeout ? 1 : 0,
+        retryStatusCodes: [],
+        retryErrorCodes: ['ETIMEDOUT'],
+      })
+      this.transports.set(host, transport)
+    }
+
+    return transport
+  }
+
+  /**
+   * The URL carries the suite's NAME (Host header, TLS server name); the connection goes to the host,
+   * on the host's own port if it has one, else on the scheme's port.
+   */
+  url(testCase: Pick<TestCase, 'scheme' | 'name' | 'path'>, host: string): string {
+    const port = splitHost(host).port ?? (testCase.scheme === 'https' ? (this.options.httpsPort ?? 443) : (this.options.httpPort ?? 80))
+    return `${testCase.scheme}://${formatHost(hostnameOf(testCase.name))}:${port}${testCase.path}`
+  }
+
+  async runCase(testCase: TestCase, host: string): Promise<CaseResult> {
+    const url = this.url(testCase, host)
+    const headers: Record<string, string> = {host: testCase.name, ...testCase.requestHeaders}
+    let body: string | undefined
+    if (testCase.jsonBody !== undefined) {
+      body = JSON.stringify(testCase.jsonBody)
+      headers['content-type'] ??= 'application/json'
+    }
+
+    const base = {file: testCase.file, line: testCase.line, url: `${url} (via ${host})`}
+    try {
+      const response = await this.transport(host).request(url, {
+        method: (testCase.jsonBody !== undefined && testCase.method === 'GET' ? 'POST' : testCase.method) as never,
+        headers,
+        body,
+        followRedirect: false,
+      })
+      return {...base, failures: checkResponse(testCase, response)}
+    } catch (error) {
+      if (!isRegistryCtlError(error)) throw error
+      return {...base, failures: [], error: error.message}
+    }
+  }
+
+  async runHost(cases: TestCase[], host: string): Promise<HostResult> {
+    const results: CaseResult[] = []
+    // eslint-disable-next-line no-await-in-loop -- a host's cases run in order, as httpbb runs them
+    for (const testCase of cases) results.push(await this.runCase(testCase, host))
+    return summarize(host, results)
+  }
+
+  async run(cases: TestCase[], hosts: string[]): Promise<HostResult[]> {
+    const limit = pLimit(this.options.concurrency ?? 8)
+    return Promise.all(hosts.map((host) => limit(() => this.runHost(cases, host))))
+  }
+}
+
+export function summarize(host: string, results: CaseResult[]): HostResult {
+  const failed = results.filter((result) => result.error || result.failures.length > 0).length
+  return {host, passed: results.length - failed, failed, cases: results, unreachable: results.length > 0 && results.every((result) => result.error !== undefined)}
+}

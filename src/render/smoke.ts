@@ -1,0 +1,50 @@
+/** Rendering smoke results: a line per host, the failures under it, JUnit XML for CI, drift lines. */
+import type {DriftReport} from '../lib/smoke/drift.js'
+import type {HostResult} from '../lib/smoke/runner.js'
+
+export function formatSmoke(results: HostResult[]): string[] {
+  const lines: string[] = []
+  for (const host of results) {
+    lines.push(`${host.host}: ${host.passed} passed, ${host.failed} failed${host.unreachable ? ' (unreachable)' : ''}`)
+    for (const result of host.cases) {
+      if (!result.error && result.failures.length === 0) continue
+      lines.push(`  FAIL ${result.file}:${result.line} ${result.url}`)
+      if (result.error) lines.push(`       ${result.error}`)
+      for (const failure of result.failures) lines.push(`       ${failure.assertion}: expected ${failure.expected}, got ${failure.actual}`)
+    }
+  }
+
+  const passed = results.reduce((sum, host) => sum + host.passed, 0)
+  const failed = results.reduce((sum, host) => sum + host.failed, 0)
+  lines.push(`${passed} passed, ${failed} failed`)
+  return lines
+}
+
+const escapeXml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
+
+export function formatJunit(results: HostResult[]): string {
+  const suites = results.map((host) => {
+    const cases = host.cases.map((result) => {
+      const name = escapeXml(`${result.file}:${result.line} ${result.url}`)
+      if (result.error) return `    <testcase classname="${escapeXml(host.host)}" name="${name}"><error message="${escapeXml(result.error)}"/></testcase>`
+      if (result.failures.length === 0) return `    <testcase classname="${escapeXml(host.host)}" name="${name}"/>`
+      const message = result.failures.map((failure) => `${failure.assertion}: expected ${failure.expected}, got ${failure.actual}`).join('; ')
+      return `    <testcase classname="${escapeXml(host.host)}" name="${name}"><failure message="${escapeXml(message)}"/></testcase>`
+    })
+    const errors = host.cases.filter((result) => result.error).length
+    return [`  <testsuite name="${escapeXml(host.host)}" tests="${host.cases.length}" failures="${host.failed - errors}" errors="${errors}">`, ...cases, '  </testsuite>'].join('\n')
+  })
+  return ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites name="registryctl smoke">', ...suites, '</testsuites>', ''].join('\n')
+}
+
+export function formatDrift(report: DriftReport): string[] {
+  const short = (value: string | null) => (value === null ? 'missing' : value.replace(/^sha256:/, '').slice(0, 12))
+  const lines = [`Compared ${report.nodes.join(', ')}: ${report.repositories} repositories, ${report.tags} tags`]
+  for (const difference of report.differences) {
+    const what = difference.tag ? `${difference.repository}:${difference.tag}` : `${difference.repository} (repository)`
+    lines.push(`  DIFFERS ${what}  ${Object.entries(difference.values).map(([node, value]) => `${node}=${short(value)}`).join('  ')}`)
+  }
+
+  lines.push(report.differences.length === 0 ? 'The nodes agree.' : `${report.differences.length} difference(s).`)
+  return lines
+}
