@@ -1,5 +1,5 @@
 import {strict as assert} from 'node:assert'
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -167,6 +167,15 @@ describe('smoke @integration', () => {
       assert.match(closedExpected.stdout, /assert_status: expected 401, got 202/)
       const open = await runCli(['smoke', '--registry-suite', ...bare, '--open', '--image', 'base/multiarch:bookworm'])
       assert.equal(open.code, ExitCode.OK, open.stdout)
+      // Every upload the write check opened was cancelled. Distribution's cancel removes an upload's
+      // data and startedat and leaves only its hash state; an open upload has all three.
+      for (const repository of ['registryctl-probe/smoke', 'base/multiarch']) {
+        const uploads = join(registry().rootDirectory, 'docker/registry/v2/repositories', repository, '_uploads')
+        const opened = await readdir(uploads)
+        assert.ok(opened.length > 0, `the write check opened an upload in ${repository}`)
+        for (const uuid of opened) assert.deepEqual((await readdir(join(uploads, uuid))).sort(), ['hashstates'], `${repository} upload ${uuid}`)
+      }
+
       const missing = await runCli(['smoke', '--registry-suite', ...bare, '--open', '--image', 'team/app:no-such-tag'])
       assert.equal(missing.code, ExitCode.CHECK_FAILED)
       assert.match(missing.stdout, /image resolves and its config downloads intact: expected success, got manifest .* not found/)

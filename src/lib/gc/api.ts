@@ -3,7 +3,7 @@
  *  - deletes enabled? a DELETE of an all-zero digest in a repository that does not exist: 404 means
  *    enabled, 405 UNSUPPORTED disabled, a plain 405 read-only mode;
  *  - writable? a blob upload opened and cancelled at once (nothing stays but what a cancelled upload
- *    leaves: an empty `_uploads` folder, which is no repository);
+ *    leaves: `_uploads/<uuid>/hashstates`, no data and no repository in the catalog);
  *  - the API version, whether the catalog answers, and the repositories with no tags left (deleted
  *    repositories stay in distribution's catalog).
  */

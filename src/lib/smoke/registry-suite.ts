@@ -13,6 +13,7 @@ import pLimit from 'p-limit'
 import {Session} from '../client.js'
 import {isRegistryCtlError} from '../errors.js'
 import {MANIFEST_ACCEPT} from '../manifests.js'
+import type {HttpResponse} from '../transport.js'
 import type {ImageReference} from '../reference.js'
 import {splitHost} from './hosts.js'
 import {type CaseResult, type HostResult, type SmokeOptions, SmokeRunner, summarize} from './runner.js'
@@ -48,6 +49,15 @@ export function registrySuiteCases(options: RegistrySuiteOptions & {name: string
       ? {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatus: 202}
       : {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatus: 401, assertHeadersRegex: {'WWW-Authenticate': /realm="?[^",]+/i}},
   ]
+}
+
+/**
+ * An upload the write probe managed to open is cancelled at once. Distribution then keeps only the
+ * upload's hash state under `_uploads/<uuid>` (no data, no repository in the catalog).
+ */
+async function cancelOpenedUpload(response: HttpResponse, send: (url: string, method: 'DELETE') => Promise<unknown>): Promise<void> {
+  const location = response.headers.location
+  if (response.status === 202 && typeof location === 'string') await send(location, 'DELETE')
 }
 
 /** The image check, through the registry client: resolve, fetch the config, verify digest and length. */
@@ -88,7 +98,12 @@ export async function runRegistrySuite(hosts: string[], options: RegistrySuiteOp
     hosts.map((host) =>
       limit(async () => {
         const named = {...options, name: options.name ?? host}
-        const results = await runner.runHost(registrySuiteCases(named), host).then((result) => result.cases)
+        const results: CaseResult[] = []
+        for (const testCase of registrySuiteCases(named)) {
+          // eslint-disable-next-line no-await-in-loop -- a host's checks run in order
+          results.push(await runner.runCase(testCase, host, cancelOpenedUpload))
+        }
+
         if (options.image) results.push(await checkImage(named, host))
         return summarize(host, results)
       }),

@@ -122,7 +122,11 @@ export class SmokeRunner {
     return `${testCase.scheme}://${formatHost(hostnameOf(testCase.name))}:${port}${testCase.path}`
   }
 
-  async runCase(testCase: TestCase, host: string): Promise<CaseResult> {
+  /**
+   * Run one case against one host. `cleanUp` receives the answer and a way to send a follow-up
+   * request to the same host (the registry suite cancels the upload its write probe opened).
+   */
+  async runCase(testCase: TestCase, host: string, cleanUp?: (response: HttpResponse, send: (url: string, method: 'DELETE') => Promise<unknown>) => Promise<unknown>): Promise<CaseResult> {
     const url = this.url(testCase, host)
     const headers: Record<string, string> = {host: testCase.name, ...testCase.requestHeaders}
     let body: string | undefined
@@ -139,7 +143,16 @@ export class SmokeRunner {
         body,
         followRedirect: false,
       })
-      return {...base, failures: checkResponse(testCase, response)}
+      const failures = checkResponse(testCase, response)
+      // The follow-up goes to the same node and port whatever host a Location names: the registry
+      // builds it from the Host header, which carries the service name, not the node.
+      const sameNode = (followUp: string) => {
+        const target = new URL(followUp, url)
+        return new URL(`${target.pathname}${target.search}`, url).toString()
+      }
+
+      await cleanUp?.(response, (followUp, method) => this.transport(host).request(sameNode(followUp), {method, headers: {host: testCase.name}, followRedirect: false}))
+      return {...base, failures}
     } catch (error) {
       if (!isRegistryCtlError(error)) throw error
       return {...base, failures: [], error: error.message}

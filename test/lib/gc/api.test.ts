@@ -24,10 +24,15 @@ describe('gc/api probes @integration', () => {
       assert.deepEqual([state.deletes.verdict, state.writes.verdict], ['enabled', 'writable'])
       assert.deepEqual(state.catalog, {reachable: true, repositories: 2})
       assert.deepEqual(state.emptyRepositories, ['probe/emptied'])
-      // Nothing but a cancelled upload's empty folder: no new repository in the catalog or the store.
+      // Nothing but what distribution keeps of a cancelled upload (its hash state): no new repository
+      // in the catalog, no upload data in the store.
       assert.deepEqual(await client.repositories(), ['probe/emptied', 'probe/kept'])
       const probes = join(registry.rootDirectory, 'docker/registry/v2/repositories/registryctl-probe')
-      for (const folder of await readdir(probes)) assert.deepEqual(await readdir(join(probes, folder)), ['_uploads'])
+      for (const folder of await readdir(probes)) {
+        assert.deepEqual(await readdir(join(probes, folder)), ['_uploads'])
+        const uploads = join(probes, folder, '_uploads')
+        for (const uuid of await readdir(uploads)) assert.deepEqual(await readdir(join(uploads, uuid)), ['hashstates'])
+      }
     } finally {
       await registry.stop()
     }

@@ -1,0 +1,11 @@
+import {strict as assert} from 'node:assert'
+
+import * as library from '../../src/lib/index.js'
+
+describe('library entry point', () => {
+  it('exports the client, deletion planning, gc analysis and smoke runner for other code', () => {
+    for (const name of ['Session', 'RegistryClient', 'Inventory', 'planDeletion', 'analyzeStore', 'probeApiState', 'SmokeRunner', 'parseSuite', 'expandHosts', 'compareNodes', 'runRegistrySuite']) {
+      assert.equal(typeof (library as Record<string, unknown>)[name], 'function', name)
+    }
+  })
+})
