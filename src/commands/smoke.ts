@@ -8,14 +8,14 @@ import {ExitCode, UsageError} from '../lib/errors.js'
 import {compareNodes, type DriftReport} from '../lib/smoke/drift.js'
 import {expandHosts, splitHost} from '../lib/smoke/hosts.js'
 import {runRegistrySuite} from '../lib/smoke/registry-suite.js'
-import {type HostResult, SmokeRunner} from '../lib/smoke/runner.js'
+import {type HostResult, SmokeRunner, smokeExitCode} from '../lib/smoke/runner.js'
 import {readSuite} from '../lib/smoke/suite.js'
 import {parseImageReference, parseRegistry} from '../lib/reference.js'
 import {formatDrift, formatJunit, formatSmoke} from '../render/smoke.js'
 
 export default class Smoke extends RegistryCommand {
   static override summary = 'Smoke-test registry nodes: httpbb YAML suites, a built-in registry suite, or a drift check across nodes.'
-  static override description = `Runs httpbb suites as they are: each request goes to every host of --hosts, with the suite's NAME as Host header and TLS server name. Exit 0 when everything passes, 1 when an assertion failed (or the nodes differ), 3 when a host could not be reached, 2 for bad input.
+  static override description = `Runs httpbb suites as they are: each request goes to every host of --hosts, with the suite's NAME as Host header and TLS server name. Exit 0 when everything passes, 1 when an assertion failed (or the nodes differ), 3 when a host could not be reached (4 when TLS was why), 2 for bad input.
 
 --registry-suite checks what every registry node must answer, without YAML. --drift compares the catalog and the digest of every tag across the hosts.`
 
@@ -75,9 +75,7 @@ export default class Smoke extends RegistryCommand {
 
     if (flags.junit) await writeFile(flags.junit, formatJunit(results))
     if (!this.jsonEnabled()) this.log(formatSmoke(results).join('\n'))
-    const unreachable = results.some((host) => host.unreachable)
-    const failed = results.some((host) => host.failed > 0)
-    process.exitCode = unreachable ? ExitCode.UNREACHABLE : failed ? ExitCode.CHECK_FAILED : ExitCode.OK
+    process.exitCode = smokeExitCode(results)
     return {results}
   }
 }

@@ -128,6 +128,17 @@ describe('smoke @integration', () => {
     assert.match(stdout, /^127\.0\.0\.1: 6 passed, 0 failed$/m)
   })
 
+  it('fails TLS for a name the certificate does not carry, with exit code 4', async () => {
+    const file = join(dir, 'wrong-name.yaml')
+    await writeFile(file, 'https://not-the-service.example:\n- path: /v2/\n  assert_status: 200\n')
+    const {code, stdout} = await runCli(['smoke', file, '--hosts', '127.0.0.1', ...tls()])
+    assert.equal(code, ExitCode.TLS, stdout)
+    assert.match(stdout, /^127\.0\.0\.1: 0 passed, 1 failed \(unreachable\)$/m)
+    assert.match(stdout, /not-the-service\.example/)
+    const insecure = await runCli(['smoke', file, '--hosts', '127.0.0.1', ...tls(), '--insecure'])
+    assert.equal(insecure.code, ExitCode.OK, insecure.stdout)
+  })
+
   it('refuses YAML errors with file and line, exit 2', async () => {
     const cases: Array<[string, RegExp]> = [
       [`https://${SERVICE}:\n- path: /v2/\n  assert_stauts: 200\n`, /:3: unknown key "assert_stauts"/],

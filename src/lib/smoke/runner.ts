@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit'
 
-import {isRegistryCtlError} from '../errors.js'
+import {ExitCode, type ExitCodeValue, isRegistryCtlError} from '../errors.js'
 import {type HttpResponse, Transport, type TransportOptions} from '../transport.js'
 import {splitHost} from './hosts.js'
 import type {TestCase} from './suite.js'
@@ -19,6 +19,8 @@ export interface CaseResult {
   failures: Array<{assertion: string; expected: string; actual: string}>
   /** The request itself failed (connection, TLS, timeout). */
   error?: string
+  /** That failure's exit code: 3 for the network, 4 for TLS. */
+  errorExitCode?: number
 }
 
 export interface HostResult {
@@ -155,7 +157,7 @@ export class SmokeRunner {
       return {...base, failures}
     } catch (error) {
       if (!isRegistryCtlError(error)) throw error
-      return {...base, failures: [], error: error.message}
+      return {...base, failures: [], error: error.message, errorExitCode: error.exitCode}
     }
   }
 
@@ -175,4 +177,18 @@ export class SmokeRunner {
 export function summarize(host: string, results: CaseResult[]): HostResult {
   const failed = results.filter((result) => result.error || result.failures.length > 0).length
   return {host, passed: results.length - failed, failed, cases: results, unreachable: results.length > 0 && results.every((result) => result.error !== undefined)}
+}
+
+/**
+ * The exit code of a run: a host that could not be reached at all wins (4 when TLS was the reason,
+ * else 3), then 1 for a failed assertion or a request that failed on an otherwise reachable host.
+ */
+export function smokeExitCode(results: HostResult[]): ExitCodeValue {
+  const unreachable = results.filter((host) => host.unreachable)
+  if (unreachable.length > 0) {
+    const tls = unreachable.every((host) => host.cases.every((result) => result.errorExitCode === ExitCode.TLS))
+    return tls ? ExitCode.TLS : ExitCode.UNREACHABLE
+  }
+
+  return results.some((host) => host.failed > 0) ? ExitCode.CHECK_FAILED : ExitCode.OK
 }

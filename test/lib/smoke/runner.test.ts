@@ -2,7 +2,8 @@ import {strict as assert} from 'node:assert'
 import {createServer, type IncomingMessage, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {checkResponse, SmokeRunner} from '../../../src/lib/smoke/runner.js'
+import {ExitCode} from '../../../src/lib/errors.js'
+import {checkResponse, SmokeRunner, smokeExitCode, summarize} from '../../../src/lib/smoke/runner.js'
 import {parseSuite, type TestCase} from '../../../src/lib/smoke/suite.js'
 
 const oneCase = (yaml: string): TestCase => parseSuite(`https://svc.example:\n- path: /\n${yaml}`, 's.yaml')[0]!
@@ -139,5 +140,25 @@ describe('smoke/runner', () => {
       )
       assert.match(results[1]!.cases[0]!.error!, /refused/i)
     })
+  })
+})
+
+describe('smoke/runner smokeExitCode', () => {
+  const host = (name: string, cases: Array<{error?: string; errorExitCode?: number; failures?: number}>) =>
+    summarize(
+      name,
+      cases.map((c, line) => ({file: 'f', line, url: 'u', failures: Array.from({length: c.failures ?? 0}, () => ({assertion: 'a', expected: 'e', actual: 'x'})), error: c.error, errorExitCode: c.errorExitCode})),
+    )
+
+  it('is 0 when all pass, 1 for a failed assertion or a failed request on a reachable host', () => {
+    assert.equal(smokeExitCode([host('a', [{}, {}])]), ExitCode.OK)
+    assert.equal(smokeExitCode([host('a', [{}, {failures: 2}])]), ExitCode.CHECK_FAILED)
+    assert.equal(smokeExitCode([host('a', [{}, {error: 'timeout', errorExitCode: 3}])]), ExitCode.CHECK_FAILED)
+  })
+
+  it('is 3 when a host was unreachable, 4 when TLS was the only reason, over failed assertions', () => {
+    assert.equal(smokeExitCode([host('a', [{failures: 1}]), host('b', [{error: 'refused', errorExitCode: 3}])]), ExitCode.UNREACHABLE)
+    assert.equal(smokeExitCode([host('a', [{failures: 1}]), host('b', [{error: 'cert', errorExitCode: 4}])]), ExitCode.TLS)
+    assert.equal(smokeExitCode([host('b', [{error: 'cert', errorExitCode: 4}]), host('c', [{error: 'refused', errorExitCode: 3}])]), ExitCode.UNREACHABLE)
   })
 })
