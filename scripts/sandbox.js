@@ -22,16 +22,24 @@ try {
       process.once('SIGTERM', resolve)
     })
   } else {
-    const run = (...args) => {
+    // Each step states the exit code it must end with: the demo fails loudly if one does not.
+    const run = (expected, ...args) => {
       console.log(`\n$ registryctl ${args.join(' ')}`)
       const result = spawnSync(process.execPath, [cli, ...args], {stdio: 'inherit'})
-      if (result.status !== 0) throw new Error(`registryctl ${args[0]} exited with ${result.status}`)
+      if (result.status !== expected) throw new Error(`registryctl ${args[0]} exited with ${result.status}, expected ${expected}`)
+      if (expected !== 0) console.log(`(exit code ${result.status}, as expected)`)
     }
 
-    run('list-images', registry.host)
-    run('list-tags', `${registry.host}/team/app:2021-*`)
-    run('resolve', `${registry.host}/team/app:stable`)
-    run('inspect', `${registry.host}/base/multiarch:bookworm`)
+    run(0, 'list-images', registry.host)
+    run(0, 'list-tags', `${registry.host}/team/app:2021-*`)
+    run(0, 'resolve', `${registry.host}/team/app:stable`)
+    run(0, 'inspect', `${registry.host}/base/multiarch:bookworm`)
+    // The main job: 2021-07-28-… shares its image with "stable", so only 2021-03-02-… goes (exit 12).
+    run(0, 'delete-tags', `${registry.host}/team/app:2021-*`, '--dry-run')
+    run(12, 'delete-tags', `${registry.host}/team/app:2021-*`, '--yes')
+    run(0, 'list-tags', `${registry.host}/team/app`)
+    run(0, 'gc', 'status', registry.host, '--storage', registry.rootDirectory)
+    run(0, 'smoke', '--registry-suite', '--hosts', '127.0.0.1', '--scheme', 'http', '--http-port', String(registry.port), '--open', '--image', 'team/app:stable')
   }
 } finally {
   await registry.stop()
