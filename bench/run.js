@@ -81,6 +81,7 @@ function buildGcStore(root) {
 }
 
 const DELETE_TAGS = 400
+const SMOKE_CASES = 200
 const deleteRepository = (who, run) => `bench/delete-${who}-${run}`
 /** Digest of each tag of each deletion repository, for the curl baseline. */
 const deleteDigests = new Map()
@@ -147,6 +148,20 @@ try {
         writeFileSync(file, [...head, ...del].join(''))
         return timeProcess('curl', ['-s', '--parallel', '--parallel-max', '8', '-K', file])
       },
+    ),
+  )
+  // A smoke suite of SMOKE_CASES cases on one node, run in order as httpbb runs them, against curl
+  // sending the same requests in order over one keep-alive connection with the same Host header.
+  const smokeNames = names.slice(0, SMOKE_CASES)
+  const suite = join(work, 'smoke.yaml')
+  writeFileSync(suite, `http://registry.bench:\n${smokeNames.map((name) => `- path: /v2/${name}/tags/list\n  assert_status: 200\n  assert_body_contains: '"tags"'\n`).join('')}`)
+  const smokeUrls = join(work, 'smoke.curl')
+  writeFileSync(smokeUrls, `header = "Host: registry.bench"\n${smokeNames.map((name) => `url = "${base}/v2/${name}/tags/list"\noutput = "/dev/null"\n`).join('')}`)
+  results.push(
+    compare(
+      `smoke FILE (${smokeNames.length} cases, one host)`,
+      () => timeProcess(process.execPath, [CLI, 'smoke', suite, '--hosts', '127.0.0.1', '--http-port', String(registry.port)]),
+      () => timeProcess('curl', ['-sf', '-K', smokeUrls]),
     ),
   )
   results.push(
