@@ -7,7 +7,7 @@ import {ExitCode} from '../../src/lib/errors.js'
 import {buildMultiArch} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'
 import {seedSamples} from '../../src/sandbox/seed.js'
-import {runCli} from '../helpers/cli.js'
+import {runCli, runCliInTerminal} from '../helpers/cli.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {assertOneLineError} from './list-images.test.js'
 
@@ -39,6 +39,16 @@ describe('gc status @integration', () => {
     const result = JSON.parse(stdout) as {store: {default: {blobsEligible: number}; brokenIndexes: unknown[]}}
     assert.ok(result.store.default.blobsEligible > 0)
     assert.equal(result.store.brokenIndexes.length, 3)
+  })
+
+  it('shows a progress line on a terminal and clears it before the report, never with --json', async () => {
+    const {code, stdout} = await runCliInTerminal(['gc', 'status', '--storage', registry().rootDirectory], '')
+    assert.equal(code, 0, stdout)
+    assert.match(stdout, /\rscanning repositories: 1 +\r\u001B\[K/)
+    assert.match(stdout, /\u001B\[K[^]*Store .* \(filesystem\)/)
+    const json = await runCliInTerminal(['gc', 'status', '--storage', registry().rootDirectory, '--json'], '')
+    assert.doesNotMatch(json.stdout, /scanning/)
+    assert.ok(JSON.parse(json.stdout.slice(json.stdout.indexOf('{'))).store, json.stdout)
   })
 
   describe('bad input', () => {

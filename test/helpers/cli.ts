@@ -29,7 +29,7 @@ export async function runCli(args: string[], options: {input?: string; env?: Nod
 
 /**
  * Runs the CLI on a pseudo-terminal (util-linux `script`), so stdin is a TTY as for an operator, and
- * types `answer` once the confirmation prompt shows.
+ * types `answer` once a confirmation prompt shows (if one does).
  */
 export async function runCliInTerminal(args: string[], answer: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
   const quoted = [process.execPath, RUN, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')

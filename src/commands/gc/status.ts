@@ -46,9 +46,18 @@ export default class GcStatus extends RegistryCommand {
     if (flags.storage || flags.config) {
       const root = flags.storage ?? (await storeFromConfig(flags.config!)).root
       const progress = process.stderr.isTTY && !this.jsonEnabled()
+      // At most ten updates a second: the walk reports every repository, and a terminal is slow.
+      let shownAt = 0
       result.store = await analyzeStore(root, {
         uploadsOlderThanMs,
-        onProgress: progress ? ({phase, done}) => process.stderr.write(`\rscanning ${phase}: ${done}   `) : undefined,
+        onProgress: progress
+          ? ({phase, done}) => {
+              const now = Date.now()
+              if (now - shownAt < 100) return
+              shownAt = now
+              process.stderr.write(`\rscanning ${phase}: ${done}   `)
+            }
+          : undefined,
       })
       if (progress) process.stderr.write('\r\u001B[K')
       if (output.length > 0) output.push('')
