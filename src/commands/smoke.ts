@@ -37,7 +37,8 @@ export default class Smoke extends RegistryCommand {
     drift: Flags.boolean({exclusive: ['registry-suite'], description: 'Compare catalog and tag digests across the hosts.'}),
     'server-name': Flags.string({description: 'Service name (Host header, TLS server name) for --registry-suite and --drift; default: each host itself.'}),
     scheme: Flags.string({options: ['https', 'http'], default: 'https', description: 'Scheme for --registry-suite and --drift with --server-name.'}),
-    open: Flags.boolean({description: '--registry-suite: anonymous writes are expected to be accepted.'}),
+    open: Flags.boolean({exclusive: ['read-only'], description: '--registry-suite: anonymous writes are expected to be accepted.'}),
+    'read-only': Flags.boolean({exclusive: ['open'], description: '--registry-suite: the registry is in read-only maintenance; writes must be refused (403, 405 or 503).'}),
     image: Flags.string({description: '--registry-suite: NAME:TAG whose config blob must download intact.'}),
     select: Flags.string({description: '--drift: only repositories matching this glob.'}),
   }
@@ -66,7 +67,7 @@ export default class Smoke extends RegistryCommand {
     if (flags['registry-suite']) {
       if (files.length > 0) throw new UsageError('--registry-suite takes no YAML files')
       const image = flags.image ? parseImageReference(`registry.invalid/${flags.image}`, {require: 'tag-or-digest'}) : undefined
-      results = await runRegistrySuite(hosts, {...common, name: flags['server-name'], scheme, open: flags.open, image})
+      results = await runRegistrySuite(hosts, {...common, name: flags['server-name'], scheme, open: flags.open, readOnly: flags['read-only'], image})
     } else {
       if (files.length === 0) throw new UsageError('give one or more httpbb YAML files, or --registry-suite, or --drift')
       const cases = (await Promise.all(files.map((file) => readSuite(file)))).flat()

@@ -171,6 +171,25 @@ describe('smoke @integration', () => {
       assert.match(stdout, /^127\.0\.0\.1: 5 passed, 0 failed$/m)
     })
 
+    it('checks that writes are refused on every node during read-only maintenance', async () => {
+      const readOnly = await startNginx(registry().host, {serverNames: [SERVICE], readOnly: true})
+      try {
+        const args = ['smoke', '--registry-suite', '--server-name', SERVICE, '--hosts', '127.0.0.1', '--ca-file', readOnly.pki.caCert, '--https-port', String(readOnly.port)]
+        const maintained = await runCli([...args, '--read-only'])
+        assert.equal(maintained.code, ExitCode.OK, maintained.stdout)
+        const expectedOpenForPushes = await runCli(args)
+        assert.equal(expectedOpenForPushes.code, ExitCode.CHECK_FAILED)
+        assert.match(expectedOpenForPushes.stdout, /assert_status: expected 401, got 403/)
+      } finally {
+        await readOnly.stop()
+      }
+
+      // And a registry that still accepts pushes fails the read-only check.
+      const writable = await runCli(['smoke', '--registry-suite', '--server-name', SERVICE, '--hosts', '127.0.0.1', ...tls(), '--read-only'])
+      assert.equal(writable.code, ExitCode.CHECK_FAILED)
+      assert.match(writable.stdout, /assert_status: expected 403 or 405 or 503, got 401/)
+    })
+
     it('flags an open registry unless told it is open, and a missing image', async () => {
       const bare = ['--hosts', '127.0.0.1', '--scheme', 'http', '--http-port', String(registry().port)]
       const closedExpected = await runCli(['smoke', '--registry-suite', ...bare])

@@ -274,21 +274,25 @@ export async function analyzeStore(root: string, options: AnalyzeOptions = {}): 
   const names: string[] = []
   for await (const name of reader.repositories()) names.push(name)
   const referencesRead = new Map<string, Promise<{references: string[]; isIndex: boolean}>>()
-  const referencesOf = (digest: string) => {
+  // A manifest shared by repositories is read once; its pending read is dropped once it is known.
+  const referencesOf = async (digest: string) => {
+    if (references.has(digest)) return
     let pending = referencesRead.get(digest)
     if (!pending) {
       pending = LIMIT(() => reader.references(digest))
       referencesRead.set(digest, pending)
     }
 
-    return pending
+    const found = await pending
+    references.set(digest, found)
+    referencesRead.delete(digest)
   }
 
   const readAhead = pLimit(8)
   const loading = names.map((name) =>
     readAhead(async () => {
       const repository = await reader.repository(name)
-      await Promise.all(repository.revisions.map(async (digest) => references.set(digest, await referencesOf(digest))))
+      await Promise.all(repository.revisions.map((digest) => referencesOf(digest)))
       return repository
     }),
   )

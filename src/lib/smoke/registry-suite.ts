@@ -5,7 +5,7 @@
  *  - the catalog answers;
  *  - a missing manifest is 404 with MANIFEST_UNKNOWN;
  *  - an anonymous write is refused with 401 and a realm (or, told the registry is open, accepted;
- *    the upload is then cancelled);
+ *    the upload is then cancelled; or, told it is read-only, refused with 403, 405 or 503);
  *  - with an image: the tag resolves, and its config blob downloads with the right digest and length.
  */
 import pLimit from 'p-limit'
@@ -25,6 +25,11 @@ export interface RegistrySuiteOptions extends SmokeOptions {
   scheme?: 'http' | 'https'
   /** Anonymous writes are expected to succeed. */
   open?: boolean
+  /**
+   * The registry is in read-only maintenance: writes are refused by nginx (403) or by distribution
+   * (405), or the node is drained (503).
+   */
+  readOnly?: boolean
   image?: Pick<ImageReference, 'name' | 'tag' | 'digest'>
 }
 
@@ -45,9 +50,11 @@ export function registrySuiteCases(options: RegistrySuiteOptions & {name: string
       assertStatus: 404,
       assertBodyContains: 'MANIFEST_UNKNOWN',
     },
-    options.open
-      ? {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatus: 202}
-      : {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatus: 401, assertHeadersRegex: {'WWW-Authenticate': /realm="?[^",]+/i}},
+    options.readOnly
+      ? {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatusOneOf: [403, 405, 503]}
+      : options.open
+        ? {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatus: 202}
+        : {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatus: 401, assertHeadersRegex: {'WWW-Authenticate': /realm="?[^",]+/i}},
   ]
 }
 

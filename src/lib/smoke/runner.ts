@@ -63,6 +63,10 @@ export function checkResponse(testCase: TestCase, response: Pick<HttpResponse, '
     failures.push({assertion: 'assert_status', expected: String(testCase.assertStatus), actual: String(response.status)})
   }
 
+  if (testCase.assertStatusOneOf && !testCase.assertStatusOneOf.includes(response.status)) {
+    failures.push({assertion: 'assert_status', expected: testCase.assertStatusOneOf.join(' or '), actual: String(response.status)})
+  }
+
   for (const [name, expected] of Object.entries(testCase.assertHeaders ?? {})) {
     const actual = header(name)
     if (actual !== expected) failures.push({assertion: `assert_headers ${name}`, expected, actual: actual ?? '(absent)'})

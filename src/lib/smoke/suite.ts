@@ -24,6 +24,8 @@ export interface TestCase {
   requestHeaders: Record<string, string>
   jsonBody?: unknown
   assertStatus?: number
+  /** Built-in suites only (httpbb has no such key): any of these statuses passes. */
+  assertStatusOneOf?: number[]
   assertHeaders?: Record<string, string>
   assertHeadersRegex?: Record<string, RegExp>
   assertHeadersAbsent?: string[]
