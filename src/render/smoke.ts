@@ -8,7 +8,7 @@ export function formatSmoke(results: HostResult[]): string[] {
     lines.push(`${host.host}: ${host.passed} passed, ${host.failed} failed${host.unreachable ? ' (unreachable)' : ''}`)
     for (const result of host.cases) {
       if (!result.error && result.failures.length === 0) continue
-      lines.push(`  FAIL ${result.file}:${result.line} ${result.url}`)
+      lines.push(`  FAIL ${result.file}:${result.line} ${result.url}${result.durationMs === undefined ? '' : ` (${Math.round(result.durationMs)} ms)`}`)
       if (result.error) lines.push(`       ${result.error}`)
       for (const failure of result.failures) lines.push(`       ${failure.assertion}: expected ${failure.expected}, got ${failure.actual}`)
     }
@@ -26,10 +26,12 @@ export function formatJunit(results: HostResult[]): string {
   const suites = results.map((host) => {
     const cases = host.cases.map((result) => {
       const name = escapeXml(`${result.file}:${result.line} ${result.url}`)
-      if (result.error) return `    <testcase classname="${escapeXml(host.host)}" name="${name}"><error message="${escapeXml(result.error)}"/></testcase>`
-      if (result.failures.length === 0) return `    <testcase classname="${escapeXml(host.host)}" name="${name}"/>`
+      const time = result.durationMs === undefined ? '' : ` time="${(result.durationMs / 1000).toFixed(3)}"`
+      const open = `    <testcase classname="${escapeXml(host.host)}" name="${name}"${time}`
+      if (result.error) return `${open}><error message="${escapeXml(result.error)}"/></testcase>`
+      if (result.failures.length === 0) return `${open}/>`
       const message = result.failures.map((failure) => `${failure.assertion}: expected ${failure.expected}, got ${failure.actual}`).join('; ')
-      return `    <testcase classname="${escapeXml(host.host)}" name="${name}"><failure message="${escapeXml(message)}"/></testcase>`
+      return `${open}><failure message="${escapeXml(message)}"/></testcase>`
     })
     const errors = host.cases.filter((result) => result.error).length
     return [`  <testsuite name="${escapeXml(host.host)}" tests="${host.cases.length}" failures="${host.failed - errors}" errors="${errors}">`, ...cases, '  </testsuite>'].join('\n')

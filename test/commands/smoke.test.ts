@@ -118,6 +118,7 @@ describe('smoke @integration', () => {
     const xml = await readFile(junit, 'utf8')
     assert.match(xml, /<testsuite name="127\.0\.0\.1" tests="5" failures="5" errors="0">/)
     assert.equal(xml.match(/<failure /g)?.length, 5)
+    assert.equal(xml.match(/<testcase [^>]* time="\d+\.\d{3}"/g)?.length, 5)
   })
 
   it('reports an unreachable host with exit code 3', async () => {

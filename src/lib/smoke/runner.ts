@@ -15,6 +15,8 @@ export interface CaseResult {
   file: string
   line: number
   url: string
+  /** Time to the whole answer (retries included), in ms. */
+  durationMs?: number
   /** Empty when the case passed. */
   failures: Array<{assertion: string; expected: string; actual: string}>
   /** The request itself failed (connection, TLS, timeout). */
@@ -142,6 +144,8 @@ export class SmokeRunner {
     }
 
     const base = {file: testCase.file, line: testCase.line, url: `${url} (via ${host})`}
+    const started = performance.now()
+    const elapsed = () => Math.round((performance.now() - started) * 10) / 10
     try {
       const response = await this.transport(host).request(url, {
         method: (testCase.jsonBody !== undefined && testCase.method === 'GET' ? 'POST' : testCase.method) as never,
@@ -149,6 +153,7 @@ export class SmokeRunner {
         body,
         followRedirect: false,
       })
+      const durationMs = elapsed()
       const failures = checkResponse(testCase, response)
       // The follow-up goes to the same node and port whatever host a Location names: the registry
       // builds it from the Host header, which carries the service name, not the node.
@@ -158,10 +163,10 @@ export class SmokeRunner {
       }
 
       await cleanUp?.(response, (followUp, method) => this.transport(host).request(sameNode(followUp), {method, headers: {host: testCase.name}, followRedirect: false}))
-      return {...base, failures}
+      return {...base, durationMs, failures}
     } catch (error) {
       if (!isRegistryCtlError(error)) throw error
-      return {...base, failures: [], error: error.message, errorExitCode: error.exitCode}
+      return {...base, durationMs: elapsed(), failures: [], error: error.message, errorExitCode: error.exitCode}
     }
   }
 

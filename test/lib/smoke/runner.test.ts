@@ -115,6 +115,7 @@ describe('smoke/runner', () => {
       const [without] = await new SmokeRunner({httpPort: port, timeoutMs: 300}).run(cases, ['127.0.0.1'])
       assert.deepEqual([without!.failed, without!.unreachable], [1, true])
       assert.match(without!.cases[0]!.error!, /timed out|timeout/i)
+      assert.ok(without!.cases[0]!.durationMs! >= 290 && without!.cases[0]!.durationMs! < 1500, `took ${without!.cases[0]!.durationMs} ms`)
       slowRequests = 0
       const [withRetry] = await new SmokeRunner({httpPort: port, timeoutMs: 300, retryOnTimeout: true}).run(cases, ['127.0.0.1'])
       assert.equal(withRetry!.failed, 0, JSON.stringify(withRetry))
