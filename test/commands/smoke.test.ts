@@ -185,6 +185,15 @@ describe('smoke @integration', () => {
         await readOnly.stop()
       }
 
+      // distribution's own read-only mode answers 405.
+      const maintained = await startRegistry({readOnly: true})
+      try {
+        const direct = await runCli(['smoke', '--registry-suite', '--hosts', '127.0.0.1', '--scheme', 'http', '--http-port', String(maintained.port), '--read-only'])
+        assert.equal(direct.code, ExitCode.OK, direct.stdout)
+      } finally {
+        await maintained.stop()
+      }
+
       // And a registry that still accepts pushes fails the read-only check.
       const writable = await runCli(['smoke', '--registry-suite', '--server-name', SERVICE, '--hosts', '127.0.0.1', ...tls(), '--read-only'])
       assert.equal(writable.code, ExitCode.CHECK_FAILED)
