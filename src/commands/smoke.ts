@@ -1,6 +1,6 @@
 import {writeFile} from 'node:fs/promises'
 
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {RegistryCommand} from '../base-command.js'
 import {Session} from '../lib/client.js'
@@ -26,6 +26,10 @@ export default class Smoke extends RegistryCommand {
   ]
 
   static override strict = false
+  // Documents the files in the help; with strict off every file arrives in argv.
+  static override args = {
+    file: Args.string({description: 'httpbb YAML suites, one or more (none with --registry-suite or --drift).'}),
+  }
 
   static override flags = {
     hosts: Flags.string({required: true, description: 'Hosts to test, comma-separated, with bracket sets: host[1-3,5].example'}),

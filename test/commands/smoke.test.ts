@@ -121,6 +121,13 @@ describe('smoke @integration', () => {
     assert.equal(xml.match(/<testcase [^>]* time="\d+\.\d{3}"/g)?.length, 5)
   })
 
+  it('runs several files in one go, each case named by its own file', async () => {
+    const {code, stdout} = await runCli(['smoke', join(dir, 'passing.yaml'), join(dir, 'failing.yaml'), '--hosts', '127.0.0.1', ...tls()])
+    assert.equal(code, ExitCode.CHECK_FAILED)
+    assert.match(stdout, /^127\.0\.0\.1: 6 passed, 5 failed$/m)
+    assert.ok(stdout.includes(`FAIL ${join(dir, 'failing.yaml')}:2 `), stdout)
+  })
+
   it('reports an unreachable host with exit code 3', async () => {
     const {code, stdout} = await runCli(['smoke', join(dir, 'passing.yaml'), '--hosts', '127.0.0.1,127.0.0.3', ...tls(), '--timeout', '5'])
     assert.equal(code, ExitCode.UNREACHABLE)
