@@ -201,9 +201,19 @@ export class RegistryClient {
     return this.pagedNames(`/v2/_catalog?n=${pageSize}`, 'repositories', [CATALOG_SCOPE], {what: `the catalog of ${this.host}`})
   }
 
-  /** Every tag of a repository, in the registry's order (distribution: storage order; sort yourself). */
-  async tags(name: string, pageSize = CATALOG_PAGE_SIZE): Promise<string[]> {
-    return this.pagedNames(`/v2/${name}/tags/list?n=${pageSize}`, 'tags', [pullScope(name)], {what: `repository ${this.refOf(name)}`})
+  /**
+   * Every tag of a repository, in the registry's order (distribution: storage order; sort yourself).
+   * With `missingIsEmpty`, a repository the registry no longer knows has no tags rather than failing:
+   * Swift/S3 answer 404 NAME_UNKNOWN for a repository whose last tag was deleted, while the catalog
+   * still lists it.
+   */
+  async tags(name: string, options: {missingIsEmpty?: boolean; pageSize?: number} = {}): Promise<string[]> {
+    try {
+      return await this.pagedNames(`/v2/${name}/tags/list?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`, 'tags', [pullScope(name)], {what: `repository ${this.refOf(name)}`})
+    } catch (error) {
+      if (options.missingIsEmpty && error instanceof NotFoundError) return []
+      throw error
+    }
   }
 
   /**

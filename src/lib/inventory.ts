@@ -5,7 +5,6 @@
  * anything newer; here dates come from the image config blob, as the image spec defines them.
  */
 import type {RegistryClient} from './client.js'
-import {NotFoundError} from './errors.js'
 import {fnmatcher} from './glob.js'
 import {type Descriptor, formatPlatform, isAttestation, type Manifest, parseImageConfig} from './manifests.js'
 
@@ -88,18 +87,6 @@ export class Inventory {
 
   constructor(readonly client: RegistryClient) {}
 
-  /** Tags of a repository; a repository that the registry no longer knows counts as empty when asked. */
-  async tags(name: string, options: {missingIsEmpty?: boolean} = {}): Promise<string[]> {
-    try {
-      return await this.client.tags(name)
-    } catch (error) {
-      // Swift/S3 answer 404 NAME_UNKNOWN for a repository whose last tag was deleted, while the
-      // catalog still lists it: that is an empty repository, not an error.
-      if (options.missingIsEmpty && error instanceof NotFoundError) return []
-      throw error
-    }
-  }
-
   /** Summary of the image a tag or digest points at. */
   async summarize(name: string, reference: string): Promise<ImageSummary> {
     const {descriptor, manifest} = await this.client.manifest(name, reference)
@@ -149,7 +136,7 @@ export class Inventory {
    * one config per distinct digest); `name` order needs only the tag list.
    */
   async listTags(name: string, selection: TagSelection & {sort: TagSort; missingIsEmpty?: boolean}): Promise<RepositoryEntry> {
-    const selected = selectTags(await this.tags(name, selection), selection)
+    const selected = selectTags(await this.client.tags(name, {missingIsEmpty: selection.missingIsEmpty}), selection)
     if (selection.sort === 'name') return {name, tags: selected.sort(compareNames).map((tag) => ({tag}))}
     const entries = await Promise.all(
       selected.map(async (tag): Promise<TagEntry> => {
@@ -170,7 +157,7 @@ export class Inventory {
 
   /** Every tag of a repository resolved to its digest (HEAD requests), in tag-name order. */
   async resolveAll(name: string): Promise<Array<{tag: string; digest: string}>> {
-    const tags = (await this.tags(name, {missingIsEmpty: true})).sort(compareNames)
+    const tags = (await this.client.tags(name, {missingIsEmpty: true})).sort(compareNames)
     return Promise.all(tags.map(async (tag) => ({tag, digest: (await this.client.resolve(name, tag)).digest})))
   }
 }

@@ -27,6 +27,14 @@ describe('client', () => {
     assert.deepEqual(await client().tags('b'), [])
   })
 
+  it('reads a repository the registry no longer knows as empty only when asked, and still fails other errors', async () => {
+    nock(REGISTRY).get('/v2/gone/tags/list?n=1000').times(2).reply(404, errorBody('NAME_UNKNOWN'), json)
+    assert.deepEqual(await client().tags('gone', {missingIsEmpty: true}), [])
+    await assert.rejects(client().tags('gone'), (error: RegistryCtlError) => error.exitCode === ExitCode.NOT_FOUND)
+    nock(REGISTRY).get('/v2/denied/tags/list?n=1000').reply(403, errorBody('DENIED'), json)
+    await assert.rejects(client().tags('denied', {missingIsEmpty: true}), (error: RegistryCtlError) => error.exitCode === ExitCode.DENIED)
+  })
+
   it('rejects malformed JSON in a listing with exit code 9', async () => {
     nock(REGISTRY).get('/v2/_catalog?n=1000').reply(200, '{"repositories": [', json)
     await assert.rejects(client().repositories(), (error: RegistryCtlError) => error.exitCode === ExitCode.REGISTRY && /malformed JSON for the catalog/.test(error.message))

@@ -10,7 +10,7 @@
  *  - every outcome verified with a HEAD of the digest.
  */
 import type {RegistryClient} from '../client.js'
-import {ExitCode, isRegistryCtlError, NotFoundError} from '../errors.js'
+import {ExitCode, isRegistryCtlError} from '../errors.js'
 import type {DeletionPlan, PlannedDigest} from './plan.js'
 import {untag} from './placeholder.js'
 
@@ -61,13 +61,7 @@ export async function preflight(client: RegistryClient, plan: DeletionPlan): Pro
 /** Tags that appeared since the plan was made and point at a digest it deletes. */
 async function newTagsOnPlannedDigests(client: RegistryClient, plan: DeletionPlan): Promise<Map<string, string[]>> {
   const known = new Set([...plan.tags.map((entry) => entry.tag), ...plan.digests.flatMap((digest) => digest.tags)])
-  let current: string[]
-  try {
-    current = await client.tags(plan.name)
-  } catch (error) {
-    if (error instanceof NotFoundError) return new Map()
-    throw error
-  }
+  const current = await client.tags(plan.name, {missingIsEmpty: true})
 
   const deleting = new Set(plan.digests.filter((digest) => digest.action === 'delete').map((digest) => digest.digest))
   const intruders = new Map<string, string[]>()

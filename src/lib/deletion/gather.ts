@@ -16,7 +16,7 @@ export async function gatherTagPlan(
   request: {name: string; pattern: string; policy: SiblingPolicy} & RetentionOptions,
 ): Promise<DeletionPlan> {
   const inventory = new Inventory(client)
-  const names = await inventory.tags(request.name, {missingIsEmpty: true})
+  const names = await client.tags(request.name, {missingIsEmpty: true})
   const resolved = await Promise.all(names.map(async (tag) => ({tag, descriptor: await client.resolve(request.name, tag)})))
   const matches = fnmatcher(request.pattern)
   const selectedDigests = new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.descriptor.digest))

@@ -10,7 +10,7 @@
 import {randomBytes} from 'node:crypto'
 
 import type {RegistryClient} from '../client.js'
-import {ExitCode, isRegistryCtlError, NotFoundError} from '../errors.js'
+import {ExitCode, isRegistryCtlError} from '../errors.js'
 
 export type ProbeVerdict = 'enabled' | 'disabled' | 'writable' | 'read-only' | 'unknown' | 'skipped'
 
@@ -67,16 +67,7 @@ export async function probeApiState(client: RegistryClient, options: {writeProbe
   try {
     const names = await client.repositories()
     catalog = {reachable: true, repositories: names.length}
-    const counts = await Promise.all(
-      names.map(async (name) => {
-        try {
-          return (await client.tags(name)).length
-        } catch (error) {
-          if (error instanceof NotFoundError) return 0
-          throw error
-        }
-      }),
-    )
+    const counts = await Promise.all(names.map(async (name) => (await client.tags(name, {missingIsEmpty: true})).length))
     emptyRepositories = names.filter((_, i) => counts[i] === 0)
   } catch (error) {
     if (!isRegistryCtlError(error)) throw error

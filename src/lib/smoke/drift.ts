@@ -6,7 +6,6 @@
 import pLimit, {type LimitFunction} from 'p-limit'
 
 import type {RegistryClient} from '../client.js'
-import {NotFoundError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
 import {compareNames} from '../inventory.js'
 
@@ -35,13 +34,7 @@ async function nodeState(client: RegistryClient, limit: LimitFunction, select?: 
   const state = new Map<string, Map<string, string>>()
   await Promise.all(
     names.map(async (name) => {
-      let tags: string[]
-      try {
-        tags = await limit(() => client.tags(name))
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error
-        tags = []
-      }
+      const tags = await limit(() => client.tags(name, {missingIsEmpty: true}))
 
       const digests = new Map<string, string>()
       await Promise.all(
