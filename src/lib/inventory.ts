@@ -155,9 +155,14 @@ export class Inventory {
     return repositories.filter((repository) => options.includeEmpty || repository.tags.length > 0)
   }
 
-  /** Every tag of a repository resolved to its digest (HEAD requests), in tag-name order. */
-  async resolveAll(name: string): Promise<Array<{tag: string; digest: string}>> {
+  /** Every tag of a repository resolved to its digest and media type (HEAD requests), in tag-name order. */
+  async resolveAll(name: string): Promise<Array<{tag: string; digest: string; mediaType: string}>> {
     const tags = (await this.client.tags(name, {missingIsEmpty: true})).sort(compareNames)
-    return Promise.all(tags.map(async (tag) => ({tag, digest: (await this.client.resolve(name, tag)).digest})))
+    return Promise.all(
+      tags.map(async (tag) => {
+        const {digest, mediaType} = await this.client.resolve(name, tag)
+        return {tag, digest, mediaType}
+      }),
+    )
   }
 }

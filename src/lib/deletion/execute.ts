@@ -49,6 +49,11 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/** The registry refuses this kind of change altogether: stop rather than fail every tag the same way. */
+function isRefusal(error: unknown): boolean {
+  return isRegistryCtlError(error) && (error.exitCode === ExitCode.UNSUPPORTED || error.exitCode === ExitCode.UNAUTHORIZED || error.exitCode === ExitCode.DENIED)
+}
+
 /** Fail fast, before touching anything, when the registry or the credentials cannot do the job. */
 export async function preflight(client: RegistryClient, plan: DeletionPlan): Promise<void> {
   const active = plan.digests.filter((digest) => digest.action !== 'blocked')
@@ -100,17 +105,15 @@ async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: 
   try {
     const result = await client.deleteManifest(plan.name, digest.digest)
     const remains = await client.exists(plan.name, digest.digest)
-    let status: DigestOutcome['status']
+    let status: 'DONE' | 'FAIL' | 'GONE'
     if (remains) status = 'FAIL'
     else if (result.gone && !result.retried) status = 'GONE'
     else status = 'DONE' // a 404 after a retry: our first attempt deleted it
     const detail = remains ? 'the registry accepted the DELETE but the manifest still resolves' : undefined
-    for (const entry of still) outcomes.push({tag: entry.tag, digest: entry.digest, status: status === 'DONE' ? 'DONE' : status === 'GONE' ? 'GONE' : 'FAIL', detail})
+    for (const entry of still) outcomes.push({tag: entry.tag, digest: entry.digest, status, detail})
     return {digest: {digest: digest.digest, status, detail}, tags: outcomes}
   } catch (error) {
-    if (isRegistryCtlError(error) && (error.exitCode === ExitCode.UNSUPPORTED || error.exitCode === ExitCode.UNAUTHORIZED || error.exitCode === ExitCode.DENIED)) {
-      throw error // the registry refuses deletes altogether: stop rather than fail every tag the same way
-    }
+    if (isRefusal(error)) throw error
 
     for (const entry of still) outcomes.push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: message(error)})
     return {digest: {digest: digest.digest, status: 'FAIL', detail: message(error)}, tags: outcomes}
@@ -139,7 +142,7 @@ async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: P
       const method = await untag(client, plan.name, entry.tag, digest.digest, digest.mediaType)
       outcomes.push({tag: entry.tag, digest: entry.digest, status: 'DONE', detail: method === 'placeholder' ? 'tag moved onto a placeholder, placeholder deleted' : 'tag deleted'})
     } catch (error) {
-      if (isRegistryCtlError(error) && (error.exitCode === ExitCode.UNSUPPORTED || error.exitCode === ExitCode.UNAUTHORIZED || error.exitCode === ExitCode.DENIED)) throw error
+      if (isRefusal(error)) throw error
       outcomes.push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: message(error)})
     }
   }

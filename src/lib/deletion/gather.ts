@@ -16,10 +16,9 @@ export async function gatherTagPlan(
   request: {name: string; pattern: string; policy: SiblingPolicy} & RetentionOptions,
 ): Promise<DeletionPlan> {
   const inventory = new Inventory(client)
-  const names = await client.tags(request.name, {missingIsEmpty: true})
-  const resolved = await Promise.all(names.map(async (tag) => ({tag, descriptor: await client.resolve(request.name, tag)})))
+  const resolved = await inventory.resolveAll(request.name)
   const matches = fnmatcher(request.pattern)
-  const selectedDigests = new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.descriptor.digest))
+  const selectedDigests = new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.digest))
   const created = new Map<string, string | undefined>()
   await Promise.all(
     [...selectedDigests].map(async (digest) => {
@@ -29,16 +28,16 @@ export async function gatherTagPlan(
   return planDeletion({
     ...request,
     registry: client.host,
-    tags: resolved.map((entry) => ({tag: entry.tag, digest: entry.descriptor.digest, created: created.get(entry.descriptor.digest)})),
-    mediaTypes: Object.fromEntries(resolved.map((entry) => [entry.descriptor.digest, entry.descriptor.mediaType])),
+    tags: resolved.map((entry) => ({tag: entry.tag, digest: entry.digest, created: created.get(entry.digest)})),
+    mediaTypes: Object.fromEntries(resolved.map((entry) => [entry.digest, entry.mediaType])),
   })
 }
 
 /** Deleting one digest: every tag on it disappears with it, and the plan lists them. */
 export async function gatherManifestPlan(client: RegistryClient, name: string, digest: string): Promise<DeletionPlan> {
   const inventory = new Inventory(client)
-  const descriptor = await client.resolve(name, digest)
-  const created = (await inventory.summarize(name, digest)).created
+  // One GET gives the media type and the created date; a missing digest fails here (exit 7).
+  const {mediaType, created} = await inventory.summarize(name, digest)
   const tags = (await inventory.resolveAll(name)).filter((entry) => entry.digest === digest)
   return {
     kind: 'registryctl-deletion-plan',
@@ -49,7 +48,7 @@ export async function gatherManifestPlan(client: RegistryClient, name: string, d
     policy: 'include',
     createdAt: new Date().toISOString(),
     tags: tags.map((entry) => ({tag: entry.tag, digest, created, action: 'delete', selected: true})),
-    digests: [{digest, mediaType: descriptor.mediaType, action: 'delete', tags: tags.map((entry) => entry.tag), siblings: []}],
+    digests: [{digest, mediaType, action: 'delete', tags: tags.map((entry) => entry.tag), siblings: []}],
     blocked: false,
   }
 }
