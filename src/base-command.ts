@@ -10,6 +10,36 @@ import {Session, type SessionOptions} from './lib/client.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RegistryCommand)['baseFlags'] & T['flags']>
 
+// oclif's FlagOutput/ArgOutput, which its package does not export.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ParsedValues = {[name: string]: any}
+
+/** The connection and credential flags every command has. */
+interface ConnectionFlags {
+  insecure: boolean
+  'ca-file'?: string
+  timeout: number
+  retries: number
+  concurrency: number
+  username?: string
+  'password-stdin': boolean
+  debug: boolean
+}
+
+/**
+ * oclif's parse errors span lines: "Missing 1 required arg:" then "name  description" lines, or
+ * "The following error occurred:" then the errors, then "See more help with --help". One line here.
+ */
+export function oneLineParseError(message: string): string {
+  const [first = message, ...rest] = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('See more help'))
+  if (rest.length === 0) return first
+  if (/^The following errors? occurred:$/.test(first)) return `${rest.join('; ')} (see --help)`
+  return `${first} ${rest.map((line) => line.split(/\s+/)[0]).join(', ')} (see --help)`
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
@@ -30,16 +60,31 @@ export abstract class RegistryCommand extends Command {
     debug: Flags.boolean({description: 'Log each request (never credentials) and print stacks of errors.'}),
   }
 
-  protected async buildSession(flags: {
-    insecure: boolean
-    'ca-file'?: string
-    timeout: number
-    retries: number
-    concurrency: number
-    username?: string
-    'password-stdin': boolean
-    debug: boolean
-  }): Promise<Session> {
+  /**
+   * oclif fills a missing argument from piped stdin. Here stdin carries the --password-stdin secret:
+   * taken as an argument, it would end up in an error line ("invalid registry <password>") or be
+   * gone when the password is read. No argument is ever read from stdin.
+   */
+  protected override async parse<F extends ParsedValues, B extends ParsedValues, A extends ParsedValues>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const input = options ?? (this.ctor as Interfaces.Input<F, B, A>)
+    const args = Object.fromEntries(Object.entries(input.args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
+    // Input is usually the command class: its inherited statics must be named, a spread would drop them.
+    const {flags, baseFlags, constraints, enableJsonFlag, strict} = input
+    return super.parse({flags, baseFlags, constraints, enableJsonFlag, strict, '--': input['--'], args: args as typeof input.args}, argv)
+  }
+
+  protected async buildSession(flags: ConnectionFlags): Promise<Session> {
+    return new Session(await this.sessionOptions(flags))
+  }
+
+  /**
+   * The session options the connection and credential flags give (reads the password from stdin,
+   * so call it once): for commands that need several sessions, one per registry node.
+   */
+  protected async sessionOptions(flags: ConnectionFlags): Promise<SessionOptions> {
     let explicit: SessionOptions['explicit']
     if (flags.username) {
       if (process.stdin.isTTY) throw new UsageError('--password-stdin expects the password on a pipe, e.g. printf %s "$PASS" | registryctl …')
@@ -48,7 +93,7 @@ export abstract class RegistryCommand extends Command {
       explicit = {username: flags.username, password}
     }
 
-    return new Session({
+    return {
       insecure: flags.insecure,
       caFile: flags['ca-file'],
       timeoutMs: flags.timeout * 1000,
@@ -57,7 +102,7 @@ export abstract class RegistryCommand extends Command {
       explicit,
       userAgent: `registryctl/${this.config.version}`,
       debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
-    })
+    }
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
@@ -71,7 +116,7 @@ export abstract class RegistryCommand extends Command {
     } else if (error.oclif?.exit !== undefined) {
       // Flag and argument parsing errors.
       exitCode = error.oclif.exit === 0 ? 0 : ExitCode.USAGE
-      message = message.split('\n')[0] ?? message
+      message = oneLineParseError(message)
     } else {
       exitCode = ExitCode.INTERNAL
       message = `internal error: ${message}`

@@ -55,9 +55,11 @@ export default class Smoke extends RegistryCommand {
     const common = {caFile: flags['ca-file'], insecure: flags.insecure, timeoutMs, retryOnTimeout: flags['retry-on-timeout'], concurrency: flags.concurrency, httpsPort: flags['https-port'], httpPort: flags['http-port']}
     const scheme = flags.scheme as 'http' | 'https'
     if (flags.drift) {
+      // One session per node (each connects elsewhere), all with the same flags and credentials.
+      const sessionOptions = await this.sessionOptions(flags)
       const nodes = hosts.map((host) => {
         const {hostname, port = scheme === 'https' ? flags['https-port'] : flags['http-port']} = splitHost(host)
-        const session = new Session({...common, retries: flags.retries, connectTo: flags['server-name'] ? hostname : undefined})
+        const session = new Session({...sessionOptions, connectTo: flags['server-name'] ? hostname : undefined})
         const address = flags['server-name'] ? {host: `${flags['server-name']}:${port}`, scheme} : parseRegistry(host)
         return {node: host, client: session.client(address)}
       })

@@ -79,6 +79,13 @@ describe('list-images @integration', () => {
     assertOneLineError(stderr, /connection refused by 127.0.0.1:9/)
   })
 
+  it('never takes a missing argument from stdin, where the password is', async () => {
+    const {code, stderr} = await runCli(['list-images', '--username', 'ci', '--password-stdin'], {input: 'hunter2-secret\n'})
+    assert.equal(code, ExitCode.USAGE)
+    assertOneLineError(stderr, /^registryctl: Missing 1 required arg: registry \(see --help\)$/)
+    assert.doesNotMatch(stderr, /hunter2/)
+  })
+
   it('reports an unknown flag as bad input', async () => {
     const {code, stderr} = await runCli(['list-images', registry().host, '--frobnicate'])
     assert.equal(code, ExitCode.USAGE)

@@ -9,7 +9,7 @@ import {pushImage} from '../../src/sandbox/push.js'
 import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 import {seedSamples} from '../../src/sandbox/seed.js'
 import {runCli} from '../helpers/cli.js'
-import {type RunningNginx, startNginx} from '../helpers/nginx.js'
+import {type RunningNginx, startNginx, USERS} from '../helpers/nginx.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {assertOneLineError} from './list-images.test.js'
 
@@ -242,6 +242,16 @@ describe('smoke @integration', () => {
       assert.equal(code, ExitCode.OK, stdout)
       assert.match(stdout, /Compared .*: 2 repositories, 9 tags/)
       assert.match(stdout, /The nodes agree\./)
+    })
+
+    it('reads restricted repositories on every node with the credentials given once', async () => {
+      const args = ['smoke', '--drift', '--server-name', SERVICE, '--hosts', '127.0.0.[1-2]', ...tls(), '--select', 'restricted/*']
+      const anonymous = await runCli(args)
+      assert.equal(anonymous.code, ExitCode.UNAUTHORIZED, anonymous.stdout)
+      const {username, password} = USERS.restrictedRead
+      const {code, stdout, stderr} = await runCli([...args, '--username', username, '--password-stdin'], {input: `${password}\n`})
+      assert.equal(code, ExitCode.OK, stdout + stderr)
+      assert.match(stdout, /Compared 127\.0\.0\.1, 127\.0\.0\.2: 1 repositories, 1 tags/)
     })
 
     it('lists what differs: a moved tag, a missing repository', async () => {
