@@ -40,13 +40,10 @@ The glob selects from all tags, 40-hex (git sha1) ones included. Right before ea
     let client
     if (flags.plan) {
       plan = await readPlan(flags.plan)
-      if (args.image) {
-        const given = parseGlobReference(args.image)
-        if (given.host !== plan.registry || given.name !== plan.name) throw new UsageError(`the plan is for ${plan.registry}/${plan.name}, not ${given.host}/${given.name}`)
-      }
-
+      const given = args.image ? parseGlobReference(args.image) : undefined
+      if (given && (given.host !== plan.registry || given.name !== plan.name)) throw new UsageError(`the plan is for ${plan.registry}/${plan.name}, not ${given.host}/${given.name}`)
       const session = await this.buildSession(flags)
-      client = session.client(args.image ? parseGlobReference(args.image) : parseRegistry(plan.registry))
+      client = session.client(given ?? parseRegistry(plan.registry))
     } else {
       if (!args.image) throw new UsageError('give the tags to delete as host/name:GLOB, or --plan FILE')
       const reference = parseGlobReference(args.image)

@@ -1,6 +1,7 @@
 /** Rendering smoke results: a line per host, the failures under it, JUnit XML for CI, drift lines. */
 import type {DriftReport} from '../lib/smoke/drift.js'
 import type {HostResult} from '../lib/smoke/runner.js'
+import {shortDigest} from './format.js'
 
 export function formatSmoke(results: HostResult[]): string[] {
   const lines: string[] = []
@@ -40,7 +41,8 @@ export function formatJunit(results: HostResult[]): string {
 }
 
 export function formatDrift(report: DriftReport): string[] {
-  const short = (value: string | null) => (value === null ? 'missing' : value.replace(/^sha256:/, '').slice(0, 12))
+  // 'present' (a repository-level difference) is not a digest and stays as it is.
+  const short = (value: string | null) => (value === null ? 'missing' : shortDigest(value))
   const lines = [`Compared ${report.nodes.join(', ')}: ${report.repositories} repositories, ${report.tags} tags`]
   for (const difference of report.differences) {
     const what = difference.tag ? `${difference.repository}:${difference.tag}` : `${difference.repository} (repository)`
