@@ -13,10 +13,9 @@ import pLimit from 'p-limit'
 import {Session} from '../client.js'
 import {isRegistryCtlError} from '../errors.js'
 import {MANIFEST_ACCEPT} from '../manifests.js'
-import type {HttpResponse} from '../transport.js'
 import type {ImageReference} from '../reference.js'
 import {splitHost} from './hosts.js'
-import {type CaseResult, type HostResult, type SmokeOptions, SmokeRunner, summarize} from './runner.js'
+import {type CaseResult, type CleanUp, type HostResult, type SmokeOptions, SmokeRunner, summarize} from './runner.js'
 import type {TestCase} from './suite.js'
 
 export interface RegistrySuiteOptions extends SmokeOptions {
@@ -62,7 +61,7 @@ export function registrySuiteCases(options: RegistrySuiteOptions & {name: string
  * An upload the write probe managed to open is cancelled at once. Distribution then keeps only the
  * upload's hash state under `_uploads/<uuid>` (no data, no repository in the catalog).
  */
-async function cancelOpenedUpload(response: HttpResponse, send: (url: string, method: 'DELETE') => Promise<unknown>): Promise<void> {
+const cancelOpenedUpload: CleanUp = async (response, send) => {
   const location = response.headers.location
   if (response.status === 202 && typeof location === 'string') await send(location, 'DELETE')
 }
@@ -105,11 +104,7 @@ export async function runRegistrySuite(hosts: string[], options: RegistrySuiteOp
     hosts.map((host) =>
       limit(async () => {
         const named = {...options, name: options.name ?? host}
-        const results: CaseResult[] = []
-        for (const testCase of registrySuiteCases(named)) {
-          // eslint-disable-next-line no-await-in-loop -- a host's checks run in order
-          results.push(await runner.runCase(testCase, host, cancelOpenedUpload))
-        }
+        const {cases: results} = await runner.runHost(registrySuiteCases(named), host, cancelOpenedUpload)
 
         if (options.image) results.push(await checkImage(named, host))
         return summarize(host, results)

@@ -96,6 +96,9 @@ export function checkResponse(testCase: TestCase, response: Pick<HttpResponse, '
   return failures
 }
 
+/** Called with each answer, and a way to send a follow-up request to the same node. */
+export type CleanUp = (response: HttpResponse, send: (url: string, method: 'DELETE') => Promise<unknown>) => Promise<unknown>
+
 export class SmokeRunner {
   private readonly transports = new Map<string, Transport>()
 
@@ -134,7 +137,7 @@ export class SmokeRunner {
    * Run one case against one host. `cleanUp` receives the answer and a way to send a follow-up
    * request to the same host (the registry suite cancels the upload its write probe opened).
    */
-  async runCase(testCase: TestCase, host: string, cleanUp?: (response: HttpResponse, send: (url: string, method: 'DELETE') => Promise<unknown>) => Promise<unknown>): Promise<CaseResult> {
+  async runCase(testCase: TestCase, host: string, cleanUp?: CleanUp): Promise<CaseResult> {
     const url = this.url(testCase, host)
     const headers: Record<string, string> = {host: testCase.name, ...testCase.requestHeaders}
     let body: string | undefined
@@ -170,10 +173,10 @@ export class SmokeRunner {
     }
   }
 
-  async runHost(cases: TestCase[], host: string): Promise<HostResult> {
+  async runHost(cases: TestCase[], host: string, cleanUp?: CleanUp): Promise<HostResult> {
     const results: CaseResult[] = []
     // eslint-disable-next-line no-await-in-loop -- a host's cases run in order, as httpbb runs them
-    for (const testCase of cases) results.push(await this.runCase(testCase, host))
+    for (const testCase of cases) results.push(await this.runCase(testCase, host, cleanUp))
     return summarize(host, results)
   }
 
