@@ -1,6 +1,5 @@
 import {strict as assert} from 'node:assert'
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {RegistryClient} from '../../src/lib/client.js'
@@ -15,6 +14,7 @@ import {StoreWriter} from '../../src/sandbox/store.js'
 import {runCli, runCliInTerminal} from '../helpers/cli.js'
 import {startNginx, USERS} from '../helpers/nginx.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
+import {useTempDir} from '../helpers/tmp.js'
 import {assertOneLineError} from './list-images.test.js'
 
 let repositoryCounter = 0
@@ -134,15 +134,11 @@ describe('delete-tags @integration', () => {
   })
 
   describe('plans as files', () => {
-    let dir: string
-    before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'registryctl-plans-'))
-    })
-    after(() => rm(dir, {recursive: true, force: true}))
+    const dir = useTempDir('plans')
 
     it('writes a plan with --plan-out and applies it with --plan, re-verifying each tag', async () => {
       const {name, newer} = await seedApp(client())
-      const file = join(dir, 'plan.json')
+      const file = join(dir(), 'plan.json')
       const dry = await runCli(['delete-tags', `${registry().host}/${name}:*`, '--dry-run', '--plan-out', file])
       assert.equal(dry.code, 0)
       const plan = JSON.parse(await readFile(file, 'utf8')) as {kind: string; tags: unknown[]}

@@ -1,6 +1,5 @@
 import {strict as assert} from 'node:assert'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {ExitCode} from '../../src/lib/errors.js'
@@ -9,6 +8,7 @@ import {pushImage} from '../../src/sandbox/push.js'
 import {seedSamples} from '../../src/sandbox/seed.js'
 import {runCli, runCliInTerminal} from '../helpers/cli.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
+import {useTempDir} from '../helpers/tmp.js'
 import {assertOneLineError} from './list-images.test.js'
 
 describe('gc status @integration', () => {
@@ -52,11 +52,7 @@ describe('gc status @integration', () => {
   })
 
   describe('bad input', () => {
-    let dir: string
-    before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'registryctl-gcstatus-'))
-    })
-    after(() => rm(dir, {recursive: true, force: true}))
+    const dir = useTempDir('gcstatus')
 
     it('needs a registry or a store', async () => {
       const {code, stderr} = await runCli(['gc', 'status'])
@@ -65,7 +61,7 @@ describe('gc status @integration', () => {
     })
 
     it('names another storage driver in one line', async () => {
-      const config = join(dir, 'config.yml')
+      const config = join(dir(), 'config.yml')
       await writeFile(config, 'version: 0.1\nstorage:\n  s3:\n    bucket: images\n')
       const {code, stderr} = await runCli(['gc', 'status', '--config', config])
       assert.equal(code, ExitCode.USAGE)
@@ -73,7 +69,7 @@ describe('gc status @integration', () => {
     })
 
     it('refuses a folder that is not a store', async () => {
-      const {code, stderr} = await runCli(['gc', 'status', '--storage', dir])
+      const {code, stderr} = await runCli(['gc', 'status', '--storage', dir()])
       assert.equal(code, ExitCode.USAGE)
       assertOneLineError(stderr, /is not a distribution store/)
     })

@@ -1,6 +1,5 @@
 import {strict as assert} from 'node:assert'
-import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {chmod, mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {ExitCode, type RegistryCtlError} from '../../../src/lib/errors.js'
@@ -9,6 +8,7 @@ import {buildImage, buildMultiArch} from '../../../src/sandbox/images.js'
 import {pushImage} from '../../../src/sandbox/push.js'
 import {collectorDryRun} from '../../helpers/gc.js'
 import {localSession, useRegistry} from '../../helpers/registry.js'
+import {useTempDir} from '../../helpers/tmp.js'
 
 describe('gc/store against the registry\'s own collector @integration', () => {
   const digests: Record<string, string> = {}
@@ -81,28 +81,24 @@ describe('gc/store against the registry\'s own collector @integration', () => {
 })
 
 describe('gc/store bad input', () => {
-  let dir: string
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'registryctl-notastore-'))
-  })
-  after(() => rm(dir, {recursive: true, force: true}))
+  const dir = useTempDir('notastore')
 
   it('refuses a folder that is not a distribution store', async () => {
-    await assert.rejects(analyzeStore(dir), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /is not a distribution store/.test(error.message))
+    await assert.rejects(analyzeStore(dir()), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /is not a distribution store/.test(error.message))
   })
 
   it('refuses a missing folder with one line', async () => {
-    await assert.rejects(analyzeStore(join(dir, 'missing')), /cannot read storage folder .*missing/)
+    await assert.rejects(analyzeStore(join(dir(), 'missing')), /cannot read storage folder .*missing/)
   })
 
   it('refuses a file where a folder is expected, and an unreadable folder', async () => {
-    await writeFile(join(dir, 'file'), 'x')
-    await assert.rejects(analyzeStore(join(dir, 'file')), /is not a folder/)
+    await writeFile(join(dir(), 'file'), 'x')
+    await assert.rejects(analyzeStore(join(dir(), 'file')), /is not a folder/)
     if (process.getuid?.() !== 0) {
       // root reads everything; an unprivileged run checks the permission path too.
-      await mkdir(join(dir, 'locked'))
-      await chmod(join(dir, 'locked'), 0o000)
-      await assert.rejects(analyzeStore(join(dir, 'locked')), /cannot read .*locked/)
+      await mkdir(join(dir(), 'locked'))
+      await chmod(join(dir(), 'locked'), 0o000)
+      await assert.rejects(analyzeStore(join(dir(), 'locked')), /cannot read .*locked/)
     }
   })
 })
