@@ -107,15 +107,34 @@ export class RegistryClient {
       const first = await auth.authorization(base, scopes)
       let response = await transport.request(url, {...request, headers: {...request.headers, authorization: first}})
       if (response.status !== 401) return response
+      this.refuseForeignChallenge(base, response)
       if (first) auth.invalidate(base, scopes)
       const answer = await auth.respond(base, parseChallenges(response.headers['www-authenticate']), scopes)
       response = await transport.request(url, {...request, headers: {...request.headers, authorization: answer}})
       if (response.status === 401) {
+        this.refuseForeignChallenge(base, response)
         throw new UnauthorizedError(`${this.host} rejected ${await auth.describeTried(this.host)}`, ExitCode.UNAUTHORIZED, {status: 401, codes: codesOf(response), url})
       }
 
       return response
     })
+  }
+
+  /**
+   * A 401 that came from another origin than the registry (the registry redirected there) is never
+   * answered: the credentials belong to the registry the operator named, and the challenge is not
+   * remembered for it. (A Bearer realm on another host named by the registry's OWN challenge is
+   * fine: token servers live elsewhere, and docker sends credentials there too.)
+   */
+  private refuseForeignChallenge(base: string, response: HttpResponse): void {
+    const from = new URL(response.url)
+    if (from.origin === new URL(base).origin) return
+    throw new UnauthorizedError(
+      `${from.host}, where ${this.host} redirected, asks for credentials; registryctl sends ${this.host}'s credentials to no other host`,
+      ExitCode.UNAUTHORIZED,
+      {status: 401, codes: codesOf(response), url: response.url},
+      {hint: 'ask the registry operator why it redirects authenticated requests to another host'},
+    )
   }
 
   /** Turn a non-2xx answer into the typed error that says what failed and why. */
