@@ -10,6 +10,7 @@ import {Authenticator, type AuthOptions} from './auth/authenticator.js'
 import {
   DeniedError,
   ExitCode,
+  InterruptedError,
   NotFoundError,
   ProtocolError,
   type RegistryErrorEntry,
@@ -99,8 +100,11 @@ export class RegistryClient {
    * One request with auth: anonymous (or with what an earlier challenge taught us), then, on a 401,
    * once more with the answer to the challenge.
    */
-  async send(pathOrUrl: string, request: HttpRequest, scopes: string[]): Promise<HttpResponse> {
+  async send(pathOrUrl: string, request: HttpRequest, scopes: string[], options: {signal?: AbortSignal} = {}): Promise<HttpResponse> {
     return this.session.limit(async () => {
+      // Checked once the request has its turn, so requests queued behind the limit are not sent
+      // after an interruption; a request already sent is never abandoned (its outcome matters).
+      if (options.signal?.aborted) throw new InterruptedError('interrupted before the request was sent')
       const base = await this.baseUrl()
       const url = pathOrUrl.startsWith('/') ? `${base}${pathOrUrl}` : pathOrUrl
       const {transport, auth} = this.session
@@ -279,8 +283,8 @@ export class RegistryClient {
    * where the registry supports OCI 1.1 tag deletion. `gone` is a 404: already deleted, or deleted
    * by an attempt whose answer was lost and then retried (`retried`): verify with a HEAD.
    */
-  async deleteManifest(name: string, reference: string): Promise<{gone: boolean; retried: boolean}> {
-    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'DELETE'}, [deleteScope(name)])
+  async deleteManifest(name: string, reference: string, options: {signal?: AbortSignal} = {}): Promise<{gone: boolean; retried: boolean}> {
+    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'DELETE'}, [deleteScope(name)], options)
     if (response.status === 202 || response.status === 200) return {gone: false, retried: response.retryCount > 0}
     if (response.status === 404) return {gone: true, retried: response.retryCount > 0}
     return this.fail(response, {what: `manifest ${this.refOf(name, reference)}`, operation: 'delete'})

@@ -29,6 +29,8 @@ export const ExitCode = {
   ABORTED: 11,
   /** Deletion: the plan was blocked by the sibling policy. */
   BLOCKED: 12,
+  /** Interrupted (SIGINT/SIGTERM): deletions in flight finished, none started after; see the report. */
+  INTERRUPTED: 130,
   /** A bug: an error nobody anticipated. */
   INTERNAL: 70,
 } as const
@@ -113,4 +115,11 @@ export class ProtocolError extends RegistryCtlError {
 
 export function isRegistryCtlError(error: unknown): error is RegistryCtlError {
   return error instanceof RegistryCtlError
+}
+
+/** A request that was not sent because the operation was interrupted (its AbortSignal fired). */
+export class InterruptedError extends RegistryCtlError {
+  constructor(message = 'interrupted', options: {cause?: unknown; hint?: string} = {}) {
+    super(message, ExitCode.INTERRUPTED, options)
+  }
 }
