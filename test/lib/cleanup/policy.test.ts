@@ -1,6 +1,7 @@
 import {strict as assert} from 'node:assert'
 
-import {parsePolicy, PolicyError, resolveRules} from '../../../src/lib/cleanup/policy.js'
+import {compileRules} from '../../../src/lib/cleanup/plan.js'
+import {parsePolicy, PolicyError, readPolicy, resolveRules} from '../../../src/lib/cleanup/policy.js'
 import {ExitCode} from '../../../src/lib/errors.js'
 
 function problemsOf(text: string): Array<{line?: number; message: string}> {
@@ -96,5 +97,14 @@ rules:
 
   it('says which file and line in the one-line message', () => {
     assert.throws(() => parsePolicy('rules:\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n    keep: ten\n', 'nightly.yaml'), /^PolicyError: nightly\.yaml:5: rules\[0\]\.keep must be integer$/)
+  })
+
+  it('accepts the example policy of examples/, whose ci-sha rule selects exactly the 40-hex tags', async () => {
+    const policy = await readPolicy(new URL('../../../examples/cleanup.yaml', import.meta.url).pathname)
+    const [team, ci] = compileRules(resolveRules(policy))
+    assert.equal(policy.registry, 'registry.example.org')
+    assert.ok(team!.covers('team/app') && !team!.covers('base/debian'))
+    assert.ok(ci!.selects('3f786850e387550fdab836ed7e6dc881de23001b'))
+    assert.ok(!ci!.selects('3f786850e387550fdab836ed7e6dc881de23001') && !ci!.selects('stable') && !ci!.selects('3F786850E387550FDAB836ED7E6DC881DE23001B'))
   })
 })
