@@ -146,6 +146,45 @@ describe('cleanup @integration', function () {
     assert.equal(code, ExitCode.ABORTED)
     assert.match(stderr, /refusing to delete without confirmation/)
     assert.deepEqual(await remaining(fleet), fleet.repositories)
+    // --json: the plan with every tag's rule and reason, and the totals.
+    const dry = await runCli(['cleanup', policy, '--dry-run', '--json'])
+    assert.equal(dry.code, 0)
+    const output = JSON.parse(dry.stdout) as {dryRun: boolean; totals: {delete: number; blocked: number}; plan: CleanupPlan}
+    assert.equal(output.dryRun, true)
+    assert.deepEqual([output.totals.delete, output.totals.blocked], [104, 24])
+    const r00 = output.plan.repositories.find((repository) => repository.name === `${fleet.prefix}/team/app05`)!.tags.find((tag) => tag.tag === 'r00')!
+    assert.deepEqual([r00.action, r00.rule, r00.reason], ['delete', 'team-newest', 'not one of the 10 newest'])
+    assert.ok(output.plan.repositories[0]!.digests.every((digest) => digest.action !== 'delete' || digest.size! > 0), 'sizes of the images to delete')
+  })
+
+  it('on SIGTERM finishes the repository in progress, starts no other, reports, exits 130; a rerun finishes', async () => {
+    const {fleet, policy, planFile} = await setup()
+    assert.equal((await runCli(['cleanup', policy, '--dry-run', '--plan-out', planFile])).code, 0)
+    const stopped = await new Promise<{code: number | null; stdout: string; stderr: string}>((resolve, reject) => {
+      const child = spawn(process.execPath, [RUN, 'cleanup', policy, '--yes', '--concurrency', '1', '--lock-dir', dir()], {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}})
+      let stdout = ''
+      let stderr = ''
+      let signalled = false
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString()
+        if (!signalled && stdout.includes('[DONE]')) signalled = child.kill('SIGTERM')
+      })
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on('error', reject)
+      child.on('close', (code) => resolve({code, stdout, stderr}))
+    })
+    assert.equal(stopped.code, 130, stopped.stderr)
+    assert.match(stopped.stderr, /SIGTERM: finishing the repository in progress, starting no other/)
+    assert.match(stopped.stdout, /^Not started: .+\. Run the cleanup again to finish/m)
+    // Every repository it reported is complete: all its planned tags are gone.
+    const plan = await readPlan(planFile)
+    const now = await remaining(fleet)
+    const reported = new Set([...stopped.stdout.matchAll(/\/(fleet\d+\/[^:]+):\S+ +\[DONE\]/g)].map((match) => match[1]!))
+    assert.ok(reported.size > 0 && reported.size < 32)
+    for (const name of reported) assert.deepEqual(now.get(name), keptBy(plan).get(name), `${name} was left half done`)
+    const rerun = await runCli(['cleanup', policy, '--yes', '--lock-dir', dir()])
+    assert.equal(rerun.code, 0, rerun.stderr)
+    assert.deepEqual(await remaining(fleet), keptBy(plan))
   })
 
   it('finishes the job when run again after kill -9 mid-run, deleting nothing the plan did not name', async () => {
