@@ -6,6 +6,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {ExitCode, isRegistryCtlError, UsageError} from './lib/errors.js'
+import {globWarnings} from './lib/glob.js'
 import {Session, type SessionOptions} from './lib/client.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RegistryCommand)['baseFlags'] & T['flags']>
@@ -36,6 +37,8 @@ export function oneLineParseError(message: string): string {
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('See more help'))
   if (rest.length === 0) return first
+  // "Parsing --concurrency" then "Expected an integer greater than or equal to 1 but received: 0".
+  if (/^Parsing --\S+$/.test(first)) return `${first.slice('Parsing '.length)}: ${rest.join('; ')} (see --help)`
   if (/^The following errors? occurred:$/.test(first)) return `${rest.join('; ')} (see --help)`
   return `${first} ${rest.map((line) => line.split(/\s+/)[0]).join(', ')} (see --help)`
 }
@@ -74,6 +77,14 @@ export abstract class RegistryCommand extends Command {
     // Input is usually the command class: its inherited statics must be named, a spread would drop them.
     const {flags, baseFlags, constraints, enableJsonFlag, strict} = input
     return super.parse({flags, baseFlags, constraints, enableJsonFlag, strict, '--': input['--'], args: args as typeof input.args}, argv)
+  }
+
+  /** One `registryctl: warning: …` line on stderr per doubtful glob (see globWarnings). */
+  protected warnAboutGlobs(...patterns: Array<string | undefined>): void {
+    for (const pattern of patterns) {
+      if (pattern === undefined) continue
+      for (const warning of globWarnings(pattern)) process.stderr.write(`registryctl: warning: ${warning}\n`)
+    }
   }
 
   protected async buildSession(flags: ConnectionFlags): Promise<Session> {

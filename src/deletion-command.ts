@@ -7,9 +7,11 @@
 import {Flags} from '@oclif/core'
 
 import {RegistryCommand} from './base-command.js'
+import {trapInterruption} from './interruption.js'
 import type {RegistryClient} from './lib/client.js'
-import {type DeletionResult, executePlan} from './lib/deletion/execute.js'
+import {type DeletionResult, executePlan, type ExecuteOptions, type TagOutcome} from './lib/deletion/execute.js'
 import {writePlan} from './lib/deletion/gather.js'
+import {Journal} from './lib/deletion/journal.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
 import {ExitCode, RegistryCtlError} from './lib/errors.js'
 import {confirmationMessage, formatPlan, formatResult} from './render/deletion.js'
@@ -24,13 +26,50 @@ export const deletionFlags = {
   yes: Flags.boolean({char: 'y', aliases: ['force'], description: 'Do not ask for confirmation (needed when stdin is not a terminal). --force is the same.'}),
   'dry-run': Flags.boolean({description: 'Show the plan and exit 0; delete nothing.'}),
   'plan-out': Flags.string({description: 'Write the plan as JSON to this file (for review; apply it with delete-tags --plan).'}),
+  journal: Flags.string({description: 'Append each outcome to this file as it happens (JSON lines), so an interrupted or killed run leaves a record.'}),
+}
+
+/** One report line for one outcome, in the same layout as the final report. */
+function outcomeLine(plan: DeletionPlan, outcome: TagOutcome): string {
+  const counts = {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}
+  return formatResult({registry: plan.registry, name: plan.name, tags: [outcome], digests: [], counts, blocked: false, interrupted: false, exitCode: 0}, {details: true})[0]!
+}
+
+/**
+ * Run a plan with what every destructive command needs around the engine: the first SIGINT/SIGTERM
+ * stops new DELETEs (a second exits at once), each outcome goes to the journal and to `onOutcome` as
+ * it happens. Shared by the deletion commands and any command that applies plans (cleanup).
+ */
+export async function runPlanSafely(
+  client: RegistryClient,
+  plan: DeletionPlan,
+  options: {journal?: string; onOutcome?: (outcome: TagOutcome) => void; onInterrupt?: (signal: NodeJS.Signals) => void} & Pick<ExecuteOptions, 'onProgress'>,
+): Promise<DeletionResult> {
+  const journal = options.journal ? Journal.open(options.journal) : undefined
+  const interruption = trapInterruption({onFirst: options.onInterrupt})
+  try {
+    journal?.start(plan)
+    const result = await executePlan(client, plan, {
+      signal: interruption.signal,
+      onProgress: options.onProgress,
+      onOutcome(outcome) {
+        journal?.outcome(plan, outcome)
+        options.onOutcome?.(outcome)
+      },
+    })
+    journal?.end(result)
+    return result
+  } finally {
+    interruption.dispose()
+    journal?.close()
+  }
 }
 
 export abstract class DeletionCommand extends RegistryCommand {
   protected async apply(
     client: RegistryClient,
     plan: DeletionPlan,
-    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string},
+    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string},
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     const json = this.jsonEnabled()
     if (!json) this.log(formatPlan(plan).join('\n'))
@@ -39,7 +78,12 @@ export abstract class DeletionCommand extends RegistryCommand {
     // Nothing to delete (all kept or blocked): no prompt, no request; the report still shows every tag.
     const destructive = plan.digests.some((digest) => digest.action !== 'blocked')
     if (destructive) await this.confirm(plan, flags.yes)
+    const onInterrupt = (signal: NodeJS.Signals) =>
+      process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
     let result: DeletionResult
+    // Not on a terminal (a job's log): each outcome is written as it happens, so even kill -9 leaves
+    // an accurate log; the lines not written yet (kept tags) and the summary follow at the end.
+    const streamed = new Set<string>()
     if (process.stdout.isTTY && !json && plan.digests.length > 1) {
       const {Listr} = await import('listr2')
       let done: DeletionResult | undefined
@@ -47,16 +91,35 @@ export abstract class DeletionCommand extends RegistryCommand {
         {
           title: `Deleting from ${plan.registry}/${plan.name}`,
           task: async (_context, task) => {
-            done = await executePlan(client, plan, {onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`)})
+            done = await runPlanSafely(client, plan, {journal: flags.journal, onInterrupt, onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`)})
           },
         },
-      ], {exitOnError: true, rendererOptions: {collapseSubtasks: false}}).run()
+      ], {exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseSubtasks: false}}).run()
       result = done!
     } else {
-      result = await executePlan(client, plan)
+      const stream = !json && !process.stdout.isTTY
+      result = await runPlanSafely(client, plan, {
+        journal: flags.journal,
+        onInterrupt,
+        onOutcome: (outcome) => {
+          if (!stream) return
+          streamed.add(outcome.tag)
+          this.log(outcomeLine(plan, outcome))
+        },
+      })
     }
 
-    if (!json) this.log(formatResult(result, {details: true}).join('\n'))
+    if (!json) {
+      const lines = formatResult(result, {details: true})
+      this.log(lines.filter((_line, index) => index >= result.tags.length || !streamed.has(result.tags[index]!.tag)).join('\n'))
+    }
+
+    if (result.interrupted) {
+      const done = result.counts.DONE
+      const skipped = result.counts.SKIPPED
+      process.stderr.write(`registryctl: interrupted: ${done} tag(s) deleted, ${skipped} not attempted ([SKIPPED]); run the same command again to continue\n`)
+    }
+
     process.exitCode = result.exitCode
     return {plan, result}
   }

@@ -2,26 +2,21 @@ import {Args, Flags} from '@oclif/core'
 
 import {RegistryCommand} from '../base-command.js'
 import {NotConfirmedError} from '../deletion-command.js'
-import {type CleanupResult, executeCleanup, INTERRUPTED_EXIT} from '../lib/cleanup/execute.js'
+import {trapInterruption} from '../interruption.js'
+import {type CleanupResult, executeCleanup} from '../lib/cleanup/execute.js'
 import {gatherCleanupPlan, readCleanupPlan, writeCleanupPlan} from '../lib/cleanup/gather.js'
 import {acquireLock, type CleanupLock} from '../lib/cleanup/lock.js'
 import {collectMetrics, writeMetricsFile} from '../lib/cleanup/metrics.js'
 import {type CleanupPlan, limitViolations, type PlanTotals, planTotals} from '../lib/cleanup/plan.js'
 import {readPolicy, resolveRules} from '../lib/cleanup/policy.js'
-import {ExitCode, type ExitCodeValue, RegistryCtlError, UsageError} from '../lib/errors.js'
+import {Journal} from '../lib/deletion/journal.js'
+import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/reference.js'
-import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatRepositoryResult} from '../render/cleanup.js'
+import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
   constructor(violations: string[]) {
     super(`${violations.join('; ')}: nothing was deleted`, ExitCode.OVER_LIMIT, {hint: 'review the plan with --dry-run; raise --max-delete or the rule\'s max-delete if it is right'})
-  }
-}
-
-export class InterruptedError extends RegistryCtlError {
-  constructor() {
-    // 128 + SIGINT, as shells report it; not in ExitCode's table of registry outcomes.
-    super('interrupted: the repository in progress was finished, no other was started; run the cleanup again to finish', INTERRUPTED_EXIT as ExitCodeValue)
   }
 }
 
@@ -38,7 +33,7 @@ export default class Cleanup extends RegistryCommand {
   static override summary = 'Apply a cleanup policy to a whole registry: one reviewed plan, safe from a timer.'
   static override description = `The policy's rules select repositories and tags by glob, keep the N newest, delete only images older than a duration and protect tags; a tag is deleted only when some rule selects it and no rule keeps or protects it. Every tag of the plan carries the rule and the reason that keeps or deletes it. Images are deleted as delete-tags deletes them: siblings blocked, untagged or included as each rule says, every tag re-resolved right before its DELETE.
 
-A second cleanup of the same registry on the same host refuses to start (exit 14) unless --lock-wait. A refusal by the registry (deletes disabled, read-only, 401/403) stops the run at once; SIGINT/SIGTERM let the repository in progress finish and start no other (exit 130). Running the same policy again finishes the job. Images kept only because a sibling blocks them are reported (and counted in the metrics), not an error.`
+A second cleanup of the same registry on the same host refuses to start (exit 14) unless --lock-wait. A refusal by the registry (deletes disabled, read-only, 401/403) stops the run at once; SIGINT/SIGTERM start no new DELETE, let those in flight finish and start no other repository (exit 130). Running the same policy again finishes the job. Images kept only because a sibling blocks them are reported (and counted in the metrics), not an error.`
 
   static override examples = [
     '<%= config.bin %> cleanup nightly.yaml --dry-run',
@@ -59,6 +54,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     'max-delete': Flags.integer({min: 0, description: 'Delete nothing, exit 13, when the plan removes more tags than this (overrides the policy\'s max-delete).'}),
     'metrics-file': Flags.string({description: 'Write Prometheus textfile-collector metrics here (replaced atomically).'}),
     'lock-dir': Flags.string({description: 'Folder of the per-registry lock file (default /run/lock, else the temp folder).'}),
+    journal: Flags.string({description: 'Append each outcome to this file as it happens (JSON lines, as delete-tags --journal), so an interrupted or killed run leaves a record.'}),
     'lock-wait': Flags.integer({min: 0, default: 0, description: 'Seconds to wait for another cleanup of the same registry (default: refuse at once, exit 14).'}),
   }
 
@@ -132,26 +128,32 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       const destructive = plan.repositories.some((repository) => repository.digests.some((digest) => digest.action !== 'blocked'))
       if (destructive) await this.confirm(plan, flags.yes)
 
-      let stopping = false
-      const stop = (signal: NodeJS.Signals) => {
-        if (!stopping && !json) process.stderr.write(`registryctl: ${signal}: finishing the repository in progress, starting no other\n`)
-        stopping = true
-      }
-
-      process.on('SIGINT', stop).on('SIGTERM', stop)
+      // Off a terminal (a job's log) and on one alike, each outcome is a line as it happens, so even
+      // kill -9 leaves an accurate log; the journal (--journal) records the same as JSON lines.
+      const journal = flags.journal ? Journal.open(flags.journal) : undefined
+      const interruption = trapInterruption({
+        onFirst: (signal) => {
+          if (!json) process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
+        },
+      })
       try {
         result = await executeCleanup(client, plan, {
-          shouldStop: () => stopping,
-          onRepository: (repositoryResult, handled, total) => {
+          signal: interruption.signal,
+          onRepositoryStart: (repository) => journal?.start(repository),
+          onOutcome: (repository, outcome) => {
+            journal?.outcome(repository, outcome)
             if (json) return
             progress?.('')
-            const lines = formatRepositoryResult(repositoryResult)
-            if (lines.length > 0) this.log(lines.join('\n'))
+            this.log(formatOutcomeLine(repository, outcome))
+          },
+          onRepository: (repositoryResult, handled, total) => {
+            journal?.end(repositoryResult)
             progress?.(`deleting: ${handled}/${total} repositories done`)
           },
         })
       } finally {
-        process.off('SIGINT', stop).off('SIGTERM', stop)
+        interruption.dispose()
+        journal?.close()
         progress?.('')
       }
 
@@ -160,7 +162,9 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       const {error, repositories, ...rest} = result
       output.result = {...rest, repositories: repositories.map((repository) => ({name: repository.name, counts: repository.counts, tags: repository.tags}))}
       if (error) throw error
-      if (result.stopped?.reason === 'interrupted') throw new InterruptedError()
+      if (result.stopped?.reason === 'interrupted') {
+        throw new InterruptedError(`interrupted: ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started; run the cleanup again to finish`)
+      }
       process.exitCode = exitCode
       return output
     } catch (error) {

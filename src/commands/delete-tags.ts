@@ -48,6 +48,7 @@ The glob selects from all tags, 40-hex (git sha1) ones included. Right before ea
       if (!args.image) throw new UsageError('give the tags to delete as host/name:GLOB, or --plan FILE')
       const reference = parseGlobReference(args.image)
       if (!reference.pattern) throw new UsageError(`give a tag or a pattern after the name (${args.image}:* deletes every tag)`)
+      this.warnAboutGlobs(reference.pattern, ...(flags.protect ?? []))
       const policy: SiblingPolicy = flags['include-siblings'] ? 'include' : flags['keep-siblings'] ? 'keep' : 'block'
       const olderThanMs = flags['older-than'] ? parseDuration(flags['older-than']) : undefined
       const session = await this.buildSession(flags)

@@ -25,6 +25,7 @@ export default class ListImages extends RegistryCommand {
   async run(): Promise<{registry: string; repositories: RepositoryEntry[]}> {
     const {args, flags} = await this.parse(ListImages)
     const address = parseRegistry(args.registry)
+    this.warnAboutGlobs(flags.select)
     const session = await this.buildSession(flags)
     const repositories = await new Inventory(session.client(address)).listImages({
       select: flags.select,

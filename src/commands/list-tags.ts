@@ -22,6 +22,7 @@ export default class ListTags extends RegistryCommand {
   async run(): Promise<{image: string} & RepositoryEntry> {
     const {args, flags} = await this.parse(ListTags)
     const reference = parseGlobReference(args.image)
+    this.warnAboutGlobs(reference.pattern)
     const session = await this.buildSession(flags)
     const entry = await new Inventory(session.client(reference)).listTags(reference.name, {
       pattern: reference.pattern,

@@ -55,6 +55,7 @@ export default class Smoke extends RegistryCommand {
     const common = {caFile: flags['ca-file'], insecure: flags.insecure, timeoutMs, retryOnTimeout: flags['retry-on-timeout'], concurrency: flags.concurrency, httpsPort: flags['https-port'], httpPort: flags['http-port']}
     const scheme = flags.scheme as 'http' | 'https'
     if (flags.drift) {
+      this.warnAboutGlobs(flags.select)
       // One session per node (each connects elsewhere), all with the same flags and credentials.
       const sessionOptions = await this.sessionOptions(flags)
       const nodes = hosts.map((host) => {

@@ -10,6 +10,7 @@ import {Authenticator, type AuthOptions} from './auth/authenticator.js'
 import {
   DeniedError,
   ExitCode,
+  InterruptedError,
   NotFoundError,
   ProtocolError,
   type RegistryErrorEntry,
@@ -99,23 +100,45 @@ export class RegistryClient {
    * One request with auth: anonymous (or with what an earlier challenge taught us), then, on a 401,
    * once more with the answer to the challenge.
    */
-  async send(pathOrUrl: string, request: HttpRequest, scopes: string[]): Promise<HttpResponse> {
+  async send(pathOrUrl: string, request: HttpRequest, scopes: string[], options: {signal?: AbortSignal} = {}): Promise<HttpResponse> {
     return this.session.limit(async () => {
+      // Checked once the request has its turn, so requests queued behind the limit are not sent
+      // after an interruption; a request already sent is never abandoned (its outcome matters).
+      if (options.signal?.aborted) throw new InterruptedError('interrupted before the request was sent')
       const base = await this.baseUrl()
       const url = pathOrUrl.startsWith('/') ? `${base}${pathOrUrl}` : pathOrUrl
       const {transport, auth} = this.session
       const first = await auth.authorization(base, scopes)
       let response = await transport.request(url, {...request, headers: {...request.headers, authorization: first}})
       if (response.status !== 401) return response
+      this.refuseForeignChallenge(base, response)
       if (first) auth.invalidate(base, scopes)
       const answer = await auth.respond(base, parseChallenges(response.headers['www-authenticate']), scopes)
       response = await transport.request(url, {...request, headers: {...request.headers, authorization: answer}})
       if (response.status === 401) {
+        this.refuseForeignChallenge(base, response)
         throw new UnauthorizedError(`${this.host} rejected ${await auth.describeTried(this.host)}`, ExitCode.UNAUTHORIZED, {status: 401, codes: codesOf(response), url})
       }
 
       return response
     })
+  }
+
+  /**
+   * A 401 that came from another origin than the registry (the registry redirected there) is never
+   * answered: the credentials belong to the registry the operator named, and the challenge is not
+   * remembered for it. (A Bearer realm on another host named by the registry's OWN challenge is
+   * fine: token servers live elsewhere, and docker sends credentials there too.)
+   */
+  private refuseForeignChallenge(base: string, response: HttpResponse): void {
+    const from = new URL(response.url)
+    if (from.origin === new URL(base).origin) return
+    throw new UnauthorizedError(
+      `${from.host}, where ${this.host} redirected, asks for credentials; registryctl sends ${this.host}'s credentials to no other host`,
+      ExitCode.UNAUTHORIZED,
+      {status: 401, codes: codesOf(response), url: response.url},
+      {hint: 'ask the registry operator why it redirects authenticated requests to another host'},
+    )
   }
 
   /** Turn a non-2xx answer into the typed error that says what failed and why. */
@@ -260,8 +283,8 @@ export class RegistryClient {
    * where the registry supports OCI 1.1 tag deletion. `gone` is a 404: already deleted, or deleted
    * by an attempt whose answer was lost and then retried (`retried`): verify with a HEAD.
    */
-  async deleteManifest(name: string, reference: string): Promise<{gone: boolean; retried: boolean}> {
-    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'DELETE'}, [deleteScope(name)])
+  async deleteManifest(name: string, reference: string, options: {signal?: AbortSignal} = {}): Promise<{gone: boolean; retried: boolean}> {
+    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'DELETE'}, [deleteScope(name)], options)
     if (response.status === 202 || response.status === 200) return {gone: false, retried: response.retryCount > 0}
     if (response.status === 404) return {gone: true, retried: response.retryCount > 0}
     return this.fail(response, {what: `manifest ${this.refOf(name, reference)}`, operation: 'delete'})

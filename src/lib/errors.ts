@@ -33,6 +33,8 @@ export const ExitCode = {
   OVER_LIMIT: 13,
   /** Cleanup: another cleanup of the same registry holds the lock on this host. */
   LOCKED: 14,
+  /** Interrupted (SIGINT/SIGTERM): deletions in flight finished, none started after; see the report. */
+  INTERRUPTED: 130,
   /** A bug: an error nobody anticipated. */
   INTERNAL: 70,
 } as const
@@ -117,4 +119,11 @@ export class ProtocolError extends RegistryCtlError {
 
 export function isRegistryCtlError(error: unknown): error is RegistryCtlError {
   return error instanceof RegistryCtlError
+}
+
+/** A request that was not sent because the operation was interrupted (its AbortSignal fired). */
+export class InterruptedError extends RegistryCtlError {
+  constructor(message = 'interrupted', options: {cause?: unknown; hint?: string} = {}) {
+    super(message, ExitCode.INTERRUPTED, options)
+  }
 }

@@ -93,3 +93,27 @@ export function fnmatch(text: string, pattern: string): boolean {
 export function isLiteralPattern(pattern: string): boolean {
   return !/[*?[]/.test(pattern)
 }
+
+/**
+ * What in a pattern probably does not select what its author meant, one sentence each (the pattern
+ * still works, with fnmatch's meaning): for now an unclosed `[`, which fnmatch takes literally.
+ */
+export function globWarnings(pattern: string): string[] {
+  const warnings: string[] = []
+  const chars = [...pattern]
+  for (let i = 0; i < chars.length; i++) {
+    if (chars[i] !== '[') continue
+    let j = i + 1
+    if (chars[j] === '!') j++
+    if (chars[j] === ']') j++
+    while (j < chars.length && chars[j] !== ']') j++
+    if (j >= chars.length) {
+      warnings.push(`in pattern '${pattern}' the '[' at position ${i + 1} is never closed, so it matches a literal '[' (close it with ']', or write '[[]' for a literal '[')`)
+      break
+    }
+
+    i = j
+  }
+
+  return warnings
+}

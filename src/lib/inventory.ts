@@ -155,9 +155,12 @@ export class Inventory {
     return repositories.filter((repository) => options.includeEmpty || repository.tags.length > 0)
   }
 
-  /** Every tag of a repository resolved to its digest and media type (HEAD requests), in tag-name order. */
-  async resolveAll(name: string): Promise<Array<{tag: string; digest: string; mediaType: string}>> {
-    const tags = (await this.client.tags(name, {missingIsEmpty: true})).sort(compareNames)
+  /**
+   * Every tag of a repository resolved to its digest and media type (HEAD requests), in tag-name order.
+   * A repository the registry does not know is a NotFoundError (exit 7) unless `missingIsEmpty`.
+   */
+  async resolveAll(name: string, options: {missingIsEmpty?: boolean} = {missingIsEmpty: true}): Promise<Array<{tag: string; digest: string; mediaType: string}>> {
+    const tags = (await this.client.tags(name, {missingIsEmpty: options.missingIsEmpty})).sort(compareNames)
     return Promise.all(
       tags.map(async (tag) => {
         const {digest, mediaType} = await this.client.resolve(name, tag)

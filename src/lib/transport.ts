@@ -166,6 +166,18 @@ export class Transport {
           computedValue === 0 ? 0 : retryDelay({attempt: attemptCount, retryAfterMs: retryAfter, baseMs: retryBaseMs, maxMs: retryMaxMs}),
       },
       hooks: {
+        // got drops Authorization and Cookie when a redirect leaves the host or port; also when it
+        // leaves the scheme (https → http on the same host would send them in clear text).
+        beforeRedirect: [
+          (options, response) => {
+            const from = new URL(response.url)
+            const to = new URL(String(options.url))
+            if (from.origin !== to.origin) {
+              delete options.headers.authorization
+              delete options.headers.cookie
+            }
+          },
+        ],
         beforeRetry: [
           (error, retryCount) => {
             const status = error.response?.statusCode

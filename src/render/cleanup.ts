@@ -1,24 +1,13 @@
 /** Rendering cleanup plans and runs: plain lines that read well in a terminal and in journald alike. */
 import type {CleanupResult} from '../lib/cleanup/execute.js'
 import {type CleanupPlan, type PlanTotals, planTotals} from '../lib/cleanup/plan.js'
-import type {DeletionResult} from '../lib/deletion/execute.js'
+import type {TagOutcome} from '../lib/deletion/execute.js'
+import type {DeletionPlan} from '../lib/deletion/plan.js'
 import {isIndexType} from '../lib/manifests.js'
 import {formatOutcome} from './deletion.js'
-import {shortDigest} from './format.js'
+import {formatBytes, shortDigest} from './format.js'
 
 const ACTION_LABEL = {delete: 'DELETE', untag: 'UNTAG', kept: 'KEEP'} as const
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
-}
 
 export function formatTotals(totals: PlanTotals): string {
   const bytes = totals.bytes > 0 ? `, ${formatBytes(totals.bytes)}` : ''
@@ -65,9 +54,9 @@ export function cleanupConfirmation(plan: CleanupPlan): string {
   return `Delete ${totals.delete} tag(s) (${totals.images} image(s))${untag} in ${touched} repositor${touched === 1 ? 'y' : 'ies'} of ${plan.registry}? This cannot be undone.`
 }
 
-/** The lines of one repository's outcome: docker-registryctl's layout for every tag that was touched or skipped. */
-export function formatRepositoryResult(result: DeletionResult): string[] {
-  return result.tags.filter((outcome) => outcome.status !== 'KEPT').map((outcome) => formatOutcome(result.registry, result.name, outcome) + (outcome.detail && outcome.status !== 'DONE' ? `  ${outcome.detail}` : ''))
+/** One outcome as it happens: docker-registryctl's layout, and why when it is not DONE. */
+export function formatOutcomeLine(plan: Pick<DeletionPlan, 'registry' | 'name'>, outcome: TagOutcome): string {
+  return formatOutcome(plan.registry, plan.name, outcome) + (outcome.detail && outcome.status !== 'DONE' ? `  ${outcome.detail}` : '')
 }
 
 export function formatCleanupResult(result: CleanupResult): string[] {

@@ -18,7 +18,7 @@ export function planSummary(plan: DeletionPlan): {deleteTags: number; untagTags:
 
 export function formatPlan(plan: DeletionPlan): string[] {
   const lines = [`Plan for ${plan.registry}/${plan.name} (${plan.pattern.includes(':') ? `digest ${plan.pattern}` : `tags matching '${plan.pattern}'`}, siblings: ${plan.policy}):`]
-  if (plan.tags.length === 0 && plan.digests.length === 0) return [...lines, '  no tag matches.']
+  if (plan.tags.length === 0 && plan.digests.length === 0) return [...lines, `  no tag matches '${plan.pattern}'.`]
   const width = Math.max(3, ...plan.tags.map((entry) => entry.tag.length))
   lines.push(`  ${'TAG'.padEnd(width)}  ${'DIGEST'.padEnd(12)}  ${'CREATED'.padEnd(20)}  ACTION`)
   for (const entry of plan.tags) {

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import type {CleanupPlan} from '../../src/lib/cleanup/plan.js'
+import {readJournal} from '../../src/lib/deletion/journal.js'
 import {ExitCode} from '../../src/lib/errors.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
 import {type Fleet, fleetPolicy, writeFleet} from '../helpers/fleet.js'
@@ -56,7 +57,7 @@ describe('cleanup @integration', function () {
     assert.match(stdout, /^ {2}[0-9a-f]{40} +[0-9a-f]{12} +\S+ +KEEP +ci-sha: newer than 30d$/m)
     assert.match(stdout, /^ {2}[0-9a-f]{40} +[0-9a-f]{12} +\S+ +DELETE +ci-sha: older than 30d$/m)
     // 24 team repositories: r00, r02, r03 go, r01 is blocked by stable; 8 CI repositories: 4 builds older than 30 days.
-    assert.match(stdout, /Summary: delete 104 tag\(s\) with 104 image\(s\), [\d.]+ kB, untag 0, keep \d+, blocked 24, in 32 repositories\./)
+    assert.match(stdout, /Summary: delete 104 tag\(s\) with 104 image\(s\), [\d.]+ KB, untag 0, keep \d+, blocked 24, in 32 repositories\./)
 
     const plan = await readPlan(planFile)
     assert.equal(plan.repositories.length, 32)
@@ -157,11 +158,12 @@ describe('cleanup @integration', function () {
     assert.ok(output.plan.repositories[0]!.digests.every((digest) => digest.action !== 'delete' || digest.size! > 0), 'sizes of the images to delete')
   })
 
-  it('on SIGTERM finishes the repository in progress, starts no other, reports, exits 130; a rerun finishes', async () => {
+  it('on SIGTERM lets the DELETEs in flight finish, starts no other, reports each, exits 130; a rerun finishes', async () => {
     const {fleet, policy, planFile} = await setup()
     assert.equal((await runCli(['cleanup', policy, '--dry-run', '--plan-out', planFile])).code, 0)
+    const journal = join(dir(), `${fleet.prefix}.journal`)
     const stopped = await new Promise<{code: number | null; stdout: string; stderr: string}>((resolve, reject) => {
-      const child = spawn(process.execPath, [RUN, 'cleanup', policy, '--yes', '--concurrency', '1', '--lock-dir', dir()], {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}})
+      const child = spawn(process.execPath, [RUN, 'cleanup', policy, '--yes', '--concurrency', '1', '--lock-dir', dir(), '--journal', journal], {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}})
       let stdout = ''
       let stderr = ''
       let signalled = false
@@ -173,15 +175,25 @@ describe('cleanup @integration', function () {
       child.on('error', reject)
       child.on('close', (code) => resolve({code, stdout, stderr}))
     })
-    assert.equal(stopped.code, 130, stopped.stderr)
-    assert.match(stopped.stderr, /SIGTERM: finishing the repository in progress, starting no other/)
+    assert.equal(stopped.code, ExitCode.INTERRUPTED, stopped.stderr)
+    assert.match(stopped.stderr, /SIGTERM: starting no more deletions, letting those in flight finish/)
+    assert.match(stopped.stderr, /^registryctl: interrupted: \d+ tag\(s\) deleted, \d+ not attempted \(\[SKIPPED\]\), \d+ repositories not started; run the cleanup again/m)
     assert.match(stopped.stdout, /^Not started: .+\. Run the cleanup again to finish/m)
-    // Every repository it reported is complete: all its planned tags are gone.
+    // Every deletion that happened was reported, and nothing else was deleted.
     const plan = await readPlan(planFile)
     const now = await remaining(fleet)
-    const reported = new Set([...stopped.stdout.matchAll(/\/(fleet\d+\/[^:]+):\S+ +\[DONE\]/g)].map((match) => match[1]!))
-    assert.ok(reported.size > 0 && reported.size < 32)
-    for (const name of reported) assert.deepEqual(now.get(name), keptBy(plan).get(name), `${name} was left half done`)
+    const reported = new Set([...stopped.stdout.matchAll(/\/(fleet\d+\/[^:\s]+:\S+) +\[DONE\]/g)].map((match) => match[1]!))
+    assert.ok(reported.size > 0 && reported.size < 104, `${reported.size} deletions reported`)
+    const journaled = readJournal(journal).flatMap((record) => (record.event === 'outcome' && record.status === 'DONE' ? [`${record.name}:${record.tag}`] : []))
+    assert.deepEqual(new Set(journaled), reported)
+    for (const repository of plan.repositories) {
+      for (const tag of repository.tags) {
+        const present = now.get(repository.name)?.includes(tag.tag) ?? false
+        const expected = tag.action === 'kept' || !reported.has(`${repository.name}:${tag.tag}`)
+        assert.equal(present, expected, `${repository.name}:${tag.tag} (${tag.action}) is ${present ? 'still there' : 'gone'}`)
+      }
+    }
+
     const rerun = await runCli(['cleanup', policy, '--yes', '--lock-dir', dir()])
     assert.equal(rerun.code, 0, rerun.stderr)
     assert.deepEqual(await remaining(fleet), keptBy(plan))

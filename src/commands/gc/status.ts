@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {RegistryCommand} from '../../base-command.js'
 import {UsageError} from '../../lib/errors.js'
-import {type ApiState, probeApiState} from '../../lib/gc/api.js'
+import {type ApiState, probeApiState, unansweredProbe} from '../../lib/gc/api.js'
 import {storeFromConfig} from '../../lib/gc/config.js'
 import {analyzeStore, type StoreReport} from '../../lib/gc/store.js'
 import {parseDuration} from '../../lib/duration.js'
@@ -65,6 +65,13 @@ export default class GcStatus extends RegistryCommand {
     }
 
     if (!this.jsonEnabled()) this.log(output.join('\n'))
+    // A probe that could not answer: the state is unknown, not healthy (exit code of what stopped it).
+    const unanswered = result.api && unansweredProbe(result.api)
+    if (unanswered) {
+      process.stderr.write(`registryctl: the ${unanswered.probe} probe could not answer, so the registry's state is unknown: ${unanswered.reason}\n`)
+      process.exitCode = unanswered.exitCode
+    }
+
     return result
   }
 }

@@ -9,7 +9,7 @@ import {readFile, rename, rm, writeFile} from 'node:fs/promises'
 import type {DeletionResult} from '../deletion/execute.js'
 import {blockedTags, type CleanupPlan} from './plan.js'
 
-export type MetricOutcome = 'deleted' | 'untagged' | 'kept' | 'blocked' | 'failed' | 'gone' | 'changed' | 'not-run'
+export type MetricOutcome = 'deleted' | 'untagged' | 'kept' | 'blocked' | 'failed' | 'unknown' | 'gone' | 'changed' | 'not-run'
 
 export interface RepositoryMetrics {
   tags: Partial<Record<MetricOutcome, number>>
@@ -111,6 +111,8 @@ export function collectMetrics(plan: CleanupPlan, results: DeletionResult[]): Ma
       else if (!outcome) count('not-run')
       else if (outcome.status === 'DONE') count(tag.action === 'untag' ? 'untagged' : 'deleted')
       else if (outcome.status === 'FAIL') count('failed')
+      else if (outcome.status === 'UNKNOWN') count('unknown')
+      else if (outcome.status === 'SKIPPED') count('not-run')
       else if (outcome.status === 'GONE') count('gone')
       else if (outcome.status === 'CHANGED') count('changed')
       else count('kept')

@@ -6,15 +6,20 @@
  *    planned digest would be deleted with it unseen, so that digest is skipped ([CHANGED]); the new
  *    listing never adds anything to the deletion;
  *  - each planned tag re-resolved right before its DELETE: moved ([CHANGED]) or gone ([GONE]);
- *  - a 404 after a retried DELETE is verified with a HEAD (the first attempt may have succeeded);
- *  - every outcome verified with a HEAD of the digest.
+ *  - a 202 is trusted ([DONE]); a DELETE whose outcome is unknown (reset, truncated answer, retries
+ *    used up, 5xx, a 404 after a retry) is resolved by looking: a HEAD of the digest, with retries of
+ *    its own. Gone: [DONE]; still there: [FAIL]; still unknown after looking: [UNKNOWN]. Never a guess;
+ *  - interruption (an AbortSignal): no DELETE is sent after it fires, those in flight finish, and the
+ *    tags not attempted are [SKIPPED]. Each outcome is handed to `onOutcome` as it happens (journal,
+ *    streamed report), so a killed run still leaves an accurate record.
  */
 import type {RegistryClient} from '../client.js'
-import {ExitCode, isRegistryCtlError} from '../errors.js'
+import {ExitCode, InterruptedError, isRegistryCtlError} from '../errors.js'
+import {backoffDelay} from '../transport.js'
 import type {DeletionPlan, PlannedDigest} from './plan.js'
 import {untag} from './placeholder.js'
 
-export type TagStatus = 'DONE' | 'FAIL' | 'GONE' | 'KEPT' | 'CHANGED'
+export type TagStatus = 'DONE' | 'FAIL' | 'GONE' | 'KEPT' | 'CHANGED' | 'UNKNOWN' | 'SKIPPED'
 
 export interface TagOutcome {
   tag: string
@@ -25,7 +30,7 @@ export interface TagOutcome {
 
 export interface DigestOutcome {
   digest: string
-  status: 'DONE' | 'FAIL' | 'GONE' | 'SKIPPED'
+  status: 'DONE' | 'FAIL' | 'GONE' | 'SKIPPED' | 'UNKNOWN'
   detail?: string
 }
 
@@ -36,13 +41,23 @@ export interface DeletionResult {
   digests: DigestOutcome[]
   counts: Record<TagStatus, number>
   blocked: boolean
-  /** 0 all done, 10 some failed, 12 blocked by siblings (failures take precedence). */
+  /** The run was interrupted: tags not attempted are SKIPPED. */
+  interrupted: boolean
+  /** 0 all done, 10 some failed or unknown, 12 blocked by siblings, 130 interrupted (in that precedence: 130, 10, 12). */
   exitCode: number
 }
 
 export interface ExecuteOptions {
   /** Called after each digest is handled: for progress displays. */
   onProgress?: (handled: number, total: number, outcome: DigestOutcome) => void
+  /** Called with each tag's outcome as soon as it is known (KEPT tags are not outcomes: see the plan). */
+  onOutcome?: (outcome: TagOutcome) => void
+  /** Once aborted, no further DELETE (or tag move) is started; those in flight finish. */
+  signal?: AbortSignal
+  /** Looks (HEADs, each with the transport's retries) at a digest whose DELETE outcome is unknown. */
+  lookAttempts?: number
+  /** First pause between looks, in ms (doubles, with jitter). */
+  lookDelayMs?: number
 }
 
 function message(error: unknown): string {
@@ -81,99 +96,198 @@ async function newTagsOnPlannedDigests(client: RegistryClient, plan: DeletionPla
   return intruders
 }
 
-async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: PlannedDigest, intruders: string[] | undefined): Promise<{digest: DigestOutcome; tags: TagOutcome[]}> {
-  const planned = plan.tags.filter((entry) => entry.digest === digest.digest && entry.action === 'delete')
-  if (intruders) {
-    const detail = `not deleted: tag ${intruders.join(', ')} appeared on this image after the plan was made`
-    return {digest: {digest: digest.digest, status: 'SKIPPED', detail}, tags: planned.map((entry) => ({tag: entry.tag, digest: entry.digest, status: 'CHANGED', detail}))}
+/**
+ * Is the digest still there? A HEAD, looked at up to `attempts` times (each with the transport's own
+ * retries) before giving up: 'present', 'absent', or the reason it could not be told.
+ */
+export async function lookAt(client: RegistryClient, name: string, digest: string, options: {attempts?: number; delayMs?: number} = {}): Promise<'present' | 'absent' | {unknown: string}> {
+  const attempts = options.attempts ?? 3
+  let last: unknown
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      // eslint-disable-next-line no-await-in-loop -- one look after another, by design
+      return (await client.exists(name, digest)) === undefined ? 'absent' : 'present'
+    } catch (error) {
+      last = error
+      if (isRefusal(error) || attempt === attempts) break
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, options.delayMs ?? 500, 5000)))
+    }
   }
 
+  return {unknown: message(last)}
+}
+
+/** Shared by the digests of one run: the first refusal stops new DELETEs like an interruption does. */
+interface RunState {
+  options: ExecuteOptions
+  refusal?: unknown
+}
+
+function stopped(state: RunState): string | undefined {
+  if (state.refusal) return `not attempted: the registry refused an earlier deletion (${message(state.refusal)})`
+  if (state.options.signal?.aborted) return 'not attempted: interrupted before its DELETE'
+  return undefined
+}
+
+async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: PlannedDigest, intruders: string[] | undefined, state: RunState): Promise<{digest: DigestOutcome; tags: TagOutcome[]}> {
+  const planned = plan.tags.filter((entry) => entry.digest === digest.digest && entry.action === 'delete')
+  const emit = (outcome: TagOutcome) => {
+    state.options.onOutcome?.(outcome)
+    return outcome
+  }
+
+  const all = (status: TagStatus, detail: string | undefined, entries = planned) => entries.map((entry) => emit({tag: entry.tag, digest: entry.digest, status, detail}))
+  if (intruders) {
+    const detail = `not deleted: tag ${intruders.join(', ')} appeared on this image after the plan was made`
+    return {digest: {digest: digest.digest, status: 'SKIPPED', detail}, tags: all('CHANGED', detail)}
+  }
+
+  const notAttempted = stopped(state)
+  if (notAttempted) return {digest: {digest: digest.digest, status: 'SKIPPED', detail: notAttempted}, tags: all('SKIPPED', notAttempted)}
+
   // Re-resolve right before the DELETE: what was confirmed must still be what gets deleted.
-  const now = await Promise.all(planned.map(async (entry) => ({entry, current: await client.exists(plan.name, entry.tag)})))
+  let now: Array<{entry: (typeof planned)[number]; current: string | undefined}>
+  try {
+    now = await Promise.all(planned.map(async (entry) => ({entry, current: await client.exists(plan.name, entry.tag)})))
+  } catch (error) {
+    if (isRefusal(error)) state.refusal ??= error
+    const detail = `not deleted: could not re-check its tags right before deleting (${message(error)})`
+    return {digest: {digest: digest.digest, status: 'FAIL', detail}, tags: all('FAIL', detail)}
+  }
+
   const outcomes: TagOutcome[] = []
   const still: typeof planned = []
   for (const {entry, current} of now) {
-    if (current === undefined) outcomes.push({tag: entry.tag, digest: entry.digest, status: 'GONE', detail: 'already gone'})
+    if (current === undefined) outcomes.push(emit({tag: entry.tag, digest: entry.digest, status: 'GONE', detail: 'already gone'}))
     else if (current === digest.digest) still.push(entry)
-    else outcomes.push({tag: entry.tag, digest: entry.digest, status: 'CHANGED', detail: `now points at ${current}; not deleted`})
+    else outcomes.push(emit({tag: entry.tag, digest: entry.digest, status: 'CHANGED', detail: `now points at ${current}; not deleted`}))
   }
 
   if (planned.length > 0 && still.length === 0) {
     return {digest: {digest: digest.digest, status: 'SKIPPED', detail: 'none of its planned tags points at it any more'}, tags: outcomes}
   }
 
-  try {
-    const result = await client.deleteManifest(plan.name, digest.digest)
-    const remains = await client.exists(plan.name, digest.digest)
-    let status: 'DONE' | 'FAIL' | 'GONE'
-    if (remains) status = 'FAIL'
-    else if (result.gone && !result.retried) status = 'GONE'
-    else status = 'DONE' // a 404 after a retry: our first attempt deleted it
-    const detail = remains ? 'the registry accepted the DELETE but the manifest still resolves' : undefined
-    for (const entry of still) outcomes.push({tag: entry.tag, digest: entry.digest, status, detail})
+  const finish = (status: DigestOutcome['status'], detail?: string) => {
+    outcomes.push(...all(status, detail, still))
     return {digest: {digest: digest.digest, status, detail}, tags: outcomes}
-  } catch (error) {
-    if (isRefusal(error)) throw error
-
-    for (const entry of still) outcomes.push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: message(error)})
-    return {digest: {digest: digest.digest, status: 'FAIL', detail: message(error)}, tags: outcomes}
   }
+
+  let unknown: string
+  try {
+    const result = await client.deleteManifest(plan.name, digest.digest, {signal: state.options.signal})
+    // A 202 is the registry saying it deleted it: trusted, no second look.
+    if (!result.gone) return finish('DONE')
+    // A 404 at the first attempt: deleted by someone else between our re-check and our DELETE.
+    if (!result.retried) return finish('GONE', 'deleted by someone else right before our DELETE')
+    unknown = 'the DELETE was retried and then answered 404'
+  } catch (error) {
+    if (error instanceof InterruptedError) {
+      const detail = stopped(state) ?? 'not attempted: interrupted before its DELETE'
+      return finish('SKIPPED', detail)
+    }
+
+    if (isRefusal(error)) {
+      // Nothing was deleted (the registry refused): say so, and start no further DELETE.
+      state.refusal ??= error
+      return finish('FAIL', `not deleted: ${message(error)}`)
+    }
+
+    unknown = message(error)
+  }
+
+  // The DELETE may or may not have happened: look before saying anything.
+  const seen = await lookAt(client, plan.name, digest.digest, {attempts: state.options.lookAttempts, delayMs: state.options.lookDelayMs})
+  if (seen === 'absent') return finish('DONE', `confirmed gone by a HEAD after: ${unknown}`)
+  if (seen === 'present') return finish('FAIL', `not deleted: ${unknown}`)
+  return finish('UNKNOWN', `${unknown}; whether it was deleted could not be checked: ${seen.unknown}`)
 }
 
-async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: PlannedDigest): Promise<{digest: DigestOutcome; tags: TagOutcome[]}> {
+async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: PlannedDigest, state: RunState): Promise<{digest: DigestOutcome; tags: TagOutcome[]}> {
   const planned = plan.tags.filter((entry) => entry.digest === digest.digest && entry.action === 'untag')
   const outcomes: TagOutcome[] = []
+  const push = (outcome: TagOutcome) => {
+    state.options.onOutcome?.(outcome)
+    outcomes.push(outcome)
+  }
+
   // Sequential per image: each move is verified before the next, and siblings are re-checked each time.
   for (const entry of planned) {
-    // eslint-disable-next-line no-await-in-loop -- deliberate, see above
-    const current = await client.exists(plan.name, entry.tag)
+    const notAttempted = stopped(state)
+    if (notAttempted) {
+      push({tag: entry.tag, digest: entry.digest, status: 'SKIPPED', detail: notAttempted})
+      continue
+    }
+
+    let current: string | undefined
+    try {
+      // eslint-disable-next-line no-await-in-loop -- deliberate, see above
+      current = await client.exists(plan.name, entry.tag)
+    } catch (error) {
+      if (isRefusal(error)) state.refusal ??= error
+      push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `not touched: could not re-check it (${message(error)})`})
+      continue
+    }
+
     if (current === undefined) {
-      outcomes.push({tag: entry.tag, digest: entry.digest, status: 'GONE', detail: 'already gone'})
+      push({tag: entry.tag, digest: entry.digest, status: 'GONE', detail: 'already gone'})
       continue
     }
 
     if (current !== digest.digest) {
-      outcomes.push({tag: entry.tag, digest: entry.digest, status: 'CHANGED', detail: `now points at ${current}; not touched`})
+      push({tag: entry.tag, digest: entry.digest, status: 'CHANGED', detail: `now points at ${current}; not touched`})
       continue
     }
 
     try {
       // eslint-disable-next-line no-await-in-loop -- deliberate, see above
       const method = await untag(client, plan.name, entry.tag, digest.digest, digest.mediaType)
-      outcomes.push({tag: entry.tag, digest: entry.digest, status: 'DONE', detail: method === 'placeholder' ? 'tag moved onto a placeholder, placeholder deleted' : 'tag deleted'})
+      push({tag: entry.tag, digest: entry.digest, status: 'DONE', detail: method === 'placeholder' ? 'tag moved onto a placeholder, placeholder deleted' : 'tag deleted'})
     } catch (error) {
-      if (isRefusal(error)) throw error
-      outcomes.push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: message(error)})
+      if (isRefusal(error)) state.refusal ??= error
+      // Where did the tag end up? Look rather than guess.
+      // eslint-disable-next-line no-await-in-loop
+      const after = await client.exists(plan.name, entry.tag).catch(() => null)
+      if (after === undefined) push({tag: entry.tag, digest: entry.digest, status: 'DONE', detail: `tag confirmed gone after: ${message(error)}`})
+      else if (after === null) push({tag: entry.tag, digest: entry.digest, status: 'UNKNOWN', detail: `${message(error)}; where the tag points now could not be checked`})
+      else if (after === digest.digest) push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `not removed: ${message(error)}`})
+      else push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `left on placeholder ${after} (delete it with delete-manifest): ${message(error)}`})
     }
   }
 
-  const failed = outcomes.some((outcome) => outcome.status === 'FAIL')
-  return {digest: {digest: digest.digest, status: failed ? 'FAIL' : 'DONE', detail: 'image kept for its other tags'}, tags: outcomes}
+  const worst = outcomes.find((outcome) => outcome.status === 'UNKNOWN') ?? outcomes.find((outcome) => outcome.status === 'FAIL')
+  return {digest: {digest: digest.digest, status: worst ? (worst.status as 'UNKNOWN' | 'FAIL') : 'DONE', detail: 'image kept for its other tags'}, tags: outcomes}
 }
 
 export async function executePlan(client: RegistryClient, plan: DeletionPlan, options: ExecuteOptions = {}): Promise<DeletionResult> {
   await preflight(client, plan)
   const active = plan.digests.filter((digest) => digest.action !== 'blocked')
   const intruders = active.length > 0 ? await newTagsOnPlannedDigests(client, plan) : new Map<string, string[]>()
+  const state: RunState = {options}
   let handled = 0
   const results = await Promise.all(
     active.map(async (digest) => {
-      const result = digest.action === 'untag' ? await untagDigest(client, plan, digest) : await deleteDigest(client, plan, digest, intruders.get(digest.digest))
+      const result = digest.action === 'untag' ? await untagDigest(client, plan, digest, state) : await deleteDigest(client, plan, digest, intruders.get(digest.digest), state)
       options.onProgress?.(++handled, active.length, result.digest)
       return result
     }),
   )
+  return summarizeOutcomes(plan, results.flatMap((result) => result.tags), results.map((result) => result.digest), {interrupted: Boolean(options.signal?.aborted)})
+}
+
+/** The result of a run from its outcomes, in plan order, KEPT tags included. */
+export function summarizeOutcomes(plan: DeletionPlan, outcomes: TagOutcome[], digests: DigestOutcome[], options: {interrupted?: boolean} = {}): DeletionResult {
   const byTag = new Map<string, TagOutcome>()
   for (const entry of plan.tags) {
     if (entry.action === 'kept') byTag.set(entry.tag, {tag: entry.tag, digest: entry.digest, status: 'KEPT', detail: entry.reason})
   }
 
-  for (const result of results) for (const outcome of result.tags) byTag.set(outcome.tag, outcome)
+  for (const outcome of outcomes) byTag.set(outcome.tag, outcome)
   const tags = [...plan.tags.map((entry) => byTag.get(entry.tag)).filter((outcome): outcome is TagOutcome => outcome !== undefined)]
-  const counts: Record<TagStatus, number> = {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0}
+  const counts: Record<TagStatus, number> = {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}
   for (const outcome of tags) counts[outcome.status]++
-  const digests = results.map((result) => result.digest)
-  const failed = digests.some((digest) => digest.status === 'FAIL')
+  const failed = tags.some((outcome) => outcome.status === 'FAIL' || outcome.status === 'UNKNOWN')
+  const interrupted = Boolean(options.interrupted)
   return {
     registry: plan.registry,
     name: plan.name,
@@ -181,6 +295,7 @@ export async function executePlan(client: RegistryClient, plan: DeletionPlan, op
     digests,
     counts,
     blocked: plan.blocked,
-    exitCode: failed ? ExitCode.PARTIAL : plan.blocked ? ExitCode.BLOCKED : ExitCode.OK,
+    interrupted,
+    exitCode: interrupted ? ExitCode.INTERRUPTED : failed ? ExitCode.PARTIAL : plan.blocked ? ExitCode.BLOCKED : ExitCode.OK,
   }
 }

@@ -13,10 +13,12 @@ import {type DeletionPlan, planDeletion, type RetentionOptions, type SiblingPoli
 
 export async function gatherTagPlan(
   client: RegistryClient,
-  request: {name: string; pattern: string; policy: SiblingPolicy} & RetentionOptions,
+  request: {name: string; pattern: string; policy: SiblingPolicy; missingIsEmpty?: boolean} & RetentionOptions,
 ): Promise<DeletionPlan> {
   const inventory = new Inventory(client)
-  const resolved = await inventory.resolveAll(request.name)
+  // A repository the registry does not know is an error (exit 7: a typo in a job must not pass as
+  // "no tag matches"), unless the caller walks a catalog (Swift/S3 answer 404 for emptied repositories).
+  const resolved = await inventory.resolveAll(request.name, {missingIsEmpty: request.missingIsEmpty ?? false})
   const matches = fnmatcher(request.pattern)
   const selectedDigests = new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.digest))
   const created = new Map<string, string | undefined>()

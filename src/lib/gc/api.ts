@@ -17,27 +17,43 @@ export type ProbeVerdict = 'enabled' | 'disabled' | 'writable' | 'read-only' | '
 export interface ApiState {
   registry: string
   apiVersion?: string
-  catalog: {reachable: boolean; repositories?: number; error?: string}
+  catalog: {reachable: boolean; repositories?: number; error?: string; exitCode?: number}
   emptyRepositories?: string[]
-  deletes: {verdict: ProbeVerdict; detail: string}
-  writes: {verdict: ProbeVerdict; detail: string}
+  /** exitCode: set when the probe could not answer (verdict unknown), the code of what stopped it. */
+  deletes: {verdict: ProbeVerdict; detail: string; exitCode?: number}
+  writes: {verdict: ProbeVerdict; detail: string; exitCode?: number}
 }
 
-function classify(error: unknown, whenRefused: ProbeVerdict, refusedDetail: string): {verdict: ProbeVerdict; detail: string} {
+/**
+ * A probe that could not answer leaves the state unknown, and scripts must not read that as healthy:
+ * the first such probe, with the exit code of what stopped it (3 unreachable, 5/6 credentials, 9 the
+ * registry misbehaved); undefined when every probe answered.
+ */
+export function unansweredProbe(state: ApiState): {probe: string; exitCode: number; reason: string} | undefined {
+  if (state.catalog.exitCode !== undefined) return {probe: 'catalog', exitCode: state.catalog.exitCode, reason: state.catalog.error ?? 'not reachable'}
+  for (const probe of ['deletes', 'writes'] as const) {
+    const {exitCode, detail} = state[probe]
+    if (exitCode !== undefined) return {probe, exitCode, reason: detail}
+  }
+
+  return undefined
+}
+
+function classify(error: unknown, whenRefused: ProbeVerdict, refusedDetail: string): {verdict: ProbeVerdict; detail: string; exitCode?: number} {
   if (!isRegistryCtlError(error)) throw error
   if (error.exitCode === ExitCode.UNSUPPORTED) {
     return /read-only/.test(error.message) ? {verdict: 'read-only', detail: 'the registry answers writes with 405 Method not allowed (read-only/maintenance mode)'} : {verdict: whenRefused, detail: refusedDetail}
   }
 
   if (error.exitCode === ExitCode.UNAUTHORIZED || error.exitCode === ExitCode.DENIED) {
-    return {verdict: 'unknown', detail: `the credentials cannot tell: ${error.message}`}
+    return {verdict: 'unknown', detail: `the credentials cannot tell: ${error.message}`, exitCode: error.exitCode}
   }
 
   if (error.exitCode === ExitCode.REGISTRY && /answered 503/.test(error.message)) {
     return {verdict: 'read-only', detail: 'the registry answers writes with 503'}
   }
 
-  return {verdict: 'unknown', detail: error.message}
+  return {verdict: 'unknown', detail: error.message, exitCode: error.exitCode}
 }
 
 export async function probeApiState(client: RegistryClient, options: {writeProbe?: boolean} = {}): Promise<ApiState> {
@@ -71,7 +87,7 @@ export async function probeApiState(client: RegistryClient, options: {writeProbe
     emptyRepositories = names.filter((_, i) => counts[i] === 0)
   } catch (error) {
     if (!isRegistryCtlError(error)) throw error
-    catalog = {reachable: false, error: error.message}
+    catalog = {reachable: false, error: error.message, exitCode: error.exitCode}
   }
 
   return {registry: client.host, apiVersion, catalog, emptyRepositories, deletes, writes}

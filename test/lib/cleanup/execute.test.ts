@@ -62,13 +62,13 @@ describe('cleanup/execute', () => {
     assert.equal(result.repositories.length, 1)
   })
 
-  it('starts no further repository once asked to stop (a signal), and says so', async () => {
+  it('starts no DELETE and no further repository once the signal is aborted (SIGINT, SIGTERM), and says so', async () => {
     const {client, plan, deleted} = fakeRegistry(['a', 'b', 'c'])
-    let stop = false
-    const result = await executeCleanup(client, plan, {shouldStop: () => stop, onRepository: () => (stop = true)})
+    const controller = new AbortController()
+    const result = await executeCleanup(client, plan, {signal: controller.signal, onRepository: () => controller.abort()})
     assert.deepEqual(deleted, ['a'])
     assert.deepEqual(result.notRun, ['b', 'c'])
     assert.equal(result.stopped?.reason, 'interrupted')
-    assert.equal(result.exitCode, 130)
+    assert.equal(result.exitCode, ExitCode.INTERRUPTED)
   })
 })

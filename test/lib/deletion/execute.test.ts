@@ -26,7 +26,8 @@ describe('deletion/execute', () => {
     nock(REGISTRY).delete(`/v2/app/manifests/${A}`).reply(503).delete(`/v2/app/manifests/${A}`).reply(202)
     // B: the first DELETE worked but its answer was a 504; the retry finds nothing.
     nock(REGISTRY).delete(`/v2/app/manifests/${B}`).reply(504).delete(`/v2/app/manifests/${B}`).reply(404)
-    nock(REGISTRY).head(`/v2/app/manifests/${A}`).reply(404).head(`/v2/app/manifests/${B}`).reply(404)
+    // A's 202 is trusted; only B's unknown outcome is looked at.
+    nock(REGISTRY).head(`/v2/app/manifests/${B}`).reply(404)
     const result = await executePlan(client(), plan())
     assert.deepEqual(result.tags.map((t) => [t.tag, t.status]), [['old1', 'DONE'], ['old2', 'DONE']])
     assert.equal(result.exitCode, ExitCode.OK)
@@ -42,7 +43,7 @@ describe('deletion/execute', () => {
   it('skips an image that a new tag points at, found in the listing right before deleting', async () => {
     preflightAndListing(['old1', 'old2', 'new-release'])
     nock(REGISTRY).head('/v2/app/manifests/new-release').reply(...found(A))
-    nock(REGISTRY).head('/v2/app/manifests/old2').reply(...found(B)).delete(`/v2/app/manifests/${B}`).reply(202).head(`/v2/app/manifests/${B}`).reply(404)
+    nock(REGISTRY).head('/v2/app/manifests/old2').reply(...found(B)).delete(`/v2/app/manifests/${B}`).reply(202)
     const result = await executePlan(client(), plan())
     const old1 = result.tags.find((t) => t.tag === 'old1')!
     assert.equal(old1.status, 'CHANGED')
@@ -55,12 +56,75 @@ describe('deletion/execute', () => {
     await assert.rejects(executePlan(client(), plan()), (error: RegistryCtlError) => error.exitCode === ExitCode.UNSUPPORTED && /deletes disabled/.test(error.message))
   })
 
-  it('marks a digest that still resolves after an accepted DELETE as failed (exit 10)', async () => {
+  it('trusts a 202: no verifying HEAD after an accepted DELETE', async () => {
     preflightAndListing()
     nock(REGISTRY).head('/v2/app/manifests/old1').reply(...found(A)).head('/v2/app/manifests/old2').reply(404)
-    nock(REGISTRY).delete(`/v2/app/manifests/${A}`).reply(202).head(`/v2/app/manifests/${A}`).reply(...found(A))
+    nock(REGISTRY).delete(`/v2/app/manifests/${A}`).reply(202)
     const result = await executePlan(client(), plan())
-    assert.equal(result.tags.find((t) => t.tag === 'old1')!.status, 'FAIL')
-    assert.equal(result.exitCode, ExitCode.PARTIAL)
+    assert.equal(result.tags.find((t) => t.tag === 'old1')!.status, 'DONE')
+    assert.equal(result.exitCode, ExitCode.OK)
+  })
+
+  describe('a DELETE whose outcome is unknown is looked at before it is reported', () => {
+    const onlyOld1 = () => {
+      preflightAndListing()
+      nock(REGISTRY).head('/v2/app/manifests/old1').reply(...found(A)).head('/v2/app/manifests/old2').reply(404)
+    }
+
+    const run = (options = {}) => executePlan(testSession({retries: 1}).client({host: HOST}), plan(), {lookDelayMs: 1, ...options})
+
+    it('retries used up on 503, but the manifest is gone: DONE, not FAIL', async () => {
+      onlyOld1()
+      nock(REGISTRY).delete(`/v2/app/manifests/${A}`).twice().reply(503)
+      nock(REGISTRY).head(`/v2/app/manifests/${A}`).reply(404)
+      const result = await run()
+      const old1 = result.tags.find((t) => t.tag === 'old1')!
+      assert.equal(old1.status, 'DONE')
+      assert.match(old1.detail!, /confirmed gone by a HEAD after: .*503/)
+      assert.equal(result.exitCode, ExitCode.OK)
+    })
+
+    it('the answer was lost (gateway timeouts until the retries are used up), and the manifest still resolves: FAIL, exit 10', async () => {
+      onlyOld1()
+      nock(REGISTRY).delete(`/v2/app/manifests/${A}`).twice().reply(504)
+      nock(REGISTRY).head(`/v2/app/manifests/${A}`).reply(...found(A))
+      const result = await run()
+      const old1 = result.tags.find((t) => t.tag === 'old1')!
+      assert.equal(old1.status, 'FAIL')
+      assert.match(old1.detail!, /^not deleted: /)
+      assert.equal(result.exitCode, ExitCode.PARTIAL)
+    })
+
+    it('the looking HEAD keeps failing too: UNKNOWN (never a guess), exit 10', async () => {
+      onlyOld1()
+      nock(REGISTRY).delete(`/v2/app/manifests/${A}`).reply(500)
+      nock(REGISTRY).head(`/v2/app/manifests/${A}`).times(6).reply(503)
+      const result = await run({lookAttempts: 3})
+      const old1 = result.tags.find((t) => t.tag === 'old1')!
+      assert.equal(old1.status, 'UNKNOWN')
+      assert.match(old1.detail!, /could not be checked/)
+      assert.equal(result.counts.UNKNOWN, 1)
+      assert.equal(result.exitCode, ExitCode.PARTIAL)
+    })
+
+    it('a HEAD that fails once is looked at again (its own retries): DONE', async () => {
+      onlyOld1()
+      nock(REGISTRY).delete(`/v2/app/manifests/${A}`).twice().reply(502)
+      nock(REGISTRY).head(`/v2/app/manifests/${A}`).twice().reply(503).head(`/v2/app/manifests/${A}`).reply(404)
+      const result = await run({lookAttempts: 3})
+      assert.equal(result.tags.find((t) => t.tag === 'old1')!.status, 'DONE')
+    })
+  })
+
+  it('sends no DELETE once interrupted: the tags not attempted are SKIPPED, exit 130, each outcome reported as it happens', async () => {
+    preflightAndListing()
+    const controller = new AbortController()
+    controller.abort()
+    const seen: string[] = []
+    const result = await executePlan(client(), plan(), {signal: controller.signal, onOutcome: (outcome) => seen.push(`${outcome.tag} ${outcome.status}`)})
+    assert.deepEqual(result.tags.map((t) => t.status), ['SKIPPED', 'SKIPPED'])
+    assert.deepEqual(seen.sort(), ['old1 SKIPPED', 'old2 SKIPPED'])
+    assert.equal(result.interrupted, true)
+    assert.equal(result.exitCode, ExitCode.INTERRUPTED)
   })
 })

@@ -1,0 +1,83 @@
+/**
+ * A deletion journal: one JSON line per event, appended as it happens (O_APPEND, one write per line,
+ * flushed to disk at the end), so that even a run killed with -9 leaves a record of every outcome it
+ * learned. A rerun, or an operator, reads it to tell what was already done. Several runs may append
+ * to the same file: each starts with a `start` line and, unless killed, ends with an `end` line.
+ *
+ *   {"event":"start","time":…,"registry":…,"name":…,"pattern":…,"planCreatedAt":…}
+ *   {"event":"outcome","time":…,"registry":…,"name":…,"tag":…,"digest":…,"status":"DONE","detail":…}
+ *   {"event":"end","time":…,"registry":…,"name":…,"interrupted":false,"exitCode":0,"counts":{…}}
+ */
+import {closeSync, fsyncSync, openSync, readFileSync, writeSync} from 'node:fs'
+
+import {UsageError} from '../errors.js'
+import type {DeletionResult, TagOutcome} from './execute.js'
+import type {DeletionPlan} from './plan.js'
+
+export type JournalRecord =
+  | {event: 'start'; time: string; registry: string; name: string; pattern: string; planCreatedAt: string}
+  | ({event: 'outcome'; time: string; registry: string; name: string} & TagOutcome)
+  | {event: 'end'; time: string; registry: string; name: string; interrupted: boolean; exitCode: number; counts: DeletionResult['counts']}
+
+export class Journal {
+  private fd: number | undefined
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+  ) {
+    this.fd = fd
+  }
+
+  /** Open (create or append to) a journal. Fails before anything is deleted when it cannot be written. */
+  static open(path: string): Journal {
+    try {
+      return new Journal(path, openSync(path, 'a'))
+    } catch (error) {
+      throw new UsageError(`cannot write journal ${path}: ${(error as Error).message}`, {cause: error})
+    }
+  }
+
+  private write(record: JournalRecord): void {
+    if (this.fd === undefined) return
+    writeSync(this.fd, `${JSON.stringify(record)}\n`)
+  }
+
+  start(plan: DeletionPlan): void {
+    this.write({event: 'start', time: new Date().toISOString(), registry: plan.registry, name: plan.name, pattern: plan.pattern, planCreatedAt: plan.createdAt})
+  }
+
+  outcome(plan: Pick<DeletionPlan, 'registry' | 'name'>, outcome: TagOutcome): void {
+    this.write({event: 'outcome', time: new Date().toISOString(), registry: plan.registry, name: plan.name, ...outcome})
+  }
+
+  end(result: DeletionResult): void {
+    this.write({event: 'end', time: new Date().toISOString(), registry: result.registry, name: result.name, interrupted: result.interrupted, exitCode: result.exitCode, counts: result.counts})
+  }
+
+  close(): void {
+    if (this.fd === undefined) return
+    try {
+      fsyncSync(this.fd)
+    } catch {
+      // not every file supports fsync (pipes, /dev/stdout): the lines were written all the same
+    }
+
+    closeSync(this.fd)
+    this.fd = undefined
+  }
+}
+
+/** Every record of a journal, skipping a torn last line (a write cut short by a crash). */
+export function readJournal(path: string): JournalRecord[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as JournalRecord]
+      } catch {
+        return []
+      }
+    })
+}
