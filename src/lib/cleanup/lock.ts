@@ -13,7 +13,7 @@ import {type FileHandle, open, readFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {ExitCode, RegistryCtlError} from '../errors.js'
+import {ExitCode, RegistryCtlError, UsageError} from '../errors.js'
 
 export class LockedError extends RegistryCtlError {
   constructor(message: string) {
@@ -57,9 +57,11 @@ export async function acquireLock(registry: string, options: {dir?: string; wait
   let handle: FileHandle
   try {
     handle = await open(path, 'a', 0o644)
-  } catch {
+  } catch (error) {
     // Created by another user: a read-only descriptor locks as well.
-    handle = await open(path, 'r')
+    handle = await open(path, 'r').catch(() => {
+      throw new UsageError(`cannot open the cleanup lock ${path}: ${(error as Error).message}`, {cause: error, hint: 'see --lock-dir'})
+    })
   }
 
   let locked: boolean

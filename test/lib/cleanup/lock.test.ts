@@ -36,4 +36,12 @@ describe('cleanup/lock', () => {
     await exited
     await (await acquireLock('dead:1', {dir: dir()})).release()
   })
+
+  it('says which folder when the lock cannot be created (exit 2)', async () => {
+    await assert.rejects(acquireLock('reg:5000', {dir: '/nonexistent-folder'}), (error: Error & {exitCode: number}) => {
+      assert.equal(error.exitCode, ExitCode.USAGE)
+      assert.match(error.message, /cannot open the cleanup lock \/nonexistent-folder\/registryctl-cleanup-reg_5000\.lock: ENOENT/)
+      return true
+    })
+  })
 })
