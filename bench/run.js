@@ -4,6 +4,7 @@
 //   delete-tags --yes (400)  vs  curl --parallel --parallel-max 8 sending the HEAD + DELETE per tag
 //   gc status --storage      vs  docker-registry garbage-collect --dry-run, on a ~100,000-blob store
 //   --version                vs  node -e 0
+//   cleanup --dry-run keep-N vs  curl sending the same requests (bench/cleanup.js)
 // Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5]
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -15,6 +16,7 @@ import {parseArgs} from 'node:util'
 import {buildImage} from '../dist/sandbox/images.js'
 import {startRegistry} from '../dist/sandbox/registry-process.js'
 import {StoreWriter} from '../dist/sandbox/store.js'
+import {benchCleanup} from './cleanup.js'
 
 const {values} = parseArgs({
   options: {
@@ -171,6 +173,7 @@ try {
       () => timeProcess(process.execPath, ['-e', '0']),
     ),
   )
+  results.push(await benchCleanup({registry, work, cli: CLI, names: names.filter((name) => name.startsWith('bench/team-')), compare, timeProcess}))
 } finally {
   await registry.stop()
 }

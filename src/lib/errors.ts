@@ -29,6 +29,10 @@ export const ExitCode = {
   ABORTED: 11,
   /** Deletion: the plan was blocked by the sibling policy. */
   BLOCKED: 12,
+  /** Cleanup: the plan removes more tags than --max-delete (or a rule's max-delete) allows; nothing deleted. */
+  OVER_LIMIT: 13,
+  /** Cleanup: another cleanup of the same registry holds the lock on this host. */
+  LOCKED: 14,
   /** Interrupted (SIGINT/SIGTERM): deletions in flight finished, none started after; see the report. */
   INTERRUPTED: 130,
   /** A bug: an error nobody anticipated. */

@@ -28,6 +28,8 @@ export interface PlannedTag {
   reason?: string
   /** Selected by the pattern (false: a sibling included with --include-siblings). */
   selected: boolean
+  /** The cleanup rule that decided (cleanup plans only). */
+  rule?: string
 }
 
 export interface PlannedDigest {
@@ -39,6 +41,8 @@ export interface PlannedDigest {
   tags: string[]
   /** Tags on the digest that stay (siblings). */
   siblings: string[]
+  /** Bytes of the image's distinct blobs, where known (cleanup plans: what the deleted images held). */
+  size?: number
 }
 
 export interface DeletionPlan {
@@ -75,9 +79,125 @@ export interface PlanInput extends RetentionOptions {
   mediaTypes?: Record<string, string>
 }
 
-function describeDuration(ms: number): string {
+export function describeDuration(ms: number): string {
   const days = ms / 86_400_000
   return Number.isInteger(days) ? `${days}d` : `${Math.round(ms / 3_600_000)}h`
+}
+
+/**
+ * What happens to one tag the selection names: deleted, or kept (by retention or protection, which
+ * makes it untouchable: --include-siblings never takes it along). `rule` names the cleanup rule
+ * that decided; `policy` is the sibling policy for the image of a tag to delete.
+ */
+export interface TagDecision {
+  action: 'delete' | 'kept'
+  reason?: string
+  rule?: string
+  policy?: SiblingPolicy
+}
+
+/** How sibling reasons read: delete-tags names its flags, cleanup its rules' `siblings` key. */
+export type PlanWording = 'flags' | 'policy'
+
+export interface DecidedInput {
+  registry: string
+  name: string
+  pattern: string
+  policy: SiblingPolicy
+  now?: Date
+  /** Every tag of the repository with its digest (and created date where known). */
+  tags: Array<{tag: string; digest: string; created?: string}>
+  mediaTypes?: Record<string, string>
+  /** One entry per selected tag; tags without one are unselected (siblings). */
+  decisions: Map<string, TagDecision>
+  /** List unselected tags too, as kept with this reason (cleanup shows every tag it looked at). */
+  unselectedReason?: string
+  wording?: PlanWording
+}
+
+const STRICTNESS: Record<SiblingPolicy, number> = {block: 2, keep: 1, include: 0}
+
+/**
+ * The per-image part every deletion shares: given what happens to each selected tag, decide for
+ * each image to delete what happens to its other tags, under the (strictest) sibling policy of the
+ * tags that would delete it.
+ */
+export function planDecided(input: DecidedInput): DeletionPlan {
+  const now = input.now ?? new Date()
+  const policyWording = input.wording === 'policy'
+  const {decisions} = input
+  const doomed = new Set(input.tags.filter((entry) => decisions.get(entry.tag)?.action === 'delete').map((entry) => entry.tag))
+  const byDigest = new Map<string, Array<{tag: string; digest: string; created?: string}>>()
+  for (const entry of input.tags) byDigest.set(entry.digest, [...(byDigest.get(entry.digest) ?? []), entry])
+
+  const tags = new Map<string, PlannedTag>()
+  for (const entry of input.tags) {
+    const decision = decisions.get(entry.tag)
+    if (decision) {
+      tags.set(entry.tag, {...entry, selected: true, action: 'kept', reason: decision.reason, ...(decision.rule === undefined ? {} : {rule: decision.rule})})
+    } else if (input.unselectedReason !== undefined) {
+      tags.set(entry.tag, {...entry, selected: false, action: 'kept', reason: input.unselectedReason})
+    }
+  }
+
+  const digests: PlannedDigest[] = []
+  const doomedDigests = [...new Set(input.tags.filter((entry) => doomed.has(entry.tag)).map((entry) => entry.digest))]
+  for (const digest of doomedDigests) {
+    const onDigest = byDigest.get(digest)!
+    const siblings = onDigest.filter((entry) => !doomed.has(entry.tag))
+    const selectedHere = onDigest.filter((entry) => doomed.has(entry.tag))
+    const policy = selectedHere
+      .map((entry) => decisions.get(entry.tag)!.policy ?? input.policy)
+      .reduce((strictest, candidate) => (STRICTNESS[candidate] > STRICTNESS[strictest] ? candidate : strictest), 'include' as SiblingPolicy)
+    const rules = [...new Set(selectedHere.map((entry) => decisions.get(entry.tag)!.rule).filter((rule): rule is string => rule !== undefined))]
+    const base = {digest, mediaType: input.mediaTypes?.[digest], tags: onDigest.map((entry) => entry.tag).sort(compareNames)}
+    // A sibling that retention or protection keeps can never be taken along.
+    const untouchable = siblings.filter((entry) => decisions.get(entry.tag)?.action === 'kept')
+    if (siblings.length === 0) {
+      digests.push({...base, action: 'delete', siblings: []})
+      for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
+    } else if (policy === 'keep') {
+      digests.push({...base, action: 'untag', siblings: siblings.map((entry) => entry.tag).sort(compareNames)})
+      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'untag', reason: `image kept for ${siblings.map((s) => s.tag).join(', ')}`})
+    } else if (policy === 'include' && untouchable.length === 0) {
+      digests.push({...base, action: 'delete', siblings: []})
+      for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
+      const how = policyWording ? `siblings: include, rule ${rules.join(', ')}` : '--include-siblings'
+      for (const sibling of siblings) {
+        tags.set(sibling.tag, {
+          ...sibling,
+          selected: false,
+          action: 'delete',
+          reason: `shares its image with ${selectedHere.map((s) => s.tag).join(', ')} (${how})`,
+          ...(rules[0] === undefined ? {} : {rule: rules[0]}),
+        })
+      }
+    } else {
+      const names = siblings.map((entry) => entry.tag).sort(compareNames)
+      digests.push({...base, action: 'blocked', siblings: names})
+      let why: string
+      if (untouchable.length > 0 && policy === 'include') {
+        why = `its image is also tagged ${untouchable.map((s) => s.tag).join(', ')}, which ${policyWording ? 'a rule keeps' : 'retention or --protect keeps'}`
+      } else {
+        why = `its image is also tagged ${names.join(', ')}, ${policyWording ? 'which this plan keeps (siblings: block)' : 'not selected: see --include-siblings, --keep-siblings'}`
+      }
+
+      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'kept', reason: why})
+    }
+  }
+
+  return {
+    kind: 'registryctl-deletion-plan',
+    version: 1,
+    registry: input.registry,
+    name: input.name,
+    pattern: input.pattern,
+    policy: input.policy,
+    createdAt: now.toISOString(),
+    tags: [...tags.values()].sort((a, b) => compareNames(a.tag, b.tag)),
+    digests: digests.sort((a, b) => compareNames(a.digest, b.digest)),
+    blocked: digests.some((digest) => digest.action === 'blocked'),
+  }
 }
 
 export function planDeletion(input: PlanInput): DeletionPlan {
@@ -109,57 +229,11 @@ export function planDeletion(input: PlanInput): DeletionPlan {
     }
   }
 
-  const doomed = new Set(selected.filter((entry) => !keptReason.has(entry.tag)).map((entry) => entry.tag))
-  const byDigest = new Map<string, Array<{tag: string; digest: string; created?: string}>>()
-  for (const entry of input.tags) byDigest.set(entry.digest, [...(byDigest.get(entry.digest) ?? []), entry])
-
-  const tags = new Map<string, PlannedTag>()
+  const decisions = new Map<string, TagDecision>()
   for (const entry of selected) {
-    tags.set(entry.tag, {...entry, selected: true, action: 'kept', reason: keptReason.get(entry.tag)})
+    const reason = keptReason.get(entry.tag)
+    decisions.set(entry.tag, reason === undefined ? {action: 'delete'} : {action: 'kept', reason})
   }
 
-  const digests: PlannedDigest[] = []
-  const doomedDigests = [...new Set(input.tags.filter((entry) => doomed.has(entry.tag)).map((entry) => entry.digest))]
-  for (const digest of doomedDigests) {
-    const onDigest = byDigest.get(digest)!
-    const siblings = onDigest.filter((entry) => !doomed.has(entry.tag))
-    const selectedHere = onDigest.filter((entry) => doomed.has(entry.tag))
-    const base = {digest, mediaType: input.mediaTypes?.[digest], tags: onDigest.map((entry) => entry.tag).sort(compareNames)}
-    // A sibling that retention or --protect keeps can never be taken along.
-    const untouchable = siblings.filter((entry) => keptReason.has(entry.tag))
-    if (siblings.length === 0) {
-      digests.push({...base, action: 'delete', siblings: []})
-      for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
-    } else if (input.policy === 'keep') {
-      digests.push({...base, action: 'untag', siblings: siblings.map((entry) => entry.tag).sort(compareNames)})
-      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'untag', reason: `image kept for ${siblings.map((s) => s.tag).join(', ')}`})
-    } else if (input.policy === 'include' && untouchable.length === 0) {
-      digests.push({...base, action: 'delete', siblings: []})
-      for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
-      for (const sibling of siblings) {
-        tags.set(sibling.tag, {...sibling, selected: false, action: 'delete', reason: `shares its image with ${selectedHere.map((s) => s.tag).join(', ')} (--include-siblings)`})
-      }
-    } else {
-      const names = siblings.map((entry) => entry.tag).sort(compareNames)
-      digests.push({...base, action: 'blocked', siblings: names})
-      const why =
-        untouchable.length > 0 && input.policy === 'include'
-          ? `its image is also tagged ${untouchable.map((s) => s.tag).join(', ')}, which retention or --protect keeps`
-          : `its image is also tagged ${names.join(', ')}, not selected: see --include-siblings, --keep-siblings`
-      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'kept', reason: why})
-    }
-  }
-
-  return {
-    kind: 'registryctl-deletion-plan',
-    version: 1,
-    registry: input.registry,
-    name: input.name,
-    pattern: input.pattern,
-    policy: input.policy,
-    createdAt: now.toISOString(),
-    tags: [...tags.values()].sort((a, b) => compareNames(a.tag, b.tag)),
-    digests: digests.sort((a, b) => compareNames(a.digest, b.digest)),
-    blocked: digests.some((digest) => digest.action === 'blocked'),
-  }
+  return planDecided({...input, now, decisions})
 }

@@ -1,0 +1,201 @@
+import {Args, Flags} from '@oclif/core'
+
+import {RegistryCommand} from '../base-command.js'
+import {NotConfirmedError} from '../deletion-command.js'
+import {trapInterruption} from '../interruption.js'
+import {type CleanupResult, executeCleanup} from '../lib/cleanup/execute.js'
+import {gatherCleanupPlan, readCleanupPlan, writeCleanupPlan} from '../lib/cleanup/gather.js'
+import {acquireLock, type CleanupLock} from '../lib/cleanup/lock.js'
+import {collectMetrics, writeMetricsFile} from '../lib/cleanup/metrics.js'
+import {type CleanupPlan, limitViolations, type PlanTotals, planTotals} from '../lib/cleanup/plan.js'
+import {readPolicy, resolveRules} from '../lib/cleanup/policy.js'
+import {Journal} from '../lib/deletion/journal.js'
+import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
+import {parseRegistry} from '../lib/reference.js'
+import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../render/cleanup.js'
+
+export class OverLimitError extends RegistryCtlError {
+  constructor(violations: string[]) {
+    super(`${violations.join('; ')}: nothing was deleted`, ExitCode.OVER_LIMIT, {hint: 'review the plan with --dry-run; raise --max-delete or the rule\'s max-delete if it is right'})
+  }
+}
+
+interface CleanupOutput {
+  registry: string
+  plan: CleanupPlan
+  totals: PlanTotals
+  violations: string[]
+  dryRun?: boolean
+  result?: Omit<CleanupResult, 'repositories'> & {repositories: Array<{name: string; counts: CleanupResult['counts']; tags: CleanupResult['repositories'][number]['tags']}>}
+}
+
+export default class Cleanup extends RegistryCommand {
+  static override summary = 'Apply a cleanup policy to a whole registry: one reviewed plan, safe from a timer.'
+  static override description = `The policy's rules select repositories and tags by glob, keep the N newest, delete only images older than a duration and protect tags; a tag is deleted only when some rule selects it and no rule keeps or protects it. Every tag of the plan carries the rule and the reason that keeps or deletes it. Images are deleted as delete-tags deletes them: siblings blocked, untagged or included as each rule says, every tag re-resolved right before its DELETE.
+
+A second cleanup of the same registry on the same host refuses to start (exit 14) unless --lock-wait. A refusal by the registry (deletes disabled, read-only, 401/403) stops the run at once; SIGINT/SIGTERM start no new DELETE, let those in flight finish and start no other repository (exit 130). Running the same policy again finishes the job. Images kept only because a sibling blocks them are reported (and counted in the metrics), not an error.`
+
+  static override examples = [
+    '<%= config.bin %> cleanup nightly.yaml --dry-run',
+    '<%= config.bin %> cleanup nightly.yaml --dry-run --plan-out plan.json && <%= config.bin %> cleanup --plan plan.json',
+    '<%= config.bin %> cleanup /etc/registryctl/cleanup.yaml --yes --max-delete 2000 --metrics-file /var/lib/node_exporter/registryctl.prom',
+  ]
+
+  static override args = {
+    policy: Args.string({description: 'The policy file (YAML). Optional with --plan.'}),
+  }
+
+  static override flags = {
+    registry: Flags.string({description: 'The registry host[:port] (overrides the policy\'s registry).'}),
+    yes: Flags.boolean({char: 'y', aliases: ['force'], description: 'Do not ask for confirmation (needed when stdin is not a terminal).'}),
+    'dry-run': Flags.boolean({description: 'Show the plan and exit (0, or 13 when it is over a limit); delete nothing.'}),
+    'plan-out': Flags.string({description: 'Write the plan as JSON to this file (apply it with --plan after review).'}),
+    plan: Flags.string({description: 'Apply a plan written by --plan-out, re-verifying every tag.'}),
+    'max-delete': Flags.integer({min: 0, description: 'Delete nothing, exit 13, when the plan removes more tags than this (overrides the policy\'s max-delete).'}),
+    'metrics-file': Flags.string({description: 'Write Prometheus textfile-collector metrics here (replaced atomically).'}),
+    'lock-dir': Flags.string({description: 'Folder of the per-registry lock file (default /run/lock, else the temp folder).'}),
+    journal: Flags.string({description: 'Append each outcome to this file as it happens (JSON lines, as delete-tags --journal), so an interrupted or killed run leaves a record.'}),
+    'lock-wait': Flags.integer({min: 0, default: 0, description: 'Seconds to wait for another cleanup of the same registry (default: refuse at once, exit 14).'}),
+  }
+
+  async run(): Promise<CleanupOutput> {
+    const {args, flags} = await this.parse(Cleanup)
+    const started = Date.now()
+    const json = this.jsonEnabled()
+    // Everything that can be wrong with the input is found before the first request.
+    let reviewed: CleanupPlan | undefined
+    let rules
+    let registry: string
+    let maxDelete = flags['max-delete']
+    let policyFile: string | undefined
+    if (flags.plan) {
+      if (args.policy) throw new UsageError('give a policy or --plan FILE, not both')
+      reviewed = await readCleanupPlan(flags.plan)
+      if (flags.registry && parseRegistry(flags.registry).host !== reviewed.registry) throw new UsageError(`the plan is for ${reviewed.registry}, not ${flags.registry}`)
+      registry = flags.registry ?? reviewed.registry
+      rules = reviewed.rules
+      maxDelete ??= reviewed.maxDelete
+    } else {
+      if (!args.policy) throw new UsageError('give the policy file, or --plan FILE')
+      policyFile = args.policy
+      const policy = await readPolicy(args.policy)
+      rules = resolveRules(policy)
+      maxDelete ??= policy['max-delete']
+      const given = flags.registry ?? policy.registry
+      if (!given) throw new UsageError(`no registry: add "registry:" to ${args.policy} or pass --registry`)
+      registry = given
+    }
+
+    const address = parseRegistry(registry)
+    const session = await this.buildSession(flags)
+    const client = session.client(address)
+    const progress = process.stderr.isTTY && !json ? (text: string) => process.stderr.write(`\r${text}\u001B[K`) : undefined
+    let lock: CleanupLock | undefined
+    let plan: CleanupPlan | undefined
+    let result: (CleanupResult & {error?: RegistryCtlError}) | undefined
+    let exitCode: number = ExitCode.OK
+    try {
+      // A dry run changes nothing: it needs no lock. A real run takes it before planning, so a run that
+      // waited plans from what the other one left.
+      if (!flags['dry-run']) lock = await acquireLock(address.host, {dir: flags['lock-dir'], waitSeconds: flags['lock-wait']})
+      if (reviewed) {
+        plan = {...reviewed, ...(maxDelete === undefined ? {} : {maxDelete})}
+      } else {
+        plan = await gatherCleanupPlan(client, rules, {
+          policyFile,
+          maxDelete,
+          sizes: Boolean(flags['metrics-file']) || json,
+          onProgress: progress ? (done, total) => progress(`planning: ${done}/${total} repositories read`) : undefined,
+        })
+        progress?.('')
+      }
+
+      const violations = limitViolations(plan, maxDelete)
+      const output: CleanupOutput = {registry: address.host, plan, totals: planTotals(plan), violations}
+      if (!json) this.log(formatCleanupPlan(plan, violations).join('\n'))
+      if (flags['plan-out']) await writeCleanupPlan(flags['plan-out'], plan)
+      if (violations.length > 0) {
+        if (flags['dry-run']) {
+          exitCode = ExitCode.OVER_LIMIT
+          process.exitCode = exitCode
+          return {...output, dryRun: true}
+        }
+
+        throw new OverLimitError(violations)
+      }
+
+      if (flags['dry-run']) return {...output, dryRun: true}
+      const destructive = plan.repositories.some((repository) => repository.digests.some((digest) => digest.action !== 'blocked'))
+      if (destructive) await this.confirm(plan, flags.yes)
+
+      // Off a terminal (a job's log) and on one alike, each outcome is a line as it happens, so even
+      // kill -9 leaves an accurate log; the journal (--journal) records the same as JSON lines.
+      const journal = flags.journal ? Journal.open(flags.journal) : undefined
+      const interruption = trapInterruption({
+        onFirst: (signal) => {
+          if (!json) process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
+        },
+      })
+      try {
+        result = await executeCleanup(client, plan, {
+          signal: interruption.signal,
+          onRepositoryStart: (repository) => journal?.start(repository),
+          onOutcome: (repository, outcome) => {
+            journal?.outcome(repository, outcome)
+            if (json) return
+            progress?.('')
+            this.log(formatOutcomeLine(repository, outcome))
+          },
+          onRepository: (repositoryResult, handled, total) => {
+            journal?.end(repositoryResult)
+            progress?.(`deleting: ${handled}/${total} repositories done`)
+          },
+        })
+      } finally {
+        interruption.dispose()
+        journal?.close()
+        progress?.('')
+      }
+
+      if (!json) this.log(formatCleanupResult(result).join('\n'))
+      exitCode = result.exitCode
+      const {error, repositories, ...rest} = result
+      output.result = {...rest, repositories: repositories.map((repository) => ({name: repository.name, counts: repository.counts, tags: repository.tags}))}
+      if (error) throw error
+      if (result.stopped?.reason === 'interrupted') {
+        throw new InterruptedError(`interrupted: ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started; run the cleanup again to finish`)
+      }
+      process.exitCode = exitCode
+      return output
+    } catch (error) {
+      if (error instanceof RegistryCtlError) exitCode = error.exitCode
+      else exitCode = ExitCode.INTERNAL
+      throw error
+    } finally {
+      // Only the run that holds the lock writes metrics: a refused second run must not replace the first one's.
+      if (flags['metrics-file'] && lock) {
+        await writeMetricsFile(flags['metrics-file'], {
+          registry: address.host,
+          repositories: plan ? collectMetrics(plan, result?.repositories ?? []) : new Map(),
+          durationSeconds: (Date.now() - started) / 1000,
+          exitCode,
+          finishedAt: Math.floor(Date.now() / 1000),
+          success: exitCode === ExitCode.OK,
+        })
+      }
+
+      await lock?.release()
+    }
+  }
+
+  private async confirm(plan: CleanupPlan, yes: boolean): Promise<void> {
+    if (yes) return
+    if (!process.stdin.isTTY) {
+      throw new NotConfirmedError('refusing to delete without confirmation: stdin is not a terminal (pass --yes to delete unattended); nothing was deleted')
+    }
+
+    const {confirm} = await import('@inquirer/prompts')
+    const answer = await confirm({message: cleanupConfirmation(plan), default: false}).catch(() => false)
+    if (!answer) throw new NotConfirmedError('not confirmed; nothing was deleted')
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Reading what a cleanup plan needs, and nothing more: the catalog, the tag list of each repository
+ * some rule covers, every tag resolved to its digest (HEAD, all four Accept types: siblings are
+ * decided per image), and image dates only for the tags of rules that use keep or older-than, each
+ * image read once per digest across the whole registry (a manifest and its config).
+ */
+import {readFile, writeFile} from 'node:fs/promises'
+
+import type {RegistryClient} from '../client.js'
+import {isRegistryCtlError, ExitCode, UsageError} from '../errors.js'
+import {compareNames, type ImageSummary, Inventory} from '../inventory.js'
+import type {ResolvedRule} from './policy.js'
+import {type CleanupPlan, compileRules, planRepository, type RepositoryTags} from './plan.js'
+
+export interface GatherOptions {
+  now?: Date
+  /** Also read the images to delete whose size is not known yet (for metrics: bytes deleted). */
+  sizes?: boolean
+  policyFile?: string
+  maxDelete?: number
+  /** Called as repositories are read. */
+  onProgress?: (done: number, total: number) => void
+}
+
+const isNotFound = (error: unknown) => isRegistryCtlError(error) && error.exitCode === ExitCode.NOT_FOUND
+
+export async function gatherCleanupPlan(client: RegistryClient, rules: ResolvedRule[], options: GatherOptions = {}): Promise<CleanupPlan> {
+  const now = options.now ?? new Date()
+  const compiled = compileRules(rules)
+  const inventory = new Inventory(client)
+  // Content-addressed: an image is the same in every repository that has it, so it is read once.
+  const summaries = new Map<string, Promise<ImageSummary | undefined>>()
+  const summarize = (name: string, digest: string) => {
+    let summary = summaries.get(digest)
+    if (!summary) {
+      // Deleted meanwhile: no date (older-than and keep-N treat it as undated, so it is kept).
+      summary = inventory.summarize(name, digest).catch((error: unknown) => {
+        if (isNotFound(error)) return undefined
+        throw error
+      })
+      summaries.set(digest, summary)
+    }
+
+    return summary
+  }
+
+  const names = (await client.repositories()).filter((name) => compiled.some((rule) => rule.covers(name))).sort(compareNames)
+  let done = 0
+  const repositories = await Promise.all(
+    names.map(async (name): Promise<RepositoryTags> => {
+      const listed = (await client.tags(name, {missingIsEmpty: true})).sort(compareNames)
+      const resolved = await Promise.all(
+        listed.map(async (tag) => {
+          try {
+            const {digest, mediaType} = await client.resolve(name, tag)
+            return {tag, digest, mediaType}
+          } catch (error) {
+            if (isNotFound(error)) return undefined // deleted between the listing and the HEAD
+            throw error
+          }
+        }),
+      )
+      const tags = resolved.filter((entry) => entry !== undefined)
+      const dated = compiled.filter((rule) => rule.needsDates && rule.covers(name))
+      const needDates = new Set(tags.filter((entry) => dated.some((rule) => rule.selects(entry.tag))).map((entry) => entry.digest))
+      const created = new Map<string, string | undefined>()
+      const sizes: Record<string, number> = {}
+      await Promise.all(
+        [...needDates].map(async (digest) => {
+          const summary = await summarize(name, digest)
+          created.set(digest, summary?.created)
+          if (summary) sizes[digest] = summary.totalSize
+        }),
+      )
+      options.onProgress?.(++done, names.length)
+      return {
+        name,
+        tags: tags.map((entry) => ({tag: entry.tag, digest: entry.digest, ...(created.get(entry.digest) === undefined ? {} : {created: created.get(entry.digest)})})),
+        mediaTypes: Object.fromEntries(tags.map((entry) => [entry.digest, entry.mediaType])),
+        sizes,
+      }
+    }),
+  )
+
+  const plans = repositories.map((repository) => planRepository(client.host, compiled, repository, now))
+  if (options.sizes) {
+    await Promise.all(
+      plans.flatMap((plan) =>
+        plan.digests
+          .filter((digest) => digest.action === 'delete' && digest.size === undefined)
+          .map(async (digest) => {
+            const summary = await summarize(plan.name, digest.digest)
+            if (summary) digest.size = summary.totalSize
+          }),
+      ),
+    )
+  }
+
+  return {
+    kind: 'registryctl-cleanup-plan',
+    version: 1,
+    registry: client.host,
+    createdAt: now.toISOString(),
+    ...(options.policyFile === undefined ? {} : {policyFile: options.policyFile}),
+    rules,
+    ...(options.maxDelete === undefined ? {} : {maxDelete: options.maxDelete}),
+    repositories: plans,
+  }
+}
+
+export async function writeCleanupPlan(path: string, plan: CleanupPlan): Promise<void> {
+  await writeFile(path, `${JSON.stringify(plan, null, 2)}\n`)
+}
+
+export async function readCleanupPlan(path: string): Promise<CleanupPlan> {
+  let parsed: Partial<CleanupPlan>
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<CleanupPlan>
+  } catch (error) {
+    throw new UsageError(`cannot read plan ${path}: ${(error as Error).message}`, {cause: error})
+  }
+
+  const valid =
+    parsed.kind === 'registryctl-cleanup-plan' &&
+    parsed.version === 1 &&
+    typeof parsed.registry === 'string' &&
+    Array.isArray(parsed.rules) &&
+    Array.isArray(parsed.repositories) &&
+    parsed.repositories.every((repository) => repository?.kind === 'registryctl-deletion-plan' && typeof repository.name === 'string' && Array.isArray(repository.tags) && Array.isArray(repository.digests))
+  if (!valid) throw new UsageError(`${path} is not a registryctl cleanup plan (version 1)`)
+  return parsed as CleanupPlan
+}
