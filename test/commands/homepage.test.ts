@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {ExitCode} from '../../src/lib/errors.js'
 import {freePort} from '../../src/sandbox/registry-process.js'
 import {seedSamples} from '../../src/sandbox/seed.js'
-import {runCli} from '../helpers/cli.js'
+import {runCli, runCliInTerminal} from '../helpers/cli.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
 import {assertOneLineError} from './list-images.test.js'
@@ -37,6 +37,14 @@ describe('homepage @integration', () => {
     assert.equal(result.requests.blobGets, 0)
     assert.equal(result.requests.manifestHeads, 10)
     assert.equal(result.requests.tagLists, 3)
+  })
+
+  it('shows progress as one updating line on a terminal', async () => {
+    const {code, stdout} = await runCliInTerminal(['homepage', registry().host, '--out', join(tmp(), 'terminal')], '')
+    assert.equal(code, 0, stdout)
+    assert.match(stdout, /\r\u001B\[Krepositories \d\/4 \(\d+%\)/)
+    assert.ok(!/^repositories \d\/4/m.test(stdout), 'plain progress lines on a terminal')
+    assert.match(stdout, /published .*terminal: 4 repositories/)
   })
 
   it('leaves the previous site and state in place and exits non-zero when a build fails', async () => {

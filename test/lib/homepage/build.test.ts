@@ -13,7 +13,9 @@ import {Inventory} from '../../../src/lib/inventory.js'
 import {buildImage} from '../../../src/sandbox/images.js'
 import {pushImage} from '../../../src/sandbox/push.js'
 import {SAMPLE_NAKED_TAG, seedSamples} from '../../../src/sandbox/seed.js'
+import {type RunningRegistry, startRegistry} from '../../../src/sandbox/registry-process.js'
 import {type RunningNginx, startNginx, USERS} from '../../helpers/nginx.js'
+import {type RunningTokenServer, startTokenServer, TOKEN_ISSUER, TOKEN_SERVICE} from '../../helpers/token-server.js'
 import {localSession, useRegistry} from '../../helpers/registry.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
@@ -135,6 +137,33 @@ describe('homepage build @integration', () => {
       assert.deepEqual(included.result.stats.hidden.restricted, [])
       const data = await readJson<RepositoryData>(join(tmp(), 'internal', 'r/restricted~secret-app.json'))
       assert.deepEqual(data.tags.map((t) => t.tag), ['1.0'])
+    })
+  })
+
+  describe('a private registry with Bearer token auth, where anonymous users read nothing', () => {
+    const ADMIN = {username: 'admin', password: 'admin-pw'}
+    let tokens: RunningTokenServer
+    let secured: RunningRegistry
+    before(async function () {
+      this.timeout(60_000)
+      tokens = await startTokenServer({[ADMIN.username]: {password: ADMIN.password, actions: ['pull', 'push'], catalog: true}})
+      secured = await startRegistry({tokenAuth: {realm: tokens.realm, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: tokens.certPath}})
+      await seedSamples(localSession({explicit: ADMIN}).client({host: secured.host}))
+    })
+    after(async () => {
+      await secured?.stop()
+      await tokens?.stop()
+    })
+
+    it('publishes nothing by default, and everything with includeRestricted and credentials', async () => {
+      const closed = await build(secured.host, {out: join(tmp(), 'private-closed')}, {explicit: ADMIN})
+      assert.equal(closed.result.repositories, 0)
+      assert.deepEqual(closed.result.stats.hidden.restricted, ['base/multiarch', 'restricted/secret-app', 'team/app', 'team/oci-tool'])
+      assert.match(await readFile(join(tmp(), 'private-closed', 'index.html'), 'utf8'), /No repository is published\./)
+      const open = await build(secured.host, {out: join(tmp(), 'private-open'), includeRestricted: true}, {explicit: ADMIN})
+      assert.equal(open.result.repositories, 4)
+      assert.equal(open.result.tags, 11)
+      assert.ok(tokens.requests.some((request) => request.user === undefined), 'the anonymous client asked for a token without credentials')
     })
   })
 })
