@@ -159,6 +159,19 @@ describe('homepage in chromium @integration', function () {
     await page.screenshot({path: join(SCREENSHOTS, 'index-phone-dark.png'), fullPage: true})
   })
 
+  it('shows every list without JavaScript, and no filter or copy button that could not work', async () => {
+    const context = await browser.newContext({javaScriptEnabled: false})
+    const plain = await context.newPage()
+    await plain.goto(site.url)
+    assert.equal(await plain.locator('tbody tr:visible').count(), 4)
+    assert.equal(await plain.locator('#filter').isVisible(), false)
+    await plain.goto(`${site.url}r/team~app.html`)
+    assert.equal(await plain.locator('tbody tr:visible').count(), 5)
+    assert.equal(await plain.locator('button.copy:visible').count(), 0)
+    await context.close()
+    assert.equal(await page.locator('#filter').isVisible(), true)
+  })
+
   it('loaded nothing from outside the site and logged no error', () => {
     assert.deepEqual(foreign, [])
     assert.deepEqual(problems, [])

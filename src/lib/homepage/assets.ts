@@ -48,6 +48,8 @@ button.copy.copied { background: var(--ok); border-color: var(--ok); }
 .notice { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; }
 footer { margin-top: 3rem; padding-bottom: 2rem; color: var(--muted); font-size: .85rem; }
 [hidden] { display: none !important; }
+/* Without JavaScript the lists are all there; the filter and copy buttons, which need it, are not shown. */
+.no-js .filter, .no-js button.copy { display: none; }
 @media (max-width: 42rem) {
   table, thead, tbody, tr, th, td { display: block; }
   thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
@@ -66,6 +68,7 @@ footer { margin-top: 3rem; padding-bottom: 2rem; color: var(--muted); font-size:
  */
 export const SITE_JS = `'use strict';
 (function () {
+  document.documentElement.classList.remove('no-js');
   var input = document.getElementById('filter');
   var status = document.getElementById('filter-status');
   var rows = Array.prototype.slice.call(document.querySelectorAll('[data-filter]'));

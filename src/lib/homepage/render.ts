@@ -62,7 +62,7 @@ export function pageTitle(...parts: string[]): string {
 
 function page(options: SiteOptions, parts: {title: string; root: string; path: string; body: SafeHtml}): string {
   const canonical = absolute(options, parts.path)
-  return `<!DOCTYPE html>\n${html`<html lang="en">
+  return `<!DOCTYPE html>\n${html`<html lang="en" class="no-js">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
