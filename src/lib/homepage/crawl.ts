@@ -175,10 +175,9 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
       tags = await client.tags(name, {missingIsEmpty: true})
     }
 
-    const selected = selectTags(
-      tags.filter((tag) => isValid(validateTag, tag)),
-      {allTags: options.allTags},
-    )
+    const valid = tags.filter((tag) => isValid(validateTag, tag))
+    if (valid.length < tags.length) stats.warnings.push(`${name}: ${tags.length - valid.length} tag(s) with invalid names not published`)
+    const selected = selectTags(valid, {allTags: options.allTags})
     const entries = await Promise.all(
       selected.map(async (tag): Promise<SiteTag | undefined> => {
         let digest: string
