@@ -8,4 +8,8 @@ describe('library entry point', () => {
       assert.equal(typeof (library as Record<string, unknown>)[name], 'function', name)
     }
   })
+
+  it('exports the homepage build', () => {
+    assert.equal(typeof library.buildHomepage, 'function')
+  })
 })
