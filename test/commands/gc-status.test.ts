@@ -44,7 +44,7 @@ describe('gc status @integration', () => {
   it('shows a progress line on a terminal and clears it before the report, never with --json', async () => {
     const {code, stdout} = await runCliInTerminal(['gc', 'status', '--storage', registry().rootDirectory], '')
     assert.equal(code, 0, stdout)
-    assert.match(stdout, /\rscanning repositories: 1 +\r\u001B\[K/)
+    assert.match(stdout, /\rlisting: \d+ objects listed, blob shards \d+\/\d+, repositories: \d+ +\r/)
     assert.match(stdout, /\u001B\[K[^]*Store .* \(filesystem\)/)
     const json = await runCliInTerminal(['gc', 'status', '--storage', registry().rootDirectory, '--json'], '')
     assert.doesNotMatch(json.stdout, /scanning/)

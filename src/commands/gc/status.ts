@@ -7,7 +7,7 @@ import {storeFromConfig} from '../../lib/gc/config.js'
 import {analyzeStore, type StoreReport} from '../../lib/gc/store.js'
 import {parseDuration} from '../../lib/duration.js'
 import {parseRegistry} from '../../lib/reference.js'
-import {formatApiState, formatStoreReport} from '../../render/gc.js'
+import {formatApiState, formatStoreProgress, formatStoreReport} from '../../render/gc.js'
 
 export default class GcStatus extends RegistryCommand {
   static override summary = 'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
@@ -51,11 +51,11 @@ export default class GcStatus extends RegistryCommand {
       result.store = await analyzeStore(root, {
         uploadsOlderThanMs,
         onProgress: progress
-          ? ({phase, done}) => {
+          ? (state) => {
               const now = Date.now()
               if (now - shownAt < 100) return
               shownAt = now
-              process.stderr.write(`\rscanning ${phase}: ${done}   `)
+              process.stderr.write(`\r${formatStoreProgress(state)}   `)
             }
           : undefined,
       })
