@@ -31,6 +31,12 @@ export interface StorageReader {
   readonly driver: 'filesystem' | 's3' | 'swift'
   /** Where the store is, for the report (never a credential). */
   readonly location: string
+  /**
+   * Whether a flat listing tells every object's size at no extra cost (object stores: the analysis
+   * lists each blob shard flat). The filesystem does not: the analysis lists the shard's folders and
+   * stats each blob's data file.
+   */
+  readonly listsSizes: boolean
   /** Requests worth running at once against this store. */
   readonly concurrency: number
   /** Objects whose key starts with `prefix` ('' or ending in '/'), page by page, in key order. */

@@ -119,7 +119,6 @@ interface Upload {
 
 interface Repository {
   name: string
-  hasManifests: boolean
   hasTagsFolder: boolean
   /** Tags whose current/link is listed, before they are read. */
   tagNames: string[]
@@ -183,6 +182,7 @@ function counted(reader: StorageReader, requests: RequestCounts): StorageReader 
     driver: reader.driver,
     location: reader.location,
     concurrency: reader.concurrency,
+    listsSizes: reader.listsSizes,
     check: () => reader.check(),
     async *list(prefix: string, options?: ListOptions) {
       for await (const page of reader.list(prefix, options)) {
@@ -237,82 +237,127 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   const repositoryOf = (name: string): Repository => {
     let repository = repositories.get(name)
     if (!repository) {
-      repository = {name, hasManifests: false, hasTagsFolder: false, tagNames: [], tags: new Map(), revisions: [], layers: [], uploads: new Map()}
+      repository = {name, hasTagsFolder: false, tagNames: [], tags: new Map(), revisions: [], layers: [], uploads: new Map()}
       repositories.set(name, repository)
     }
 
     return repository
   }
 
-  const onRepositoryKey = (key: string, modified?: number) => {
-    const segments = key.slice(REPOSITORIES.length).split('/')
-    let i = 0
-    while (i < segments.length && !segments[i]!.startsWith('_')) i++
-    if (i === 0 || i === segments.length) return
-    const repository = repositoryOf(segments.slice(0, i).join('/'))
-    const rest = segments.length - i
-    switch (segments[i]) {
-      case '_manifests': {
-        if (!repository.hasManifests) {
-          repository.hasManifests = true
-          progress.repositories++
-        }
-
-        if (segments[i + 1] === 'revisions' && rest === 5 && segments[i + 4] === 'link') repository.revisions.push(table.intern(`${segments[i + 2]}:${segments[i + 3]}`))
-        else if (segments[i + 1] === 'tags') {
-          repository.hasTagsFolder = true
-          if (rest === 5 && segments[i + 3] === 'current' && segments[i + 4] === 'link') repository.tagNames.push(segments[i + 2]!)
-        }
-
-        break
-      }
-
-      case '_layers': {
-        if (rest === 4 && segments[i + 3] === 'link') repository.layers.push(table.intern(`${segments[i + 1]}:${segments[i + 2]}`))
-        break
-      }
-
-      case '_uploads': {
-        const uuid = segments[i + 1]
-        if (!uuid) break
-        let upload = repository.uploads.get(uuid)
-        if (!upload) {
-          upload = {startedAtListed: false}
-          repository.uploads.set(uuid, upload)
-        }
-
-        if (rest === 3 && segments[i + 2] === 'startedat') upload.startedAtListed = true
-        if (modified !== undefined) upload.modified = Math.max(upload.modified ?? 0, modified)
-        break
-      }
-
-      default:
+  const lastName = (prefix: string) => prefix.slice(prefix.lastIndexOf('/', prefix.length - 2) + 1, -1)
+  const list = pLimit(concurrency)
+  const level = (prefix: string) => list(() => firstLevel(reader, prefix))
+  /** `<alg>/<hex>/` folders below a prefix, as digest ids (revisions, layers). */
+  const digestFolders = async (prefix: string): Promise<number[]> => {
+    const ids: number[] = []
+    for (const algorithm of (await level(prefix)).prefixes) {
+      for (const hex of (await level(algorithm)).prefixes) ids.push(table.intern(`${lastName(algorithm)}:${lastName(hex)}`))
     }
+
+    progress.objects += ids.length
+    return ids
   }
 
-  const listBlobs = async (units: string[]) => {
-    const limit = pLimit(concurrency)
-    for (const algorithm of (await firstLevel(reader, BLOBS)).prefixes) {
-      const shards = (await firstLevel(reader, algorithm)).prefixes
-      progress.shards.total += shards.length
-      units.push(...shards)
+  /**
+   * `<alg>/<hex>/link` objects below a prefix, as digest ids. Revisions need the link itself: deleting
+   * a manifest removes its revision link but leaves the folder on the filesystem.
+   */
+  const revisionLinks = (prefix: string) =>
+    list(async () => {
+      const ids: number[] = []
+      for await (const page of reader.list(prefix)) {
+        for (const object of page.objects) {
+          const parts = object.key.slice(prefix.length).split('/')
+          if (parts.length === 3 && parts[2] === 'link') ids.push(table.intern(`${parts[0]}:${parts[1]}`))
+        }
+
+        progress.objects += page.objects.length
+      }
+
+      return ids
+    })
+
+  // One repository: its folders are listed; links are never read (distribution names a link's folder
+  // after the digest it holds), only tags' current links, whose digest is not in their path.
+  const readRepository = async (name: string, prefix: string, folders: string[]) => {
+    const repository = repositoryOf(name)
+    progress.repositories++
+    const manifests = (await level(`${prefix}_manifests/`)).prefixes.map((folder) => lastName(folder))
+    repository.hasTagsFolder = manifests.includes('tags')
+    const [revisions, layers, tags] = await Promise.all([
+      manifests.includes('revisions') ? revisionLinks(`${prefix}_manifests/revisions/`) : [],
+      folders.includes('_layers') ? digestFolders(`${prefix}_layers/`) : [],
+      repository.hasTagsFolder ? level(`${prefix}_manifests/tags/`) : undefined,
+    ])
+    repository.revisions = revisions
+    repository.layers = layers
+    repository.tagNames = tags?.prefixes.map((folder) => lastName(folder)) ?? []
+    progress.objects += repository.tagNames.length
+    if (folders.includes('_uploads')) {
+      for (const folder of (await level(`${prefix}_uploads/`)).prefixes) {
+        const upload: Upload = {startedAtListed: false}
+        // eslint-disable-next-line no-await-in-loop -- uploads are few
+        for await (const page of reader.list(folder)) {
+          for (const object of page.objects) {
+            if (object.key === `${folder}startedat`) upload.startedAtListed = true
+            if (object.modified !== undefined) upload.modified = Math.max(upload.modified ?? 0, object.modified)
+          }
+        }
+
+        repository.uploads.set(lastName(folder), upload)
+      }
+    }
+
+    report()
+  }
+
+  // Repositories are the folders holding `_manifests`; `_`-prefixed folders are not descended into.
+  const walkRepositories = async (prefix: string): Promise<void> => {
+    const children = (await level(prefix)).prefixes
+    const names = children.map((child) => lastName(child))
+    const work: Array<Promise<void>> = []
+    if (prefix !== REPOSITORIES && names.includes('_manifests')) work.push(readRepository(prefix.slice(REPOSITORIES.length, -1), prefix, names))
+    for (const child of children) if (!lastName(child).startsWith('_')) work.push(walkRepositories(child))
+    await Promise.all(work)
+  }
+
+  const listBlobs = async () => {
+    const shards: string[] = []
+    for (const algorithm of (await level(BLOBS)).prefixes) shards.push(...(await level(algorithm)).prefixes)
+    progress.shards.total = shards.length
+    const sizes = pLimit(concurrency)
+    const blob = (key: string, size: number | undefined) => {
+      // <alg>/<2 hex>/<hex>/data
+      const parts = key.slice(BLOBS.length).split('/')
+      if (parts.length !== 4 || parts[3] !== 'data') return
+      const id = table.intern(`${parts[0]}:${parts[2]}`)
+      table.set(id, PRESENT)
+      if (size !== undefined) table.sizes[id] = size
     }
 
     await Promise.all(
-      units.map((shard) =>
-        limit(async () => {
-          for await (const page of reader.list(shard, {sizes: true})) {
-            for (const object of page.objects) {
-              progress.objects++
-              // <alg>/<2 hex>/<hex>/data
-              const parts = object.key.slice(BLOBS.length).split('/')
-              if (parts.length !== 4 || parts[3] !== 'data') continue
-              const id = table.intern(`${parts[0]}:${parts[2]}`)
-              table.set(id, PRESENT)
-              if (object.size !== undefined) table.sizes[id] = object.size
+      shards.map((shard) =>
+        list(async () => {
+          if (source.listsSizes) {
+            // Object stores: one flat listing names every blob's data object with its size.
+            for await (const page of reader.list(shard)) {
+              for (const object of page.objects) blob(object.key, object.size)
+              progress.objects += page.objects.length
+              report()
             }
-
-            report()
+          } else {
+            // The filesystem: the shard's folders, then a stat of each blob's data file.
+            const folders = (await firstLevel(reader, shard)).prefixes
+            await Promise.all(
+              folders.map((folder) =>
+                sizes(async () => {
+                  const key = `${folder}data`
+                  const found = await reader.stat(key)
+                  if (found) blob(key, found.size)
+                }),
+              ),
+            )
+            progress.objects += folders.length
           }
 
           progress.shards.done++
@@ -322,40 +367,9 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
     )
   }
 
-  const listRepositories = async () => {
-    const limit = pLimit(concurrency)
-    // Subtrees two levels down (e.g. `team/app/`), so that one namespace holding many repositories
-    // is still listed in parallel; keys are parsed whole, whatever subtree they come from.
-    const tops = (await firstLevel(reader, REPOSITORIES)).prefixes.filter((prefix) => !prefix.slice(REPOSITORIES.length).startsWith('_'))
-    await Promise.all(
-      tops.map((prefix) =>
-        limit(async () => {
-          const level = await firstLevel(reader, prefix)
-          for (const key of level.objects) onRepositoryKey(key)
-          return level.prefixes
-        }),
-      ),
-    ).then((levels) =>
-      Promise.all(
-        levels.flat().map((prefix) =>
-          limit(async () => {
-            for await (const page of reader.list(prefix)) {
-              for (const object of page.objects) {
-                progress.objects++
-                onRepositoryKey(object.key, object.modified)
-              }
+  await Promise.all([listBlobs(), walkRepositories(REPOSITORIES)])
 
-              report()
-            }
-          }),
-        ),
-      ),
-    )
-  }
-
-  await Promise.all([listBlobs([]), listRepositories()])
-
-  const ordered = [...repositories.values()].filter((repository) => repository.hasManifests).sort((a, b) => byPath(a.name, b.name))
+  const ordered = [...repositories.values()].sort((a, b) => byPath(a.name, b.name))
 
   // ---- reading: the tags' current links, then every present revision's manifest once.
   progress.phase = 'reading'
