@@ -62,10 +62,10 @@ describe('gc status @integration', () => {
 
     it('names another storage driver in one line', async () => {
       const config = join(dir(), 'config.yml')
-      await writeFile(config, 'version: 0.1\nstorage:\n  s3:\n    bucket: images\n')
+      await writeFile(config, 'version: 0.1\nstorage:\n  gcs:\n    bucket: images\n')
       const {code, stderr} = await runCli(['gc', 'status', '--config', config])
       assert.equal(code, ExitCode.USAGE)
-      assertOneLineError(stderr, /uses the s3 storage driver: only the filesystem driver can be read directly/)
+      assertOneLineError(stderr, /uses the gcs storage driver: gc status reads the filesystem, swift and s3 drivers only/)
     })
 
     it('refuses a folder that is not a store', async () => {

@@ -6,6 +6,8 @@ import {RegistryCommand} from '../../base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import {type ApiState, probeApiState} from '../../lib/gc/api.js'
 import {storeFromConfig} from '../../lib/gc/config.js'
+import {FilesystemReader} from '../../lib/gc/filesystem.js'
+import {openStore} from '../../lib/gc/open.js'
 import {analyzeStore, type StoreReport} from '../../lib/gc/store.js'
 import {parseDuration} from '../../lib/duration.js'
 import {parseRegistry} from '../../lib/reference.js'
@@ -13,7 +15,7 @@ import {formatApiState, formatStoreProgress, formatStoreReport} from '../../rend
 
 export default class GcStatus extends RegistryCommand {
   static override summary = 'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
-  static override description = `With REGISTRY: probes the API without lasting side effects. With --storage or --config: reads distribution's filesystem store read-only (safe while the registry runs) and computes what "registry garbage-collect --dry-run" would mark and sweep, with and without --delete-untagged, the bytes that frees, per repository, and the tagged indexes --delete-untagged would break.`
+  static override description = `With REGISTRY: probes the API without lasting side effects. With --storage or --config: reads distribution's store (filesystem, Swift or S3) read-only (safe while the registry runs) and computes what "registry garbage-collect --dry-run" would mark and sweep, with and without --delete-untagged, the bytes that frees, per repository, and the tagged indexes --delete-untagged would break.`
 
   static override examples = [
     '<%= config.bin %> gc status registry.example.org',
@@ -27,7 +29,7 @@ export default class GcStatus extends RegistryCommand {
 
   static override flags = {
     storage: Flags.string({description: "The filesystem driver's rootdirectory.", exclusive: ['config']}),
-    config: Flags.string({description: "The registry's config.yml; its filesystem rootdirectory is read.", exclusive: ['storage']}),
+    config: Flags.string({description: "The registry's config.yml: its filesystem, swift or s3 storage is read (REGISTRY_STORAGE_* variables override it, as for the registry).", exclusive: ['storage']}),
     'write-probe': Flags.boolean({default: true, allowNo: true, description: 'Open and cancel a blob upload to tell read-only mode (--no-write-probe skips it).'}),
     'uploads-older-than': Flags.string({default: '24h', description: 'Report upload folders older than this.'}),
     top: Flags.integer({default: 10, min: 0, description: 'Repositories to show by reclaimable bytes.'}),
@@ -55,7 +57,17 @@ export default class GcStatus extends RegistryCommand {
     }
 
     if (flags.storage || flags.config) {
-      const root = flags.storage ?? (await storeFromConfig(flags.config!)).root
+      const store = flags.storage
+        ? new FilesystemReader(flags.storage)
+        : await openStore(await storeFromConfig(flags.config!), {
+            insecure: flags.insecure,
+            caFile: flags['ca-file'],
+            timeoutMs: flags.timeout * 1000,
+            retries: flags.retries,
+            concurrency: flags.concurrency,
+            userAgent: `registryctl/${this.config.version}`,
+            debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
+          })
       // A small young generation: the walk makes much short-lived garbage, and V8's default (up to 16 MB
       // semi-spaces) let the process grow to three times the collector's memory on 100,000 blobs.
       setFlagsFromString('--max-semi-space-size=1')
@@ -63,7 +75,7 @@ export default class GcStatus extends RegistryCommand {
       const progress = process.stderr.isTTY && !this.jsonEnabled()
       // At most ten updates a second: the walk reports every repository, and a terminal is slow.
       let shownAt = 0
-      result.store = await analyzeStore(root, {
+      result.store = await analyzeStore(store, {
         uploadsOlderThanMs,
         onProgress: progress
           ? (state) => {
