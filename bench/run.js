@@ -4,6 +4,7 @@
 //   delete-tags --yes (400)  vs  curl --parallel --parallel-max 8 sending the HEAD + DELETE per tag
 //   gc status --storage      vs  docker-registry garbage-collect --dry-run, on a ~100,000-blob store
 //   --version                vs  node -e 0
+//   gc status --config on Swift/S3 (>= 20,000 objects) vs garbage-collect --dry-run (bench/gc-object-stores.js)
 // Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5]
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -15,6 +16,7 @@ import {parseArgs} from 'node:util'
 import {buildImage} from '../dist/sandbox/images.js'
 import {startRegistry} from '../dist/sandbox/registry-process.js'
 import {StoreWriter} from '../dist/sandbox/store.js'
+import {runObjectStoreBench} from './gc-object-stores.js'
 
 const {values} = parseArgs({
   options: {
@@ -22,6 +24,7 @@ const {values} = parseArgs({
     tags: {type: 'string', default: '40'},
     runs: {type: 'string', default: '5'},
     'gc-blobs': {type: 'string', default: '100000'},
+    'gc-objects': {type: 'string', default: '20000'},
   },
 })
 const REPOSITORIES = Number(values.repositories)
@@ -204,3 +207,6 @@ for (const r of results) {
 }
 
 console.log(`gc status peak memory: ${rss.ours.toFixed(0)} MB (the registry's own collector: ${rss.theirs.toFixed(0)} MB, ratio ${(rss.ours / rss.theirs).toFixed(2)}x); gc runs: ${gcRuns}`)
+
+// gc status on Swift and S3 (bench/gc-object-stores.js): its own lines, one run per driver.
+if (Number(values['gc-objects']) > 0) await runObjectStoreBench({objects: Number(values['gc-objects'])})
