@@ -6,6 +6,7 @@
 //   --version                vs  node -e 0
 //   cleanup --dry-run keep-N vs  curl sending the same requests (bench/cleanup.js)
 //   homepage full build and unchanged rebuild  vs  curl sending a rebuild's requests (bench/homepage.js)
+//   gc status --config on Swift/S3 (>= 20,000 objects) vs garbage-collect --dry-run (bench/gc-object-stores.js)
 // Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5]
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -19,6 +20,7 @@ import {startRegistry} from '../dist/sandbox/registry-process.js'
 import {StoreWriter} from '../dist/sandbox/store.js'
 import {benchCleanup} from './cleanup.js'
 import {benchHomepage} from './homepage.js'
+import {runObjectStoreBench} from './gc-object-stores.js'
 
 const {values} = parseArgs({
   options: {
@@ -26,6 +28,7 @@ const {values} = parseArgs({
     tags: {type: 'string', default: '40'},
     runs: {type: 'string', default: '5'},
     'gc-blobs': {type: 'string', default: '100000'},
+    'gc-objects': {type: 'string', default: '20000'},
   },
 })
 const REPOSITORIES = Number(values.repositories)
@@ -215,3 +218,6 @@ for (const r of results) {
 
 for (const note of notes) console.log(note)
 console.log(`gc status peak memory: ${rss.ours.toFixed(0)} MB (the registry's own collector: ${rss.theirs.toFixed(0)} MB, ratio ${(rss.ours / rss.theirs).toFixed(2)}x); gc runs: ${gcRuns}`)
+
+// gc status on Swift and S3 (bench/gc-object-stores.js): its own lines, one run per driver.
+if (Number(values['gc-objects']) > 0) await runObjectStoreBench({objects: Number(values['gc-objects'])})
