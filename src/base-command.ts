@@ -57,7 +57,8 @@ export abstract class RegistryCommand extends Command {
     concurrency: Flags.integer({helpGroup: 'CONNECTION', default: 8, min: 1, max: 128, description: 'Requests in flight at once.'}),
     username: Flags.string({helpGroup: 'CREDENTIALS', description: 'Registry user; the password is read from stdin (--password-stdin).', dependsOn: ['password-stdin']}),
     'password-stdin': Flags.boolean({helpGroup: 'CREDENTIALS', description: 'Read the password for --username from stdin.', dependsOn: ['username']}),
-    debug: Flags.boolean({description: 'Log each request (never credentials) and print stacks of errors.'}),
+    debug: Flags.boolean({char: 'd', description: 'Log each request (never credentials) and print stacks of errors.'}),
+    silent: Flags.boolean({char: 's', description: 'Print only the output and errors: no plan, notes or warnings on stderr.'}),
   }
 
   /**
@@ -124,7 +125,7 @@ export abstract class RegistryCommand extends Command {
 
     if (this.jsonEnabled()) this.logJson({error: {message, code: error.name, exitCode}})
     process.stderr.write(`registryctl: ${message.replaceAll('\n', ' ')}\n`)
-    if (this.argv.includes('--debug') && error.stack) process.stderr.write(`${error.stack}\n`)
+    if ((this.argv.includes('--debug') || this.argv.includes('-d')) && error.stack) process.stderr.write(`${error.stack}\n`)
     process.exitCode = exitCode
   }
 }

@@ -12,7 +12,8 @@ import {type DeletionResult, executePlan} from './lib/deletion/execute.js'
 import {writePlan} from './lib/deletion/gather.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
 import {ExitCode, RegistryCtlError} from './lib/errors.js'
-import {confirmationMessage, formatPlan, formatResult} from './render/deletion.js'
+import {confirmFromStdin, dryRunPreflight, showPlan, showResult} from './deletion-habits.js'
+import {confirmationMessage} from './render/deletion.js'
 
 export class NotConfirmedError extends RegistryCtlError {
   constructor(message: string) {
@@ -21,8 +22,8 @@ export class NotConfirmedError extends RegistryCtlError {
 }
 
 export const deletionFlags = {
-  yes: Flags.boolean({char: 'y', aliases: ['force'], description: 'Do not ask for confirmation (needed when stdin is not a terminal). --force is the same.'}),
-  'dry-run': Flags.boolean({description: 'Show the plan and exit 0; delete nothing.'}),
+  yes: Flags.boolean({char: 'y', aliases: ['force'], charAliases: ['f'], description: 'Do not ask for confirmation. --force and -f are the same.'}),
+  'dry-run': Flags.boolean({description: 'Show the plan and run the checks a real run runs; delete nothing.'}),
   'plan-out': Flags.string({description: 'Write the plan as JSON to this file (for review; apply it with delete-tags --plan).'}),
 }
 
@@ -30,12 +31,16 @@ export abstract class DeletionCommand extends RegistryCommand {
   protected async apply(
     client: RegistryClient,
     plan: DeletionPlan,
-    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string},
+    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; silent?: boolean},
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     const json = this.jsonEnabled()
-    if (!json) this.log(formatPlan(plan).join('\n'))
+    if (!json) showPlan(plan, {dryRun: flags['dry-run'], silent: flags.silent})
     if (flags['plan-out']) await writePlan(flags['plan-out'], plan)
-    if (flags['dry-run']) return {plan, dryRun: true}
+    if (flags['dry-run']) {
+      await dryRunPreflight(client, plan)
+      return {plan, dryRun: true}
+    }
+
     // Nothing to delete (all kept or blocked): no prompt, no request; the report still shows every tag.
     const destructive = plan.digests.some((digest) => digest.action !== 'blocked')
     if (destructive) await this.confirm(plan, flags.yes)
@@ -56,7 +61,7 @@ export abstract class DeletionCommand extends RegistryCommand {
       result = await executePlan(client, plan)
     }
 
-    if (!json) this.log(formatResult(result, {details: true}).join('\n'))
+    if (!json) showResult(result, plan, {silent: flags.silent})
     process.exitCode = result.exitCode
     return {plan, result}
   }
@@ -64,7 +69,8 @@ export abstract class DeletionCommand extends RegistryCommand {
   private async confirm(plan: DeletionPlan, yes: boolean): Promise<void> {
     if (yes) return
     if (!process.stdin.isTTY) {
-      throw new NotConfirmedError('refusing to delete without confirmation: stdin is not a terminal (pass --yes to delete unattended); nothing was deleted')
+      if (await confirmFromStdin(confirmationMessage(plan))) return
+      throw new NotConfirmedError('refusing to delete without confirmation: stdin is not a terminal and did not answer y (pass --yes to delete unattended); nothing was deleted')
     }
 
     const {confirm} = await import('@inquirer/prompts')

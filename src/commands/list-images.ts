@@ -32,7 +32,7 @@ export default class ListImages extends RegistryCommand {
       allTags: flags['all-tags'],
       includeEmpty: flags['include-empty'],
     })
-    if (!this.jsonEnabled() && repositories.length > 0) this.log(formatListing(repositories).join('\n'))
+    if (!this.jsonEnabled()) this.log(formatListing(repositories).join('\n'))
     return {registry: address.host, repositories}
   }
 }

@@ -111,7 +111,10 @@ export function describeNetworkError(error: Error & {code?: string}, url: string
     }
 
     case 'ECONNREFUSED': {
-      return new UnreachableError(`connection refused by ${host}`, {cause: error, hint: 'is the registry running, and is the port right?'})
+      // Name the port tried even when the URL left it implicit (443 or 80).
+      const parsed = new URL(url)
+      const port = parsed.port || (parsed.protocol === 'http:' ? '80' : '443')
+      return new UnreachableError(`connection refused by ${parsed.hostname}:${port} (${parsed.protocol.slice(0, -1)})`, {cause: error, hint: 'is the registry running, and is the port right?'})
     }
 
     case 'ETIMEDOUT': {

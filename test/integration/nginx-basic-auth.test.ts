@@ -41,7 +41,7 @@ describe('nginx TLS and Basic-auth realms in front of distribution @integration'
   it('lists over HTTPS with --ca-file (reads are open), and with --insecure', async () => {
     const trusted = await runCli(['list-tags', `${nginx.host}/team/app:2021-*`, ...tls()])
     assert.equal(trusted.code, 0, trusted.stderr)
-    assert.equal(trusted.stdout, '-- team/app:\n  - 2021-03-02-101010-production\n  - 2021-07-28-175322-production\n')
+    assert.equal(trusted.stdout, '-- \nteam/app:\n  - 2021-03-02-101010-production\n  - 2021-07-28-175322-production\n')
     const insecure = await runCli(['resolve', `${nginx.host}/team/app:stable`, '--insecure'])
     assert.equal(insecure.code, 0, insecure.stderr)
   })
@@ -53,7 +53,7 @@ describe('nginx TLS and Basic-auth realms in front of distribution @integration'
     const user = USERS.restrictedRead
     const withPassword = await runCli(['list-tags', `${nginx.host}/restricted/secret-app`, ...tls(), '--username', user.username, '--password-stdin'], {input: `${user.password}\n`})
     assert.equal(withPassword.code, 0, withPassword.stderr)
-    assert.equal(withPassword.stdout, '-- restricted/secret-app:\n  - 1.0\n')
+    assert.equal(withPassword.stdout, '-- \nrestricted/secret-app:\n  - 1.0\n')
   })
 
   it('takes credentials from docker config auths, and names the source when they are rejected, never the secret', async () => {
