@@ -29,6 +29,8 @@ export const ExitCode = {
   ABORTED: 11,
   /** Deletion: the plan was blocked by the sibling policy. */
   BLOCKED: 12,
+  /** Listing: partial, some repositories could not be read (401/403); the rest was listed. */
+  LISTING_PARTIAL: 13,
   /** A bug: an error nobody anticipated. */
   INTERNAL: 70,
 } as const

@@ -1,5 +1,6 @@
 /** Text rendering shared by commands: pure functions from library results to lines. */
 import type {ImageSummary, RepositoryEntry} from '../lib/inventory.js'
+import type {UnreadableRepository} from '../lib/partial-listing.js'
 
 /**
  * docker-registryctl's listing layout, byte for byte: a `-- ` line (dash, dash, space) once, then per
@@ -89,4 +90,12 @@ export function formatInspection(reference: string, summary: ImageSummary, other
 
   lines.push(`Also tagged: ${otherTags.length > 0 ? otherTags.join(', ') : '(no other tag points at this digest)'}`)
   return lines
+}
+
+/** One line per repository a listing had to leave out, with the realm that protects it. */
+export function formatUnreadable(unreadable: UnreadableRepository[]): string[] {
+  return unreadable.map((entry) => {
+    const why = entry.status === 403 ? 'access denied (403)' : 'authentication required (401)'
+    return `not listed: ${entry.name}: ${why}${entry.realm ? ` by realm "${entry.realm}"` : ''}; the other repositories are listed (exit code 13)`
+  })
 }
