@@ -42,8 +42,9 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
       plan = await readPlan(flags.plan)
       const given = args.image ? parseGlobReference(args.image) : undefined
       if (given && (given.host !== plan.registry || given.name !== plan.name)) throw new UsageError(`the plan is for ${plan.registry}/${plan.name}, not ${given.host}/${given.name}`)
-      const session = await this.buildSession(flags)
-      client = session.client(given ?? parseRegistry(plan.registry))
+      const address = given ?? parseRegistry(plan.registry)
+      const session = await this.buildSession(flags, address.host)
+      client = session.client(address)
     } else {
       if (!args.image) throw new UsageError('give the tags to delete as host/name:GLOB, or --plan FILE')
       const reference = parseGlobReference(args.image)
@@ -51,7 +52,7 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
       reference.pattern ??= '*'
       const policy: SiblingPolicy = flags['include-siblings'] ? 'include' : flags['keep-siblings'] ? 'keep' : 'block'
       const olderThanMs = flags['older-than'] ? parseDuration(flags['older-than']) : undefined
-      const session = await this.buildSession(flags)
+      const session = await this.buildSession(flags, reference.host)
       client = session.client(reference)
       plan = await gatherTagPlan(client, {name: reference.name, pattern: reference.pattern, policy, keep: flags.keep, olderThanMs, protect: flags.protect})
     }

@@ -29,7 +29,7 @@ A repository the credentials cannot read (401/403, e.g. behind a restricted real
   async run(): Promise<{registry: string; repositories: RepositoryEntry[]; unreadable: UnreadableRepository[]}> {
     const {args, flags} = await this.parse(ListImages)
     const address = parseRegistry(args.registry)
-    const session = await this.buildSession(flags)
+    const session = await this.buildSession(flags, address.host)
     const {repositories, unreadable} = await listImagesPartially(new Inventory(session.client(address)), {
       select: flags.select,
       sort: flags.sort as 'created' | 'name',

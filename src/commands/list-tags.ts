@@ -22,7 +22,7 @@ export default class ListTags extends RegistryCommand {
   async run(): Promise<{image: string} & RepositoryEntry> {
     const {args, flags} = await this.parse(ListTags)
     const reference = parseGlobReference(args.image)
-    const session = await this.buildSession(flags)
+    const session = await this.buildSession(flags, reference.host)
     const entry = await new Inventory(session.client(reference)).listTags(reference.name, {
       pattern: reference.pattern,
       allTags: flags['all-tags'],

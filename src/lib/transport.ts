@@ -24,6 +24,8 @@ export interface TransportOptions {
   insecure?: boolean
   /** PEM bundle trusted in addition to the system CAs. */
   caFile?: string
+  /** More PEM files trusted in addition (docker's certs.d, $SSL_CERT_FILE). */
+  caFiles?: string[]
   /** Per-request timeout for connecting and for the first byte of the answer, in ms. */
   timeoutMs?: number
   /** Retries after the first attempt for idempotent requests. */
@@ -134,13 +136,14 @@ export class Transport {
 
   constructor(options: TransportOptions = {}) {
     this.options = {timeoutMs: 30_000, retries: 4, retryBaseMs: 250, retryMaxMs: 10_000, ...options}
-    const {insecure, caFile, maxSockets = 32} = this.options
+    const {insecure, caFile, caFiles = [], maxSockets = 32} = this.options
     let ca: string[] | undefined
-    if (caFile) {
+    for (const file of [caFile, ...caFiles]) {
+      if (!file) continue
       try {
-        ca = [...rootCertificates, readFileSync(caFile, 'utf8')]
+        ca = [...(ca ?? rootCertificates), readFileSync(file, 'utf8')]
       } catch (error) {
-        throw new UsageError(`cannot read --ca-file ${caFile}: ${(error as Error).message}`, {cause: error})
+        throw new UsageError(`cannot read ${file === caFile ? '--ca-file ' : 'CA file '}${file}: ${(error as Error).message}`, {cause: error})
       }
     }
 
