@@ -26,9 +26,10 @@ export function isYes(line: string): boolean {
  * Reads the first line of a stdin that is not a terminal (at most `timeoutMs`) and tells whether it
  * is an explicit yes. The question goes to stderr, as it is not part of the report.
  */
-export async function confirmFromStdin(question: string, options: {stdin?: NodeJS.ReadableStream; timeoutMs?: number} = {}): Promise<boolean> {
+export async function confirmFromStdin(question: string, options: {stdin?: NodeJS.ReadableStream; stderr?: NodeJS.WritableStream; timeoutMs?: number} = {}): Promise<boolean> {
   const stdin = options.stdin ?? process.stdin
-  process.stderr.write(`${question} [y/N] `)
+  const stderr = options.stderr ?? process.stderr
+  stderr.write(`${question} [y/N] `)
   const line = await new Promise<string>((resolve) => {
     let text = ''
     const finish = () => {
@@ -51,7 +52,7 @@ export async function confirmFromStdin(question: string, options: {stdin?: NodeJ
     stdin.once('error', finish)
     stdin.resume()
   })
-  process.stderr.write(`${line.trim() || '(no answer)'}\n`)
+  stderr.write(`${line.trim() || '(no answer)'}\n`)
   return isYes(line)
 }
 
