@@ -21,9 +21,12 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
-import {isMap, LineCounter, parseDocument} from 'yaml'
+import {createRequire} from 'node:module'
 
 import {UsageError} from './errors.js'
+
+/** The YAML parser, loaded only when a settings file exists (it costs start-up time otherwise). */
+const loadYaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml')
 
 export interface RegistrySettings {
   /** PEM file of CAs trusted besides the system ones. */
@@ -118,6 +121,7 @@ export function readSettingsFile(path: string): SettingsLayer | undefined {
     throw new UsageError(`cannot read settings ${path}: ${(error as Error).message}`, {cause: error})
   }
 
+  const {isMap, LineCounter, parseDocument} = loadYaml()
   const lineCounter = new LineCounter()
   const document = parseDocument(text, {lineCounter})
   if (document.errors.length > 0) {

@@ -129,6 +129,16 @@ export function describeNetworkError(error: Error & {code?: string}, url: string
   }
 }
 
+const pemBody = (pem: string) => pem.replaceAll(/-----[A-Z ]+-----|\s/g, '')
+let knownRoots: Set<string> | undefined
+
+/** The certificates of a PEM bundle that are not among Node's root certificates. */
+export function extraCertificates(bundle: string): string[] {
+  knownRoots ??= new Set(rootCertificates.map(pemBody))
+  const blocks = bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []
+  return blocks.filter((block) => !knownRoots!.has(pemBody(block)))
+}
+
 export class Transport {
   readonly options: Required<Pick<TransportOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'retryMaxMs'>> & TransportOptions
   private readonly client: Got
@@ -140,11 +150,17 @@ export class Transport {
     let ca: string[] | undefined
     for (const file of [caFile, ...caFiles]) {
       if (!file) continue
+      let pem: string
       try {
-        ca = [...(ca ?? rootCertificates), readFileSync(file, 'utf8')]
+        pem = readFileSync(file, 'utf8')
       } catch (error) {
         throw new UsageError(`cannot read ${file === caFile ? '--ca-file ' : 'CA file '}${file}: ${(error as Error).message}`, {cause: error})
       }
+
+      // A system bundle ($SSL_CERT_FILE) mostly repeats Node's own roots: adding only the others keeps
+      // the TLS context small (each certificate costs time in every new context).
+      const added = file === caFile ? [pem] : extraCertificates(pem)
+      if (added.length > 0) ca = [...(ca ?? rootCertificates), ...added]
     }
 
     const agentOptions = {keepAlive: true, maxSockets, maxFreeSockets: maxSockets}

@@ -53,3 +53,12 @@ describe('settings', () => {
     assert.deepEqual(resolveSettings([BUILT_IN], {registry: 'r.example', env}).extraCaFiles, [env.SSL_CERT_FILE])
   })
 })
+
+describe('extra CA bundles', () => {
+  it("adds only the certificates Node's roots lack (a system bundle in $SSL_CERT_FILE costs little)", async () => {
+    const {rootCertificates} = await import('node:tls')
+    const {extraCertificates} = await import('../../src/lib/transport.js')
+    const own = '-----BEGIN CERTIFICATE-----\nMIIBfake0wn\n-----END CERTIFICATE-----'
+    assert.deepEqual(extraCertificates([rootCertificates[0], own, rootCertificates[1]].join('\n')), [own])
+  })
+})
