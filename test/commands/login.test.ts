@@ -3,11 +3,13 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {ExitCode} from '../../src/lib/errors.js'
+import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 import {seedSamples} from '../../src/sandbox/seed.js'
 import {runCli} from '../helpers/cli.js'
 import {type RunningNginx, startNginx, USERS} from '../helpers/nginx.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
+import {type RunningTokenServer, startTokenServer, TOKEN_ISSUER, TOKEN_SERVICE} from '../helpers/token-server.js'
 import {assertOneLineError} from './list-images.test.js'
 
 describe('login / logout against the nginx realms @integration', () => {
@@ -72,5 +74,39 @@ describe('login / logout against the nginx realms @integration', () => {
     const noPipe = await runCli(['login', nginx.host, '-u', 'ci'], {env: env()})
     assert.equal(noPipe.code, ExitCode.USAGE)
     assertOneLineError(noPipe.stderr, /pass the password on stdin with --password-stdin \(there is no --password flag\)/)
+  })
+})
+
+describe('login against a token server (the registry asks at /v2/) @integration', () => {
+  const dir = useTempDir('login-token')
+  let tokens: RunningTokenServer
+  let registry: RunningRegistry
+  const admin = {username: 'admin', password: 'admin-pw'}
+  const reader = {username: 'reader', password: 'reader-pw'}
+  before(async function () {
+    this.timeout(60_000)
+    tokens = await startTokenServer({[admin.username]: {password: admin.password, actions: ['pull', 'push', 'delete'], catalog: true}, [reader.username]: {password: reader.password, actions: ['pull']}})
+    registry = await startRegistry({tokenAuth: {realm: tokens.realm, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: tokens.certPath}})
+    await seedSamples(localSession({explicit: admin}).client({host: registry.host}))
+  })
+  after(async () => {
+    await registry?.stop()
+    await tokens?.stop()
+  })
+
+  it('verifies at /v2/ through the token server, stores nothing when refused, and the stored login then works', async () => {
+    const env = {DOCKER_CONFIG: join(dir(), 'docker')}
+    const refused = await runCli(['login', registry.host, '-u', reader.username, '--password-stdin'], {input: 'wrong-pw', env})
+    assert.equal(refused.code, ExitCode.UNAUTHORIZED, refused.stderr)
+    assert.match(refused.stderr, /token server 127\.0\.0\.1:\d+ refused a token/)
+    assert.ok(!existsSync(join(dir(), 'docker', 'config.json')))
+    const ok = await runCli(['login', registry.host, '-u', reader.username, '--password-stdin'], {input: reader.password, env})
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.match(ok.stderr, /Verified by GET \/v2\/ on 127\.0\.0\.1:\d+/)
+    const listed = await runCli(['list-tags', `${registry.host}/team/app:2021-*`], {env})
+    assert.equal(listed.code, 0, listed.stderr)
+    assert.equal(listed.stdout, '-- \nteam/app:\n  - 2021-03-02-101010-production\n  - 2021-07-28-175322-production\n')
+    assert.equal((await runCli(['logout', registry.host], {env})).code, 0)
+    assert.equal((await runCli(['list-tags', `${registry.host}/team/app`], {env})).code, ExitCode.UNAUTHORIZED)
   })
 })
