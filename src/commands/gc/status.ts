@@ -51,8 +51,9 @@ export default class GcStatus extends RegistryCommand {
     const result: {api?: ApiState; store?: StoreReport} = {}
     const output: string[] = []
     if (args.registry) {
-      const session = await this.buildSession(flags)
-      result.api = await probeApiState(session.client(parseRegistry(args.registry)), {writeProbe: flags['write-probe']})
+      const address = parseRegistry(args.registry)
+      const session = await this.buildSession(flags, address.host)
+      result.api = await probeApiState(session.client(address), {writeProbe: flags['write-probe']})
       output.push(...formatApiState(result.api))
     }
 
