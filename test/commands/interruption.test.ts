@@ -46,7 +46,8 @@ async function deleteAndInterrupt(args: string[], afterLines: number, delayMs: n
     const watchdog = setTimeout(() => child.kill('SIGKILL'), 60_000)
     const maybeSignal = () => {
       const lines = stdout.split('\n').filter((line) => / \[[A-Z]+\]/.test(line)).length
-      if (sent || !stdout.includes('Summary:') || lines < afterLines) return
+      // The plan (and its Summary line) goes to stderr before any deletion; the report lines to stdout.
+      if (sent || !stderr.includes('Summary:') || lines < afterLines) return
       sent = true
       // Signals sent together would merge into one: a short gap between them.
       for (const [index, signal] of signals.entries()) setTimeout(() => child.kill(signal), delayMs + index * 50)
@@ -56,7 +57,10 @@ async function deleteAndInterrupt(args: string[], afterLines: number, delayMs: n
       stdout += chunk.toString()
       maybeSignal()
     })
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      maybeSignal()
+    })
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(watchdog)
@@ -68,7 +72,7 @@ async function deleteAndInterrupt(args: string[], afterLines: number, delayMs: n
 function printedOutcomes(stdout: string): Map<string, string> {
   const outcomes = new Map<string, string>()
   for (const line of stdout.split('\n')) {
-    const match = /^\S+\/int\/run-\d+:(\S+) +\[([A-Z]+)\]/.exec(line)
+    const match = /^\S+\/int\/run-\d+:([^\s[]+) *\[([A-Z]+)\]$/.exec(line)
     if (!match) continue
     assert.ok(!outcomes.has(match[1]!), `${match[1]} reported twice`)
     outcomes.set(match[1]!, match[2]!)
