@@ -7,6 +7,8 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {ExitCode, isRegistryCtlError, UsageError} from './lib/errors.js'
 import {Session, type SessionOptions} from './lib/client.js'
+import type {InventoryProgress} from './lib/inventory.js'
+import {type Progress, startProgress} from './render/progress.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RegistryCommand)['baseFlags'] & T['flags']>
 
@@ -74,6 +76,11 @@ export abstract class RegistryCommand extends Command {
     // Input is usually the command class: its inherited statics must be named, a spread would drop them.
     const {flags, baseFlags, constraints, enableJsonFlag, strict} = input
     return super.parse({flags, baseFlags, constraints, enableJsonFlag, strict, '--': input['--'], args: args as typeof input.args}, argv)
+  }
+
+  /** A progress line on stderr while work that may take seconds runs (a terminal only, not with --json). */
+  protected startProgress(label: string, session: Session, inventory?: InventoryProgress): Progress {
+    return startProgress({label, inventory, requests: () => session.transport.requests}, {enabled: !this.jsonEnabled()})
   }
 
   protected async buildSession(flags: ConnectionFlags): Promise<Session> {

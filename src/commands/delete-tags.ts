@@ -6,6 +6,7 @@ import {gatherTagPlan, readPlan} from '../lib/deletion/gather.js'
 import type {DeletionPlan, SiblingPolicy} from '../lib/deletion/plan.js'
 import {parseDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
+import {Inventory} from '../lib/inventory.js'
 import {parseGlobReference, parseRegistry} from '../lib/reference.js'
 
 export default class DeleteTags extends DeletionCommand {
@@ -52,7 +53,10 @@ The glob selects from all tags, 40-hex (git sha1) ones included. Right before ea
       const olderThanMs = flags['older-than'] ? parseDuration(flags['older-than']) : undefined
       const session = await this.buildSession(flags)
       client = session.client(reference)
-      plan = await gatherTagPlan(client, {name: reference.name, pattern: reference.pattern, policy, keep: flags.keep, olderThanMs, protect: flags.protect})
+      const inventory = new Inventory(client)
+      const progress = this.startProgress('resolving tags', session, inventory.progress)
+      const request = {name: reference.name, pattern: reference.pattern, policy, keep: flags.keep, olderThanMs, protect: flags.protect}
+      plan = await gatherTagPlan(client, request, inventory).finally(() => progress.stop())
     }
 
     return this.apply(client, plan, flags)

@@ -78,12 +78,23 @@ export function selectTags(tags: string[], selection: TagSelection): string[] {
 const newest = (dates: Array<string | undefined>): string | undefined =>
   dates.reduce<string | undefined>((best, date) => (createdTime(date) > createdTime(best) ? date : best), undefined)
 
+export interface InventoryProgress {
+  /** Repositories listed, of how many selected (0 when listing one repository). */
+  repositories: number
+  repositoriesTotal: number
+  /** Tags read (listed by name, dated or resolved), of how many selected so far. */
+  tags: number
+  tagsTotal: number
+}
+
 /**
  * Reads images of one registry and remembers what it read: tags that share a digest, and indexes
  * that share children, cost one set of requests.
  */
 export class Inventory {
   private readonly summaries = new Map<string, Promise<ImageSummary>>()
+  /** How far a listing or resolution has got, for a progress display to read (plain counters). */
+  readonly progress: InventoryProgress = {repositories: 0, repositoriesTotal: 0, tags: 0, tagsTotal: 0}
 
   constructor(readonly client: RegistryClient) {}
 
@@ -137,10 +148,16 @@ export class Inventory {
    */
   async listTags(name: string, selection: TagSelection & {sort: TagSort; missingIsEmpty?: boolean}): Promise<RepositoryEntry> {
     const selected = selectTags(await this.client.tags(name, {missingIsEmpty: selection.missingIsEmpty}), selection)
-    if (selection.sort === 'name') return {name, tags: selected.sort(compareNames).map((tag) => ({tag}))}
+    this.progress.tagsTotal += selected.length
+    if (selection.sort === 'name') {
+      this.progress.tags += selected.length
+      return {name, tags: selected.sort(compareNames).map((tag) => ({tag}))}
+    }
+
     const entries = await Promise.all(
       selected.map(async (tag): Promise<TagEntry> => {
         const summary = await this.summarize(name, tag)
+        this.progress.tags++
         return {tag, digest: summary.digest, mediaType: summary.mediaType, created: summary.created}
       }),
     )
@@ -151,16 +168,25 @@ export class Inventory {
   async listImages(options: TagSelection & {select?: string; sort: TagSort; includeEmpty?: boolean}): Promise<RepositoryEntry[]> {
     const matches = options.select ? fnmatcher(options.select) : undefined
     const names = (await this.client.repositories()).filter((name) => !matches || matches(name))
-    const repositories = await Promise.all(names.map((name) => this.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true})))
+    this.progress.repositoriesTotal = names.length
+    const repositories = await Promise.all(
+      names.map(async (name) => {
+        const entry = await this.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true})
+        this.progress.repositories++
+        return entry
+      }),
+    )
     return repositories.filter((repository) => options.includeEmpty || repository.tags.length > 0)
   }
 
   /** Every tag of a repository resolved to its digest and media type (HEAD requests), in tag-name order. */
   async resolveAll(name: string): Promise<Array<{tag: string; digest: string; mediaType: string}>> {
     const tags = (await this.client.tags(name, {missingIsEmpty: true})).sort(compareNames)
+    this.progress.tagsTotal += tags.length
     return Promise.all(
       tags.map(async (tag) => {
         const {digest, mediaType} = await this.client.resolve(name, tag)
+        this.progress.tags++
         return {tag, digest, mediaType}
       }),
     )

@@ -127,6 +127,8 @@ export function describeNetworkError(error: Error & {code?: string}, url: string
 export class Transport {
   readonly options: Required<Pick<TransportOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'retryMaxMs'>> & TransportOptions
   private readonly client: Got
+  /** Requests sent so far (retries not counted), for progress displays and benchmarks. */
+  requests = 0
   private readonly schemes = new Map<string, Promise<string>>()
 
   constructor(options: TransportOptions = {}) {
@@ -180,6 +182,7 @@ export class Transport {
   async request(url: string, request: HttpRequest = {}): Promise<HttpResponse> {
     const method = request.method ?? 'GET'
     const started = performance.now()
+    this.requests++
     try {
       const headers = {...request.headers}
       const response = await this.client(url, {

@@ -14,8 +14,8 @@ import {type DeletionPlan, planDeletion, type RetentionOptions, type SiblingPoli
 export async function gatherTagPlan(
   client: RegistryClient,
   request: {name: string; pattern: string; policy: SiblingPolicy} & RetentionOptions,
+  inventory = new Inventory(client),
 ): Promise<DeletionPlan> {
-  const inventory = new Inventory(client)
   const resolved = await inventory.resolveAll(request.name)
   const matches = fnmatcher(request.pattern)
   const selectedDigests = new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.digest))
