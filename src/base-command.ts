@@ -6,6 +6,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {ExitCode, isRegistryCtlError, UsageError} from './lib/errors.js'
+import {ContentCache, DEFAULT_CACHE_MAX_BYTES, defaultCacheDir} from './lib/cache.js'
 import {Session, type SessionOptions} from './lib/client.js'
 import type {InventoryProgress} from './lib/inventory.js'
 import {type Progress, startProgress} from './render/progress.js'
@@ -26,6 +27,7 @@ interface ConnectionFlags {
   username?: string
   'password-stdin': boolean
   debug: boolean
+  cache?: boolean
 }
 
 /**
@@ -40,6 +42,12 @@ export function oneLineParseError(message: string): string {
   if (rest.length === 0) return first
   if (/^The following errors? occurred:$/.test(first)) return `${rest.join('; ')} (see --help)`
   return `${first} ${rest.map((line) => line.split(/\s+/)[0]).join(', ')} (see --help)`
+}
+
+/** The cache's size bound: REGISTRYCTL_CACHE_MAX_MB, else 256 MB. */
+function cacheMaxBytes(): number {
+  const mb = Number(process.env.REGISTRYCTL_CACHE_MAX_MB)
+  return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : DEFAULT_CACHE_MAX_BYTES
 }
 
 async function readStdin(): Promise<string> {
@@ -60,6 +68,12 @@ export abstract class RegistryCommand extends Command {
     username: Flags.string({helpGroup: 'CREDENTIALS', description: 'Registry user; the password is read from stdin (--password-stdin).', dependsOn: ['password-stdin']}),
     'password-stdin': Flags.boolean({helpGroup: 'CREDENTIALS', description: 'Read the password for --username from stdin.', dependsOn: ['username']}),
     debug: Flags.boolean({description: 'Log each request (never credentials) and print stacks of errors.'}),
+    cache: Flags.boolean({
+      helpGroup: 'CONNECTION',
+      default: true,
+      allowNo: true,
+      description: 'Keep manifests and image configs fetched by digest in $XDG_CACHE_HOME/registryctl (tags are never cached); --no-cache neither reads nor writes it.',
+    }),
   }
 
   /**
@@ -109,6 +123,7 @@ export abstract class RegistryCommand extends Command {
       explicit,
       userAgent: `registryctl/${this.config.version}`,
       debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
+      cache: flags.cache === false ? undefined : new ContentCache(defaultCacheDir(), cacheMaxBytes()),
     }
   }
 

@@ -98,28 +98,41 @@ export class Inventory {
 
   constructor(readonly client: RegistryClient) {}
 
-  /** Summary of the image a tag or digest points at. */
+  /** Summary of the image a tag or digest points at: its manifest is asked of the registry (it may not exist). */
   async summarize(name: string, reference: string): Promise<ImageSummary> {
     const {descriptor, manifest} = await this.client.manifest(name, reference)
     return this.summarizeManifest(name, descriptor, manifest)
   }
 
+  /**
+   * Summary of an image known to be in the repository (a HEAD or a listing resolved a tag to it):
+   * from memory, the persistent cache, or the registry.
+   */
+  summarizeResolved(name: string, digest: string): Promise<ImageSummary> {
+    const known = this.summaries.get(digest)
+    if (known) return known
+    return this.client.manifest(name, digest, {cached: true}).then(({descriptor, manifest}) => this.summarizeManifest(name, descriptor, manifest))
+  }
+
+  /**
+   * Summaries are kept by digest: content-addressed, so the same image in another repository (or
+   * under another tag) costs nothing more.
+   */
   private summarizeManifest(name: string, descriptor: Descriptor, manifest?: Manifest): Promise<ImageSummary> {
-    const key = `${name}@${descriptor.digest}`
-    let summary = this.summaries.get(key)
+    let summary = this.summaries.get(descriptor.digest)
     if (!summary) {
       summary = this.computeSummary(name, descriptor, manifest)
-      this.summaries.set(key, summary)
+      this.summaries.set(descriptor.digest, summary)
     }
 
     return summary
   }
 
   private async computeSummary(name: string, descriptor: Descriptor, known?: Manifest, depth = 0): Promise<ImageSummary> {
-    const manifest = known ?? (await this.client.manifest(name, descriptor.digest)).manifest
+    const manifest = known ?? (await this.client.manifest(name, descriptor.digest, {cached: true})).manifest
     const base = {digest: descriptor.digest, mediaType: manifest.mediaType, size: descriptor.size}
     if (manifest.kind === 'image') {
-      const config = parseImageConfig(await this.client.blob(name, manifest.config.digest))
+      const config = parseImageConfig(await this.client.blob(name, manifest.config.digest, {cached: true}))
       const totalSize = manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0)
       return {...base, totalSize, created: config.created}
     }
@@ -129,7 +142,7 @@ export class Inventory {
     const blobs = new Map<string, number>()
     const platforms = await Promise.all(
       children.map(async (child) => {
-        const {manifest: childManifest} = await this.client.manifest(name, child.digest)
+        const {manifest: childManifest} = await this.client.manifest(name, child.digest, {cached: true})
         if (childManifest.kind === 'image') {
           for (const blob of [childManifest.config, ...childManifest.layers]) blobs.set(blob.digest, blob.size)
         }

@@ -1,4 +1,7 @@
 import {strict as assert} from 'node:assert'
+import {mkdtemp, readdir, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {ExitCode} from '../../src/lib/errors.js'
 import {SAMPLE_NAKED_TAG, seedSamples} from '../../src/sandbox/seed.js'
@@ -73,6 +76,29 @@ describe('list-images @integration', () => {
     const piped = await runCli(['list-images', registry().host, '--sort', 'created'])
     assert.equal(piped.stderr, '')
     assert.doesNotMatch(piped.stdout, /listing|\r/)
+  })
+
+  it('keeps manifests and configs by digest between runs in $XDG_CACHE_HOME: a second --sort created asks only for tags', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'registryctl-cache-'))
+    try {
+      const run = (...extra: string[]) => runCli(['list-images', registry().host, '--sort', 'created', '--debug', ...extra], {env: {XDG_CACHE_HOME: cache}})
+      const requests = (stderr: string, pattern: RegExp) => stderr.split('\n').filter((line) => /^debug: (GET|HEAD) /.test(line) && pattern.test(line)).length
+      const byDigest = /\/(manifests|blobs)\/sha256:/
+      const cold = await run()
+      const warm = await run()
+      const uncached = await run('--no-cache')
+      assert.equal(cold.code, 0)
+      assert.ok(requests(cold.stderr, byDigest) > 0)
+      assert.equal(requests(warm.stderr, byDigest), 0, warm.stderr)
+      // Tags are always asked of the registry: every tag's manifest, by tag, on every run.
+      assert.equal(requests(warm.stderr, /\/manifests\/(?!sha256:)/), requests(cold.stderr, /\/manifests\/(?!sha256:)/))
+      assert.equal(requests(uncached.stderr, byDigest), requests(cold.stderr, byDigest))
+      assert.equal(warm.stdout, cold.stdout)
+      assert.equal(uncached.stdout, cold.stdout)
+      assert.ok((await readdir(join(cache, 'registryctl', 'sha256'))).length > 0)
+    } finally {
+      await rm(cache, {recursive: true, force: true})
+    }
   })
 
   it('gives digests, media types and dates with --json --sort created', async () => {

@@ -34,7 +34,7 @@ describe('progress line', () => {
   })
 
   it('writes nothing when the stream is not a terminal, or when disabled (--json)', () => {
-    for (const [isTTY, enabled] of [[false, true], [true, false]]) {
+    for (const [isTTY, enabled] of [[false, true], [true, false]] as Array<[boolean, boolean]>) {
       const stream = fakeStream(isTTY)
       startProgress({label: 'listing', requests: () => 1}, {enabled, stream}).stop()
       assert.equal(stream.output(), '')

@@ -22,7 +22,7 @@ export async function gatherTagPlan(
   const created = new Map<string, string | undefined>()
   await Promise.all(
     [...selectedDigests].map(async (digest) => {
-      created.set(digest, (await inventory.summarize(request.name, digest)).created)
+      created.set(digest, (await inventory.summarizeResolved(request.name, digest)).created)
     }),
   )
   return planDeletion({
