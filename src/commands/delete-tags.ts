@@ -55,7 +55,10 @@ The glob selects from all tags, 40-hex (git sha1) ones included. Right before ea
       client = session.client(reference)
       const inventory = new Inventory(client)
       const progress = this.startProgress('resolving tags', session, inventory.progress)
-      const request = {name: reference.name, pattern: reference.pattern, policy, keep: flags.keep, olderThanMs, protect: flags.protect}
+      // Created dates cost a manifest and a config per selected image: fetched when a retention rule
+      // needs them or a person reviews the plan (a prompt, --dry-run, --plan-out), not for --yes runs.
+      const dates = !flags.yes || flags['dry-run'] || Boolean(flags['plan-out'])
+      const request = {name: reference.name, pattern: reference.pattern, policy, dates, keep: flags.keep, olderThanMs, protect: flags.protect}
       plan = await gatherTagPlan(client, request, inventory).finally(() => progress.stop())
     }
 

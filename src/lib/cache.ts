@@ -46,6 +46,8 @@ export class ContentCache {
   readonly stats: ContentCacheStats = {hits: 0, misses: 0, corrupt: 0, stored: 0, evicted: 0}
   private pruning?: Promise<void>
   private readonly madeDirs = new Set<string>()
+  /** Digests this process found in or wrote to the cache: stored once, however many tags share them. */
+  private readonly present = new Set<string>()
 
   constructor(
     readonly dir: string,
@@ -80,6 +82,7 @@ export class ContentCache {
     }
 
     this.stats.hits++
+    this.present.add(digest)
     void this.touch(path)
     return {mediaType: file.subarray(0, newline).toString('utf8'), data}
   }
@@ -91,8 +94,15 @@ export class ContentCache {
    */
   async put(digest: string, mediaType: string, data: Buffer): Promise<void> {
     const path = this.path(digest)
-    if (!path || data.length > CACHE_MAX_ENTRY_BYTES || mediaType.includes('\n')) return
-    if (digestWithAlgorithmOf(data, digest) !== digest) return
+    if (!path || this.present.has(digest) || data.length > CACHE_MAX_ENTRY_BYTES || mediaType.includes('\n')) return
+    this.present.add(digest)
+    // Already there from an earlier run: a stat is cheaper than writing it again (reads verify it).
+    if (await stat(path).then(() => true, () => false)) return
+    if (digestWithAlgorithmOf(data, digest) !== digest) {
+      this.present.delete(digest)
+      return
+    }
+
     try {
       const folder = path.slice(0, path.lastIndexOf('/'))
       if (!this.madeDirs.has(folder)) {

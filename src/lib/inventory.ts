@@ -5,6 +5,7 @@
  * anything newer; here dates come from the image config blob, as the image spec defines them.
  */
 import type {RegistryClient} from './client.js'
+import {mapConcurrent} from './concurrency.js'
 import {fnmatcher} from './glob.js'
 import {type Descriptor, formatPlatform, isAttestation, type Manifest, parseImageConfig} from './manifests.js'
 
@@ -98,6 +99,14 @@ export class Inventory {
 
   constructor(readonly client: RegistryClient) {}
 
+  /**
+   * Tasks in flight: twice the session's request limit, so that a task waiting for its second
+   * request (a config after a manifest) does not leave the limit idle.
+   */
+  private get workers(): number {
+    return 2 * this.client.session.limit.concurrency
+  }
+
   /** Summary of the image a tag or digest points at: its manifest is asked of the registry (it may not exist). */
   async summarize(name: string, reference: string): Promise<ImageSummary> {
     const {descriptor, manifest} = await this.client.manifest(name, reference)
@@ -167,13 +176,11 @@ export class Inventory {
       return {name, tags: selected.sort(compareNames).map((tag) => ({tag}))}
     }
 
-    const entries = await Promise.all(
-      selected.map(async (tag): Promise<TagEntry> => {
-        const summary = await this.summarize(name, tag)
-        this.progress.tags++
-        return {tag, digest: summary.digest, mediaType: summary.mediaType, created: summary.created}
-      }),
-    )
+    const entries = await mapConcurrent(selected, this.workers, async (tag): Promise<TagEntry> => {
+      const summary = await this.summarize(name, tag)
+      this.progress.tags++
+      return {tag, digest: summary.digest, mediaType: summary.mediaType, created: summary.created}
+    })
     return {name, tags: entries.sort(compareByCreated)}
   }
 
@@ -182,13 +189,11 @@ export class Inventory {
     const matches = options.select ? fnmatcher(options.select) : undefined
     const names = (await this.client.repositories()).filter((name) => !matches || matches(name))
     this.progress.repositoriesTotal = names.length
-    const repositories = await Promise.all(
-      names.map(async (name) => {
-        const entry = await this.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true})
-        this.progress.repositories++
-        return entry
-      }),
-    )
+    const repositories = await mapConcurrent(names, this.workers, async (name) => {
+      const entry = await this.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true})
+      this.progress.repositories++
+      return entry
+    })
     return repositories.filter((repository) => options.includeEmpty || repository.tags.length > 0)
   }
 
@@ -196,12 +201,10 @@ export class Inventory {
   async resolveAll(name: string): Promise<Array<{tag: string; digest: string; mediaType: string}>> {
     const tags = (await this.client.tags(name, {missingIsEmpty: true})).sort(compareNames)
     this.progress.tagsTotal += tags.length
-    return Promise.all(
-      tags.map(async (tag) => {
-        const {digest, mediaType} = await this.client.resolve(name, tag)
-        this.progress.tags++
-        return {tag, digest, mediaType}
-      }),
-    )
+    return mapConcurrent(tags, this.workers, async (tag) => {
+      const {digest, mediaType} = await this.client.resolve(name, tag)
+      this.progress.tags++
+      return {tag, digest, mediaType}
+    })
   }
 }

@@ -111,7 +111,11 @@ export function planDeletion(input: PlanInput): DeletionPlan {
 
   const doomed = new Set(selected.filter((entry) => !keptReason.has(entry.tag)).map((entry) => entry.tag))
   const byDigest = new Map<string, Array<{tag: string; digest: string; created?: string}>>()
-  for (const entry of input.tags) byDigest.set(entry.digest, [...(byDigest.get(entry.digest) ?? []), entry])
+  for (const entry of input.tags) {
+    const onDigest = byDigest.get(entry.digest)
+    if (onDigest) onDigest.push(entry)
+    else byDigest.set(entry.digest, [entry])
+  }
 
   const tags = new Map<string, PlannedTag>()
   for (const entry of selected) {
