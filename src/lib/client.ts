@@ -7,6 +7,7 @@ import pLimit, {type LimitFunction} from 'p-limit'
 
 import {parseChallenges} from './auth/challenge.js'
 import {Authenticator, type AuthOptions} from './auth/authenticator.js'
+import type {ContentCache} from './cache.js'
 import {
   DeniedError,
   ExitCode,
@@ -26,6 +27,8 @@ import {headerValue, type HttpRequest, type HttpResponse, Transport, type Transp
 export interface SessionOptions extends TransportOptions, AuthOptions {
   /** Requests in flight at once, across everything the session does. */
   concurrency?: number
+  /** Where manifests and configs fetched by digest are kept between runs (none by default). */
+  cache?: ContentCache
 }
 
 /**
@@ -36,9 +39,11 @@ export class Session {
   readonly transport: Transport
   readonly auth: Authenticator
   readonly limit: LimitFunction
+  readonly cache?: ContentCache
 
   constructor(readonly options: SessionOptions = {}) {
-    this.transport = new Transport(options)
+    this.cache = options.cache
+    this.transport = new Transport({...options, maxSockets: options.maxSockets ?? options.concurrency ?? 8})
     this.auth = new Authenticator(this.transport, options)
     this.limit = pLimit(options.concurrency ?? 8)
   }
@@ -257,8 +262,21 @@ export class RegistryClient {
     return {mediaType, digest, size: length}
   }
 
-  /** GET a manifest and verify it hashes to the digest asked for or announced. */
-  async manifest(name: string, reference: string): Promise<ManifestResult> {
+  /**
+   * GET a manifest and verify it hashes to the digest asked for or announced; whatever is fetched and
+   * verified goes to the session's cache. With `cached`, a digest is first looked up there: only for
+   * digests the caller knows exist in this repository (a cache hit proves nothing about the registry).
+   */
+  async manifest(name: string, reference: string, options: {cached?: boolean} = {}): Promise<ManifestResult> {
+    const {cache} = this.session
+    if (cache && options.cached && isDigest(reference)) {
+      const hit = await cache.get(reference)
+      if (hit) {
+        const manifest = parseManifest(hit.data, hit.mediaType || undefined)
+        return {descriptor: {mediaType: manifest.mediaType, digest: reference, size: hit.data.length}, manifest, raw: hit.data}
+      }
+    }
+
     const ref = this.refOf(name, reference)
     const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'GET', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
     if (response.status !== 200) await this.fail(response, {what: `manifest ${ref}`})
@@ -267,14 +285,22 @@ export class RegistryClient {
     if (expected) verifyDigest(response.body, expected, `manifest ${ref}`)
     const digest = expected ?? sha256Digest(response.body)
     const manifest = parseManifest(response.body, headerValue(response.headers, 'content-type'))
+    await cache?.put(digest, manifest.mediaType, response.body)
     return {descriptor: {mediaType: manifest.mediaType, digest, size: response.body.length}, manifest, raw: response.body}
   }
 
-  /** GET a blob (following the registry's redirects to storage) and verify its digest. */
-  async blob(name: string, digest: string): Promise<Buffer> {
+  /**
+   * GET a blob (following the registry's redirects to storage) and verify its digest. Small blobs
+   * (image configs) go to the session's cache, and with `cached` come from it.
+   */
+  async blob(name: string, digest: string, options: {cached?: boolean} = {}): Promise<Buffer> {
+    const {cache} = this.session
+    const hit = options.cached ? await cache?.get(digest) : undefined
+    if (hit) return hit.data
     const response = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'GET'}, [pullScope(name)])
     if (response.status !== 200) await this.fail(response, {what: `blob ${this.refOf(name, digest)}`})
     verifyDigest(response.body, digest, `blob ${digest} of ${name}`)
+    await cache?.put(digest, '', response.body)
     return response.body
   }
 

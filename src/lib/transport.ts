@@ -142,6 +142,8 @@ export function extraCertificates(bundle: string): string[] {
 export class Transport {
   readonly options: Required<Pick<TransportOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'retryMaxMs'>> & TransportOptions
   private readonly client: Got
+  /** Requests sent so far (retries not counted), for progress displays and benchmarks. */
+  requests = 0
   private readonly schemes = new Map<string, Promise<string>>()
 
   constructor(options: TransportOptions = {}) {
@@ -214,6 +216,7 @@ export class Transport {
   async request(url: string, request: HttpRequest = {}): Promise<HttpResponse> {
     const method = request.method ?? 'GET'
     const started = performance.now()
+    this.requests++
     try {
       const headers = {...request.headers}
       const response = await this.client(url, {
