@@ -167,14 +167,22 @@ export class Transport {
         calculateDelay: ({attemptCount, retryAfter, computedValue}) =>
           computedValue === 0 ? 0 : retryDelay({attempt: attemptCount, retryAfterMs: retryAfter, baseMs: retryBaseMs, maxMs: retryMaxMs}),
       },
-      hooks: {
-        beforeRetry: [
-          (error, retryCount) => {
-            const status = error.response?.statusCode
-            this.options.debug?.(`retry #${retryCount} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
-          },
-        ],
-      },
+      // HTTP/1.1 with keep-alive: registries answer small JSON, and http2-wrapper's ALPN negotiation
+      // costs more than it saves.
+      http2: false,
+      // A hook only when there is someone to tell: got runs every hook of every request.
+      ...(this.options.debug
+        ? {
+            hooks: {
+              beforeRetry: [
+                (error: RequestError, retryCount: number) => {
+                  const status = error.response?.statusCode
+                  this.options.debug?.(`retry #${retryCount} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
+                },
+              ],
+            },
+          }
+        : {}),
     })
   }
 
