@@ -189,9 +189,13 @@ export class Transport {
         calculateDelay: ({attemptCount, retryAfter, computedValue}) =>
           computedValue === 0 ? 0 : retryDelay({attempt: attemptCount, retryAfterMs: retryAfter, baseMs: retryBaseMs, maxMs: retryMaxMs}),
       },
+      // HTTP/1.1 with keep-alive: registries answer small JSON, and http2-wrapper's ALPN negotiation
+      // costs more than it saves.
+      http2: false,
       hooks: {
         // got drops Authorization and Cookie when a redirect leaves the host or port; also when it
-        // leaves the scheme (https → http on the same host would send them in clear text).
+        // leaves the scheme (https → http on the same host would send them in clear text). Redirects
+        // are rare, so this hook costs nothing on the request path.
         beforeRedirect: [
           (options, response) => {
             const from = new URL(response.url)
@@ -202,12 +206,15 @@ export class Transport {
             }
           },
         ],
-        beforeRetry: [
-          (error, retryCount) => {
-            const status = error.response?.statusCode
-            this.options.debug?.(`retry #${retryCount} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
-          },
-        ],
+        // A retry hook only when there is someone to tell: got runs every hook of every request.
+        beforeRetry: this.options.debug
+          ? [
+              (error: RequestError, retryCount: number) => {
+                const status = error.response?.statusCode
+                this.options.debug?.(`retry #${retryCount} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
+              },
+            ]
+          : [],
       },
     })
   }
