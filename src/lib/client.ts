@@ -84,6 +84,17 @@ export interface Subject {
   operation?: 'read' | 'write' | 'delete'
 }
 
+/**
+ * A 401 we could not answer names what was asked for: the path, and the realm of the challenge
+ * (nginx's per-realm passwords: `docker-registry restricted (restricted-read)`).
+ */
+function withRealm(error: unknown, challenges: Array<{params: Record<string, string>}>, url: string): unknown {
+  if (!(error instanceof UnauthorizedError)) return error
+  const realm = challenges.find((challenge) => challenge.params.realm)?.params.realm
+  const path = new URL(url).pathname
+  return new UnauthorizedError(`${error.message} (for ${path}${realm ? `, realm "${realm}"` : ''})`, ExitCode.UNAUTHORIZED, {status: error.status, codes: error.codes, url: error.url}, {cause: error, hint: error.hint})
+}
+
 export class RegistryClient {
   private base?: Promise<string>
 
@@ -118,7 +129,10 @@ export class RegistryClient {
       if (response.status !== 401) return response
       this.refuseForeignChallenge(base, response)
       if (first) auth.invalidate(base, scopes)
-      const answer = await auth.respond(base, parseChallenges(response.headers['www-authenticate']), scopes)
+      const challenges = parseChallenges(response.headers['www-authenticate'])
+      const answer = await auth.respond(base, challenges, scopes).catch((error: unknown) => {
+        throw withRealm(error, challenges, url)
+      })
       response = await transport.request(url, {...request, headers: {...request.headers, authorization: answer}})
       if (response.status === 401) {
         this.refuseForeignChallenge(base, response)
