@@ -77,6 +77,8 @@ export abstract class DeletionCommand extends RegistryCommand {
     if (flags['dry-run']) return {plan, dryRun: true}
     // Nothing to delete (all kept or blocked): no prompt, no request; the report still shows every tag.
     const destructive = plan.digests.some((digest) => digest.action !== 'blocked')
+    // A journal that cannot be written fails now, before the prompt, not after the confirmation.
+    if (destructive && flags.journal) Journal.open(flags.journal).close()
     if (destructive) await this.confirm(plan, flags.yes)
     const onInterrupt = (signal: NodeJS.Signals) =>
       process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
