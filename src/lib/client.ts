@@ -8,6 +8,7 @@ import pLimit, {type LimitFunction} from 'p-limit'
 import {parseChallenges} from './auth/challenge.js'
 import {Authenticator, type AuthOptions} from './auth/authenticator.js'
 import {
+  CorruptAnswerError,
   DeniedError,
   ExitCode,
   InterruptedError,
@@ -200,14 +201,18 @@ export class RegistryClient {
   private async pagedNames(firstPath: string, key: 'repositories' | 'tags', scopes: string[], subject: Subject): Promise<string[]> {
     const base = await this.baseUrl()
     return collectPages<string>(`${base}${firstPath}`, async (url) => {
-      const response = await this.send(url, {method: 'GET', headers: {accept: 'application/json'}}, scopes)
-      if (response.status !== 200) await this.fail(response, subject)
-      let parsed: Record<string, unknown>
-      try {
-        parsed = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>
-      } catch (error) {
-        throw new ProtocolError(`${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`)
-      }
+      const response = await this.reread(async () => {
+        const answer = await this.send(url, {method: 'GET', headers: {accept: 'application/json'}}, scopes)
+        if (answer.status !== 200) await this.fail(answer, subject)
+        try {
+          JSON.parse(answer.body.toString('utf8'))
+        } catch (error) {
+          throw new CorruptAnswerError(`${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`)
+        }
+
+        return answer
+      })
+      const parsed = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>
 
       // Distribution answers {"tags": null} for a repository whose last tag was deleted.
       const items = parsed?.[key] ?? []
@@ -260,11 +265,15 @@ export class RegistryClient {
   /** GET a manifest and verify it hashes to the digest asked for or announced. */
   async manifest(name: string, reference: string): Promise<ManifestResult> {
     const ref = this.refOf(name, reference)
-    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'GET', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
-    if (response.status !== 200) await this.fail(response, {what: `manifest ${ref}`})
-    const announced = headerValue(response.headers, 'docker-content-digest')
-    const expected = isDigest(reference) ? reference : announced
-    if (expected) verifyDigest(response.body, expected, `manifest ${ref}`)
+    let expected: string | undefined
+    const response = await this.reread(async () => {
+      const answer = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'GET', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
+      if (answer.status !== 200) await this.fail(answer, {what: `manifest ${ref}`})
+      const announced = headerValue(answer.headers, 'docker-content-digest')
+      expected = isDigest(reference) ? reference : announced
+      if (expected) verifyDigest(answer.body, expected, `manifest ${ref}`)
+      return answer
+    })
     const digest = expected ?? sha256Digest(response.body)
     const manifest = parseManifest(response.body, headerValue(response.headers, 'content-type'))
     return {descriptor: {mediaType: manifest.mediaType, digest, size: response.body.length}, manifest, raw: response.body}
@@ -272,10 +281,29 @@ export class RegistryClient {
 
   /** GET a blob (following the registry's redirects to storage) and verify its digest. */
   async blob(name: string, digest: string): Promise<Buffer> {
-    const response = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'GET'}, [pullScope(name)])
-    if (response.status !== 200) await this.fail(response, {what: `blob ${this.refOf(name, digest)}`})
-    verifyDigest(response.body, digest, `blob ${digest} of ${name}`)
-    return response.body
+    return this.reread(async () => {
+      const response = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'GET'}, [pullScope(name)])
+      if (response.status !== 200) await this.fail(response, {what: `blob ${this.refOf(name, digest)}`})
+      verifyDigest(response.body, digest, `blob ${digest} of ${name}`)
+      return response.body
+    })
+  }
+
+  /**
+   * A read whose answer arrived damaged (unparsable JSON, content not matching its digest) is asked
+   * again, up to --retries times: the transport retries lost answers, not mangled ones.
+   */
+  private async reread<T>(read: () => Promise<T>): Promise<T> {
+    const {retries, debug} = this.session.transport.options
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // eslint-disable-next-line no-await-in-loop -- one read after another, by design
+        return await read()
+      } catch (error) {
+        if (!(error instanceof CorruptAnswerError) || attempt >= retries) throw error
+        debug?.(`reading again after a damaged answer: ${error.message}`)
+      }
+    }
   }
 
   /**

@@ -8,6 +8,8 @@
  */
 import {strict as assert} from 'node:assert'
 
+import pLimit from 'p-limit'
+
 import {ExitCode} from '../../src/lib/errors.js'
 import {buildImage} from '../../src/sandbox/images.js'
 import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
@@ -113,40 +115,41 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
     /** Tags left in the run's repository right after the command, for deletions. */
     left?: Set<string>
     faults: number
+    requests: number
+    host: string
   }
 
-  /** Every command of one fault kind, one after the other, through that kind's own proxy. */
-  async function underFaults(kind: FaultKind): Promise<{observed: Observed[]; proxy: FaultProxy}> {
-    const proxy = await startFaultProxy({target: registry.url, seed: seed + FAULT_KINDS.indexOf(kind), rate: RATE, kinds: [kind], delayMs: 300, retryAfterS: 1})
-    const observed: Observed[] = []
+  /** One command under one fault kind, through its own proxy (its own seed: it replays alone). */
+  async function underFaults(kind: FaultKind, command: CommandCase): Promise<Observed> {
+    const proxySeed = seed + 100 * FAULT_KINDS.indexOf(kind) + COMMANDS.indexOf(command)
+    const proxy = await startFaultProxy({target: registry.url, seed: proxySeed, rate: RATE, kinds: [kind], delayMs: 300, retryAfterS: 1})
     try {
-      for (const command of COMMANDS) {
-        const run = command.deletes ? `${command.deletes}-${kind}` : ''
-        const before = proxy.faults.length
-        // eslint-disable-next-line no-await-in-loop
-        const result = await runCli([...command.args(proxy.host, run), ...COMMON])
-        // eslint-disable-next-line no-await-in-loop
-        const left = command.deletes ? await remaining(run) : undefined
-        observed.push({command, run, result, left, faults: proxy.faults.length - before})
-      }
+      const run = command.deletes ? `${command.deletes}-${kind}` : ''
+      const result = await runCli([...command.args(proxy.host, run), ...COMMON])
+      const left = command.deletes ? await remaining(run) : undefined
+      return {command, run, result, left, faults: proxy.faults.length, requests: proxy.requests, host: proxy.host}
     } finally {
       await proxy.stop()
     }
-
-    return {observed, proxy}
   }
 
-  // The kinds run side by side (the runs mostly wait: backoff, Retry-After, delays); each is checked in its own test.
-  const runs = new Map<FaultKind, Promise<{observed: Observed[]; proxy: FaultProxy}>>()
+  // Every (kind, command) pair runs side by side, a few at a time: the runs mostly wait (backoff,
+  // Retry-After, delays). Each kind is checked in its own test.
+  const runs = new Map<FaultKind, Promise<Observed[]>>()
   const observe = (kind: FaultKind) => {
-    if (runs.size === 0) for (const each of FAULT_KINDS) runs.set(each, underFaults(each))
+    if (runs.size === 0) {
+      const limit = pLimit(6)
+      for (const each of FAULT_KINDS) runs.set(each, Promise.all(COMMANDS.map((command) => limit(() => underFaults(each, command)))))
+    }
+
     return runs.get(kind)!
   }
 
   for (const kind of FAULT_KINDS) {
     it(`${kind}: each command completes as without faults or fails with one clear line; deletions are reported truthfully`, async () => {
-      const {observed, proxy} = await observe(kind)
-      for (const {command, run, result, left, faults} of observed) {
+      const observed = await observe(kind)
+      for (const {command, run, result, left, faults, host} of observed) {
+        const proxy = {host}
         const context = `${command.name} with ${kind} (seed ${seed}; ${faults} faults): exit ${result.code}\n${result.stdout}\n${result.stderr}`
         const baseline = baselines.get(command.name)!
         if (!command.deletes || !left) {
@@ -175,10 +178,11 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
       }
 
       // Faults were injected (the seed and rate are such that every kind hits something).
-      assert.ok(proxy.faults.length > 0, `no ${kind} fault injected`)
+      const faults = observed.reduce((sum, each) => sum + each.faults, 0)
+      assert.ok(faults > 0, `no ${kind} fault injected`)
       if (process.env.REGISTRYCTL_TEST_VERBOSE) {
         // eslint-disable-next-line no-console
-        console.log(`      ${kind}: ${proxy.faults.length} faults in ${proxy.requests} requests; ${observed.map((o) => `${o.command.name}=${o.result.code}`).join(' ')}`)
+        console.log(`      ${kind}: ${faults} faults in ${observed.reduce((sum, each) => sum + each.requests, 0)} requests; ${observed.map((o) => `${o.command.name}=${o.result.code}`).join(' ')}`)
       }
     })
   }
