@@ -30,6 +30,8 @@ interface CommandCase {
   /** Arguments for a run against `host`; `run` names the run's own repository for destructive ones. */
   args: (host: string, run: string) => string[]
   deletes?: 'tags' | 'manifest'
+  /** A smoke test: faults are what it reports, as failed cases (exit 1 or 3), never retried. */
+  smoke?: boolean
 }
 
 const COMMON = ['--retries', '4', '--timeout', '10']
@@ -39,6 +41,8 @@ const COMMANDS: CommandCase[] = [
   {name: 'resolve', args: (host) => ['resolve', `${host}/base/multiarch:bookworm`]},
   {name: 'inspect', args: (host) => ['inspect', `${host}/team/app:stable`]},
   {name: 'gc status', args: (host) => ['gc', 'status', host]},
+  // Smoke tests do not retry, by design (they are there to see a 503): under faults they report failed cases.
+  {name: 'smoke --registry-suite', args: (host) => ['smoke', '--registry-suite', '--hosts', '127.0.0.1', '--scheme', 'http', '--http-port', host.split(':')[1]!, '--open', '--image', 'team/app:stable'], smoke: true},
   {name: 'delete-tags', args: (host, run) => ['delete-tags', `${host}/fault/${run}:old-*`, '--yes'], deletes: 'tags'},
   {name: 'delete-manifest', args: (host, run) => ['delete-manifest', `${host}/fault/${run}@${digests.get(`${run}:old-0`)}`, '--yes'], deletes: 'manifest'},
 ]
@@ -152,6 +156,14 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
         const proxy = {host}
         const context = `${command.name} with ${kind} (seed ${seed}; ${faults} faults): exit ${result.code}\n${result.stdout}\n${result.stderr}`
         const baseline = baselines.get(command.name)!
+        if (command.smoke && result.code !== 0) {
+          // Each failed case names what the fault did; nothing else goes wrong.
+          assert.ok(result.code === ExitCode.CHECK_FAILED || result.code === ExitCode.UNREACHABLE, context)
+          assert.match(result.stdout, /FAIL /, context)
+          assert.doesNotMatch(result.stdout + result.stderr, /internal error|^\s+at /m, context)
+          continue
+        }
+
         if (!command.deletes || !left) {
           if (result.code === 0) assert.equal(normalize(result.stdout, proxy.host, run), normalize(baseline.stdout, plainProxy.host, run), context)
           else assertOneClearLine(result, context)
