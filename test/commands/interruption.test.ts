@@ -19,6 +19,7 @@ import {buildImage} from '../../src/sandbox/images.js'
 import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 import {StoreWriter} from '../../src/sandbox/store.js'
 import {startFaultProxy} from '../helpers/fault-proxy.js'
+import {runCli} from '../helpers/cli.js'
 import {localSession} from '../helpers/registry.js'
 import {seededRandom, testSeed} from '../helpers/prng.js'
 
@@ -177,5 +178,13 @@ describe('interrupting a deletion @integration', function () {
     assert.ok(printed.size >= 8 && printed.size < TAGS, `${printed.size} lines`)
     for (const [tag, status] of printed) assert.equal(left.has(tag), status !== 'DONE', `${tag} ${status}`)
     for (const record of journaled) if (record.event === 'outcome') assert.equal(left.has(record.tag), record.status !== 'DONE', `${record.tag} ${record.status}`)
+
+    // A rerun with the same journal says the last run was cut short, then finishes the job.
+    const direct = join(work, 'plan-twice-direct.json')
+    await writePlan(direct, planDeletion({registry: registry.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS)!}))
+    const rerun = await runCli(['delete-tags', '--plan', direct, '--yes', '--journal', journal])
+    assert.equal(rerun.code, ExitCode.OK, rerun.stderr)
+    assert.match(rerun.stderr, new RegExp(`note: the last run in journal .* did not finish \\(killed\\?\\) and recorded ${journaled.length} DONE;`))
+    assert.deepEqual(await remaining(name), new Set())
   })
 })

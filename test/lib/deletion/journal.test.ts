@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert'
 import {appendFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {Journal, readJournal} from '../../../src/lib/deletion/journal.js'
+import {Journal, lastRun, readJournal} from '../../../src/lib/deletion/journal.js'
 import {planDeletion} from '../../../src/lib/deletion/plan.js'
 import {ExitCode, type RegistryCtlError} from '../../../src/lib/errors.js'
 import {useTempDir} from '../../helpers/tmp.js'
@@ -26,6 +26,14 @@ describe('deletion/journal', () => {
     }
 
     assert.deepEqual(readJournal(path).map((record) => record.event), ['start', 'outcome', 'end', 'start', 'outcome', 'end'])
+    assert.deepEqual(lastRun(readJournal(path))?.counts, {DONE: 1})
+    assert.equal(lastRun(readJournal(path))?.ended, true)
+    // A run killed after one outcome: no end line.
+    const killed = Journal.open(path)
+    killed.start(plan())
+    killed.outcome(plan(), {tag: 'old1', digest: A, status: 'UNKNOWN'})
+    killed.close()
+    assert.deepEqual({...lastRun(readJournal(path)), start: undefined}, {start: undefined, ended: false, interrupted: false, counts: {UNKNOWN: 1}})
   })
 
   it('skips a torn last line (a write cut short by a crash)', () => {
