@@ -9,6 +9,7 @@ import {parseChallenges} from './auth/challenge.js'
 import {Authenticator, type AuthOptions} from './auth/authenticator.js'
 import type {ContentCache} from './cache.js'
 import {
+  CorruptAnswerError,
   DeniedError,
   ExitCode,
   InterruptedError,
@@ -219,14 +220,18 @@ export class RegistryClient {
   private async pagedNames(firstPath: string, key: 'repositories' | 'tags', scopes: string[], subject: Subject): Promise<string[]> {
     const base = await this.baseUrl()
     return collectPages<string>(`${base}${firstPath}`, async (url) => {
-      const response = await this.send(url, {method: 'GET', headers: {accept: 'application/json'}}, scopes)
-      if (response.status !== 200) await this.fail(response, subject)
-      let parsed: Record<string, unknown>
-      try {
-        parsed = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>
-      } catch (error) {
-        throw new ProtocolError(`${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`)
-      }
+      const response = await this.reread(async () => {
+        const answer = await this.send(url, {method: 'GET', headers: {accept: 'application/json'}}, scopes)
+        if (answer.status !== 200) await this.fail(answer, subject)
+        try {
+          JSON.parse(answer.body.toString('utf8'))
+        } catch (error) {
+          throw new CorruptAnswerError(`${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`)
+        }
+
+        return answer
+      })
+      const parsed = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>
 
       // Distribution answers {"tags": null} for a repository whose last tag was deleted.
       const items = parsed?.[key] ?? []
@@ -292,11 +297,15 @@ export class RegistryClient {
     }
 
     const ref = this.refOf(name, reference)
-    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'GET', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
-    if (response.status !== 200) await this.fail(response, {what: `manifest ${ref}`})
-    const announced = headerValue(response.headers, 'docker-content-digest')
-    const expected = isDigest(reference) ? reference : announced
-    if (expected) verifyDigest(response.body, expected, `manifest ${ref}`)
+    let expected: string | undefined
+    const response = await this.reread(async () => {
+      const answer = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'GET', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
+      if (answer.status !== 200) await this.fail(answer, {what: `manifest ${ref}`})
+      const announced = headerValue(answer.headers, 'docker-content-digest')
+      expected = isDigest(reference) ? reference : announced
+      if (expected) verifyDigest(answer.body, expected, `manifest ${ref}`)
+      return answer
+    })
     const digest = expected ?? sha256Digest(response.body)
     const manifest = parseManifest(response.body, headerValue(response.headers, 'content-type'))
     await cache?.put(digest, manifest.mediaType, response.body)
@@ -311,11 +320,31 @@ export class RegistryClient {
     const {cache} = this.session
     const hit = options.cached ? await cache?.get(digest) : undefined
     if (hit) return hit.data
-    const response = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'GET'}, [pullScope(name)])
-    if (response.status !== 200) await this.fail(response, {what: `blob ${this.refOf(name, digest)}`})
-    verifyDigest(response.body, digest, `blob ${digest} of ${name}`)
-    await cache?.put(digest, '', response.body)
-    return response.body
+    const body = await this.reread(async () => {
+      const response = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'GET'}, [pullScope(name)])
+      if (response.status !== 200) await this.fail(response, {what: `blob ${this.refOf(name, digest)}`})
+      verifyDigest(response.body, digest, `blob ${digest} of ${name}`)
+      return response.body
+    })
+    await cache?.put(digest, '', body)
+    return body
+  }
+
+  /**
+   * A read whose answer arrived damaged (unparsable JSON, content not matching its digest) is asked
+   * again, up to --retries times: the transport retries lost answers, not mangled ones.
+   */
+  private async reread<T>(read: () => Promise<T>): Promise<T> {
+    const {retries, debug} = this.session.transport.options
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // eslint-disable-next-line no-await-in-loop -- one read after another, by design
+        return await read()
+      } catch (error) {
+        if (!(error instanceof CorruptAnswerError) || attempt >= retries) throw error
+        debug?.(`reading again after a damaged answer: ${error.message}`)
+      }
+    }
   }
 
   /**
