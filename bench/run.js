@@ -5,6 +5,8 @@
 //   gc status --storage      vs  docker-registry garbage-collect --dry-run, on a ~100,000-blob store
 //   --version                vs  node -e 0
 //   cleanup --dry-run keep-N vs  curl sending the same requests (bench/cleanup.js)
+//   homepage full build and unchanged rebuild  vs  curl sending a rebuild's requests (bench/homepage.js)
+//   gc status --config on Swift/S3 (>= 20,000 objects) vs garbage-collect --dry-run (bench/gc-object-stores.js)
 // Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5]
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -17,6 +19,8 @@ import {buildImage} from '../dist/sandbox/images.js'
 import {startRegistry} from '../dist/sandbox/registry-process.js'
 import {StoreWriter} from '../dist/sandbox/store.js'
 import {benchCleanup} from './cleanup.js'
+import {benchHomepage} from './homepage.js'
+import {runObjectStoreBench} from './gc-object-stores.js'
 
 const {values} = parseArgs({
   options: {
@@ -24,6 +28,7 @@ const {values} = parseArgs({
     tags: {type: 'string', default: '40'},
     runs: {type: 'string', default: '5'},
     'gc-blobs': {type: 'string', default: '100000'},
+    'gc-objects': {type: 'string', default: '20000'},
   },
 })
 const REPOSITORIES = Number(values.repositories)
@@ -123,6 +128,7 @@ await buildFixture(store)
 console.log(`fixture: ${REPOSITORIES} repositories x ${TAGS} tags written in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 const registry = await startRegistry({rootDirectory: store})
 const results = []
+const notes = []
 try {
   const base = registry.url
   const names = JSON.parse(execFileSync('curl', ['-sf', `${base}/v2/_catalog?n=1000`], {encoding: 'utf8'})).repositories
@@ -174,6 +180,10 @@ try {
     ),
   )
   results.push(await benchCleanup({registry, work, cli: CLI, names: names.filter((name) => name.startsWith('bench/team-')), compare, timeProcess}))
+  // homepage: a full build and a rebuild of the unchanged store, one run, with requests (bench/homepage.js).
+  const homepage = benchHomepage({registry, work, runs: 1, hide: ['bench/delete-*']})
+  results.push(...homepage.results)
+  notes.push(...homepage.lines)
 } finally {
   await registry.stop()
 }
@@ -206,4 +216,8 @@ for (const r of results) {
   console.log(r.label.padEnd(44), `${r.candidateMs.toFixed(0)} ms`.padStart(12), `${r.baselineMs.toFixed(0)} ms`.padStart(10), `${r.ratio.toFixed(2)}x`.padStart(7))
 }
 
+for (const note of notes) console.log(note)
 console.log(`gc status peak memory: ${rss.ours.toFixed(0)} MB (the registry's own collector: ${rss.theirs.toFixed(0)} MB, ratio ${(rss.ours / rss.theirs).toFixed(2)}x); gc runs: ${gcRuns}`)
+
+// gc status on Swift and S3 (bench/gc-object-stores.js): its own lines, one run per driver.
+if (Number(values['gc-objects']) > 0) await runObjectStoreBench({objects: Number(values['gc-objects'])})

@@ -8,5 +8,5 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   process.stdout.write(`${oclif.bin}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   const {execute} = await import('@oclif/core/execute')
-  await execute({dir: import.meta.url})
+  await execute({dir: import.meta.url, args: (await import('../dist/argv.js')).prepareArgv(argv)})
 }

@@ -39,6 +39,9 @@ try {
     run(12, 'delete-tags', `${registry.host}/team/app:2021-*`, '--yes')
     run(0, 'list-tags', `${registry.host}/team/app`)
     run(0, 'gc', 'status', registry.host, '--storage', registry.rootDirectory)
+    // The registry's homepage, built from the samples: open .sandbox/homepage/index.html, or serve the folder.
+    run(0, 'homepage', registry.host, '--out', '.sandbox/homepage')
+    console.log(`homepage: ${fileURLToPath(new URL('../.sandbox/homepage/index.html', import.meta.url))}`)
     run(0, 'smoke', '--registry-suite', '--hosts', '127.0.0.1', '--scheme', 'http', '--http-port', String(registry.port), '--open', '--image', 'team/app:stable')
   }
 } finally {

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Installs what registryctl's sandbox, tests and benchmarks need, and nothing that is already there:
 # npm dependencies, and Debian's docker-registry (distribution 2.8), nginx, skopeo, openssl, curl,
-# GNU time (benchmark memory) and script (tests drive the prompt through a pseudo-terminal).
+# GNU time (benchmark memory), script (tests drive the prompt through a pseudo-terminal), chromium
+# (the homepage's browser tests; playwright-core drives it and never downloads a browser),
+# OpenStack Swift + memcached (gc status on Swift/S3 stores), and for the Debian package dpkg-deb,
+# lintian and man.
 # Idempotent and quiet when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-declare -A package_of=([docker-registry]=docker-registry [nginx]=nginx-light [skopeo]=skopeo [openssl]=openssl [curl]=curl [time]=time [script]=bsdutils)
+declare -A package_of=([docker-registry]=docker-registry [nginx]=nginx-light [skopeo]=skopeo [openssl]=openssl [curl]=curl [time]=time [script]=bsdutils [chromium]=chromium)
+# gc status on object stores: a single-node OpenStack Swift (with s3api) on loopback, and memcached for tempauth.
+package_of+=([swift-ring-builder]=swift [swift-proxy-server]=swift-proxy [swift-object-server]=swift-object [swift-container-server]=swift-container [swift-account-server]=swift-account [memcached]=memcached)
+# npm run package: dpkg-deb builds the .deb, lintian checks it, man renders its man page in the tests.
+package_of+=([dpkg-deb]=dpkg [lintian]=lintian [man]=man-db)
 missing=()
 for command in "${!package_of[@]}"; do
   # By path, not `command -v`: `time` must be GNU time, not the shell keyword.

@@ -8,6 +8,8 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {ExitCode, isRegistryCtlError, UsageError} from './lib/errors.js'
 import {globWarnings} from './lib/glob.js'
 import {Session, type SessionOptions} from './lib/client.js'
+import {setReferenceDefaults} from './lib/reference.js'
+import {credentialOptions, type EffectiveSettings, loadSettingsLayers, resolveSettings, type SettingsLayer} from './lib/settings.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RegistryCommand)['baseFlags'] & T['flags']>
 
@@ -49,18 +51,45 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/** The settings without a registry, for flag defaults (read once). */
+let globalCache: EffectiveSettings | undefined
+function globalSettings(): EffectiveSettings {
+  globalCache ??= resolveSettings(loadSettingsLayers().layers)
+  return globalCache
+}
+
 export abstract class RegistryCommand extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
     insecure: Flags.boolean({helpGroup: 'CONNECTION', description: 'Skip TLS verification and allow plain HTTP (credentials too) to any host.'}),
     'ca-file': Flags.string({helpGroup: 'CONNECTION', description: 'PEM file of CA certificates to trust besides the system ones.'}),
-    timeout: Flags.integer({helpGroup: 'CONNECTION', default: 30, min: 1, description: 'Seconds to wait for a connection or an answer, per request.'}),
-    retries: Flags.integer({helpGroup: 'CONNECTION', default: 4, min: 0, description: 'Retries for idempotent requests on 429/502/503/504, resets and timeouts.'}),
-    concurrency: Flags.integer({helpGroup: 'CONNECTION', default: 8, min: 1, max: 128, description: 'Requests in flight at once.'}),
+    // Defaults come from the settings (environment, config files, built-in 30 / 4 / 8).
+    timeout: Flags.integer({helpGroup: 'CONNECTION', min: 1, default: async () => globalSettings().timeout, description: 'Seconds to wait for a connection or an answer, per request.'}),
+    retries: Flags.integer({helpGroup: 'CONNECTION', min: 0, default: async () => globalSettings().retries, description: 'Retries for idempotent requests on 429/502/503/504, resets and timeouts.'}),
+    concurrency: Flags.integer({helpGroup: 'CONNECTION', min: 1, max: 128, default: async () => globalSettings().concurrency, description: 'Requests in flight at once.'}),
     username: Flags.string({helpGroup: 'CREDENTIALS', description: 'Registry user; the password is read from stdin (--password-stdin).', dependsOn: ['password-stdin']}),
     'password-stdin': Flags.boolean({helpGroup: 'CREDENTIALS', description: 'Read the password for --username from stdin.', dependsOn: ['username']}),
-    debug: Flags.boolean({description: 'Log each request (never credentials) and print stacks of errors.'}),
+    debug: Flags.boolean({char: 'd', description: 'Log each request (never credentials) and print stacks of errors.'}),
+    silent: Flags.boolean({char: 's', description: 'Print only the output and errors: no plan, notes or warnings on stderr.'}),
+  }
+
+  /** Settings from the files and the environment (lowest precedence first), then the flags given. */
+  protected settingsLayers: SettingsLayer[] = []
+  protected settingsFiles: Array<{path: string; found: boolean}> = []
+
+  override async init(): Promise<void> {
+    await super.init()
+    const {layers, files} = loadSettingsLayers()
+    this.settingsLayers = layers
+    this.settingsFiles = files
+    const {defaultRegistry, aliases} = resolveSettings(layers)
+    setReferenceDefaults({defaultRegistry, aliases})
+  }
+
+  /** The effective settings for a registry (or none): flags > environment > user file > system file. */
+  protected effectiveSettings(registry?: string): EffectiveSettings {
+    return resolveSettings(this.settingsLayers, {registry, files: this.settingsFiles})
   }
 
   /**
@@ -76,7 +105,18 @@ export abstract class RegistryCommand extends Command {
     const args = Object.fromEntries(Object.entries(input.args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
     // Input is usually the command class: its inherited statics must be named, a spread would drop them.
     const {flags, baseFlags, constraints, enableJsonFlag, strict} = input
-    return super.parse({flags, baseFlags, constraints, enableJsonFlag, strict, '--': input['--'], args: args as typeof input.args}, argv)
+    const output = await super.parse({flags, baseFlags, constraints, enableJsonFlag, strict, '--': input['--'], args: args as typeof input.args}, argv)
+    // The connection flags given on the command line are the top settings layer (the others only
+    // filled in defaults).
+    const explicit = new Set(output.raw.filter((token) => token.type === 'flag').map((token) => token.flag))
+    const given = output.flags as Partial<ConnectionFlags>
+    const pick = <K extends keyof ConnectionFlags>(name: K) => (explicit.has(name) ? given[name] : undefined)
+    const top: SettingsLayer = {
+      source: 'flags',
+      settings: {caFile: pick('ca-file') as string | undefined, insecure: pick('insecure') || undefined, timeout: pick('timeout'), retries: pick('retries'), concurrency: pick('concurrency')},
+    }
+    this.settingsLayers = [...this.settingsLayers.filter((layer) => layer.source !== 'flags'), top]
+    return output
   }
 
   /** One `registryctl: warning: …` line on stderr per doubtful glob (see globWarnings). */
@@ -87,15 +127,16 @@ export abstract class RegistryCommand extends Command {
     }
   }
 
-  protected async buildSession(flags: ConnectionFlags): Promise<Session> {
-    return new Session(await this.sessionOptions(flags))
+  /** A session for one registry: its own settings (CA, timeouts, credentials source) apply. */
+  protected async buildSession(flags: ConnectionFlags, registry?: string): Promise<Session> {
+    return new Session(await this.sessionOptions(flags, registry))
   }
 
   /**
    * The session options the connection and credential flags give (reads the password from stdin,
    * so call it once): for commands that need several sessions, one per registry node.
    */
-  protected async sessionOptions(flags: ConnectionFlags): Promise<SessionOptions> {
+  protected async sessionOptions(flags: ConnectionFlags, registry?: string): Promise<SessionOptions> {
     let explicit: SessionOptions['explicit']
     if (flags.username) {
       if (process.stdin.isTTY) throw new UsageError('--password-stdin expects the password on a pipe, e.g. printf %s "$PASS" | registryctl …')
@@ -104,12 +145,15 @@ export abstract class RegistryCommand extends Command {
       explicit = {username: flags.username, password}
     }
 
+    const settings = this.effectiveSettings(registry)
     return {
-      insecure: flags.insecure,
-      caFile: flags['ca-file'],
-      timeoutMs: flags.timeout * 1000,
-      retries: flags.retries,
-      concurrency: flags.concurrency,
+      insecure: settings.insecure,
+      caFile: settings.caFile,
+      caFiles: settings.extraCaFiles,
+      timeoutMs: settings.timeout * 1000,
+      retries: settings.retries,
+      concurrency: settings.concurrency,
+      ...credentialOptions(settings.credentials),
       explicit,
       userAgent: `registryctl/${this.config.version}`,
       debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
@@ -135,7 +179,7 @@ export abstract class RegistryCommand extends Command {
 
     if (this.jsonEnabled()) this.logJson({error: {message, code: error.name, exitCode}})
     process.stderr.write(`registryctl: ${message.replaceAll('\n', ' ')}\n`)
-    if (this.argv.includes('--debug') && error.stack) process.stderr.write(`${error.stack}\n`)
+    if ((this.argv.includes('--debug') || this.argv.includes('-d')) && error.stack) process.stderr.write(`${error.stack}\n`)
     process.exitCode = exitCode
   }
 }

@@ -14,7 +14,8 @@ import {writePlan} from './lib/deletion/gather.js'
 import {Journal} from './lib/deletion/journal.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
 import {ExitCode, RegistryCtlError} from './lib/errors.js'
-import {confirmationMessage, formatPlan, formatResult} from './render/deletion.js'
+import {confirmFromStdin, dryRunPreflight, showPlan, showResult} from './deletion-habits.js'
+import {confirmationMessage, formatOutcome} from './render/deletion.js'
 
 export class NotConfirmedError extends RegistryCtlError {
   constructor(message: string) {
@@ -23,16 +24,10 @@ export class NotConfirmedError extends RegistryCtlError {
 }
 
 export const deletionFlags = {
-  yes: Flags.boolean({char: 'y', aliases: ['force'], description: 'Do not ask for confirmation (needed when stdin is not a terminal). --force is the same.'}),
-  'dry-run': Flags.boolean({description: 'Show the plan and exit 0; delete nothing.'}),
+  yes: Flags.boolean({char: 'y', aliases: ['force'], charAliases: ['f'], description: 'Do not ask for confirmation. --force and -f are the same.'}),
+  'dry-run': Flags.boolean({description: 'Show the plan and run the checks a real run runs; delete nothing.'}),
   'plan-out': Flags.string({description: 'Write the plan as JSON to this file (for review; apply it with delete-tags --plan).'}),
   journal: Flags.string({description: 'Append each outcome to this file as it happens (JSON lines), so an interrupted or killed run leaves a record.'}),
-}
-
-/** One report line for one outcome, in the same layout as the final report. */
-function outcomeLine(plan: DeletionPlan, outcome: TagOutcome): string {
-  const counts = {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}
-  return formatResult({registry: plan.registry, name: plan.name, tags: [outcome], digests: [], counts, blocked: false, interrupted: false, exitCode: 0}, {details: true})[0]!
 }
 
 /**
@@ -69,12 +64,16 @@ export abstract class DeletionCommand extends RegistryCommand {
   protected async apply(
     client: RegistryClient,
     plan: DeletionPlan,
-    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string},
+    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string; silent?: boolean},
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     const json = this.jsonEnabled()
-    if (!json) this.log(formatPlan(plan).join('\n'))
+    if (!json) showPlan(plan, {dryRun: flags['dry-run'], silent: flags.silent})
     if (flags['plan-out']) await writePlan(flags['plan-out'], plan)
-    if (flags['dry-run']) return {plan, dryRun: true}
+    if (flags['dry-run']) {
+      await dryRunPreflight(client, plan)
+      return {plan, dryRun: true}
+    }
+
     // Nothing to delete (all kept or blocked): no prompt, no request; the report still shows every tag.
     const destructive = plan.digests.some((digest) => digest.action !== 'blocked')
     if (destructive) await this.confirm(plan, flags.yes)
@@ -104,16 +103,12 @@ export abstract class DeletionCommand extends RegistryCommand {
         onOutcome: (outcome) => {
           if (!stream) return
           streamed.add(outcome.tag)
-          this.log(outcomeLine(plan, outcome))
+          this.log(formatOutcome(plan.registry, plan.name, outcome))
         },
       })
     }
 
-    if (!json) {
-      const lines = formatResult(result, {details: true})
-      this.log(lines.filter((_line, index) => index >= result.tags.length || !streamed.has(result.tags[index]!.tag)).join('\n'))
-    }
-
+    if (!json) showResult(result, plan, {silent: flags.silent, streamed})
     if (result.interrupted) {
       const done = result.counts.DONE
       const skipped = result.counts.SKIPPED
@@ -127,7 +122,8 @@ export abstract class DeletionCommand extends RegistryCommand {
   private async confirm(plan: DeletionPlan, yes: boolean): Promise<void> {
     if (yes) return
     if (!process.stdin.isTTY) {
-      throw new NotConfirmedError('refusing to delete without confirmation: stdin is not a terminal (pass --yes to delete unattended); nothing was deleted')
+      if (await confirmFromStdin(confirmationMessage(plan))) return
+      throw new NotConfirmedError('refusing to delete without confirmation: stdin is not a terminal and did not answer y (pass --yes to delete unattended); nothing was deleted')
     }
 
     const {confirm} = await import('@inquirer/prompts')

@@ -20,7 +20,7 @@ export default class DeleteManifest extends DeletionCommand {
   async run(): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     const {args, flags} = await this.parse(DeleteManifest)
     const reference = parseImageReference(args.image, {require: 'digest'})
-    const session = await this.buildSession(flags)
+    const session = await this.buildSession(flags, reference.host)
     const client = session.client(reference)
     return this.apply(client, await gatherManifestPlan(client, reference.name, reference.digest!), flags)
   }

@@ -12,7 +12,7 @@ export default class DeleteTags extends DeletionCommand {
   static override summary = 'Delete tags selected by a glob, safely: plan, confirm, re-check, delete.'
   static override description = `On distribution 2.x deleting a tag deletes its image digest, and with it every other tag on that image. registryctl resolves every tag of the repository first and, by default, does not delete an image that tags you did not select still use (exit code 12): --include-siblings deletes them too, --keep-siblings removes only the selected tag names and keeps the image.
 
-The glob selects from all tags, 40-hex (git sha1) ones included. Right before each deletion the tag is resolved again; if it moved, it is skipped ([CHANGED]).`
+The glob selects from all tags, 40-hex (git sha1) ones included; a name without a glob selects every tag (the plan is shown and confirmed as always). Right before each deletion the tag is resolved again; if it moved, it is skipped ([CHANGED]).`
 
   static override examples = [
     `<%= config.bin %> delete-tags 'registry.example.org/team/app:2021-*'`,
@@ -21,7 +21,7 @@ The glob selects from all tags, 40-hex (git sha1) ones included. Right before ea
   ]
 
   static override args = {
-    image: Args.string({description: 'host[:port]/name:GLOB (":*" for every tag). Optional with --plan.'}),
+    image: Args.string({description: 'host[:port]/name[:GLOB]; without a GLOB, every tag (as docker-registryctl). Optional with --plan.'}),
   }
 
   static override flags = {
@@ -42,16 +42,18 @@ The glob selects from all tags, 40-hex (git sha1) ones included. Right before ea
       plan = await readPlan(flags.plan)
       const given = args.image ? parseGlobReference(args.image) : undefined
       if (given && (given.host !== plan.registry || given.name !== plan.name)) throw new UsageError(`the plan is for ${plan.registry}/${plan.name}, not ${given.host}/${given.name}`)
-      const session = await this.buildSession(flags)
-      client = session.client(given ?? parseRegistry(plan.registry))
+      const address = given ?? parseRegistry(plan.registry)
+      const session = await this.buildSession(flags, address.host)
+      client = session.client(address)
     } else {
       if (!args.image) throw new UsageError('give the tags to delete as host/name:GLOB, or --plan FILE')
       const reference = parseGlobReference(args.image)
-      if (!reference.pattern) throw new UsageError(`give a tag or a pattern after the name (${args.image}:* deletes every tag)`)
       this.warnAboutGlobs(reference.pattern, ...(flags.protect ?? []))
+      // docker-registryctl's `delete-tags HOST/NAME`: every tag (the plan is still shown and confirmed).
+      reference.pattern ??= '*'
       const policy: SiblingPolicy = flags['include-siblings'] ? 'include' : flags['keep-siblings'] ? 'keep' : 'block'
       const olderThanMs = flags['older-than'] ? parseDuration(flags['older-than']) : undefined
-      const session = await this.buildSession(flags)
+      const session = await this.buildSession(flags, reference.host)
       client = session.client(reference)
       plan = await gatherTagPlan(client, {name: reference.name, pattern: reference.pattern, policy, keep: flags.keep, olderThanMs, protect: flags.protect})
     }

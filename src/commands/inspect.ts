@@ -16,7 +16,7 @@ export default class Inspect extends RegistryCommand {
   async run(): Promise<{reference: string; otherTags: string[]} & ImageSummary> {
     const {args, flags} = await this.parse(Inspect)
     const reference = parseImageReference(args.image, {require: 'tag-or-digest'})
-    const session = await this.buildSession(flags)
+    const session = await this.buildSession(flags, reference.host)
     const inventory = new Inventory(session.client(reference))
     const [summary, tags] = await Promise.all([
       inventory.summarize(reference.name, reference.digest ?? reference.tag!),

@@ -23,7 +23,7 @@ export default class ListTags extends RegistryCommand {
     const {args, flags} = await this.parse(ListTags)
     const reference = parseGlobReference(args.image)
     this.warnAboutGlobs(reference.pattern)
-    const session = await this.buildSession(flags)
+    const session = await this.buildSession(flags, reference.host)
     const entry = await new Inventory(session.client(reference)).listTags(reference.name, {
       pattern: reference.pattern,
       allTags: flags['all-tags'],

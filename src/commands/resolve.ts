@@ -15,7 +15,7 @@ export default class Resolve extends RegistryCommand {
   async run(): Promise<{reference: string; digest: string; mediaType: string; size: number}> {
     const {args, flags} = await this.parse(Resolve)
     const reference = parseImageReference(args.image, {require: 'tag-or-digest'})
-    const session = await this.buildSession(flags)
+    const session = await this.buildSession(flags, reference.host)
     const descriptor = await session.client(reference).resolve(reference.name, reference.digest ?? reference.tag!)
     if (!this.jsonEnabled()) this.log(descriptor.digest)
     return {reference: formatReference(reference), digest: descriptor.digest, mediaType: descriptor.mediaType, size: descriptor.size}

@@ -35,6 +35,8 @@ export const ExitCode = {
   LOCKED: 14,
   /** Interrupted (SIGINT/SIGTERM): deletions in flight finished, none started after; see the report. */
   INTERRUPTED: 130,
+  /** Listing: partial, some repositories could not be read (401/403); the rest was listed. */
+  LISTING_PARTIAL: 15,
   /** A bug: an error nobody anticipated. */
   INTERNAL: 70,
 } as const

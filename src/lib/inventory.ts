@@ -10,8 +10,11 @@ import {type Descriptor, formatPlatform, isAttestation, type Manifest, parseImag
 
 export type TagSort = 'created' | 'name'
 
-/** Git sha1 tags ("naked" tags, one per CI build): hidden from listings unless asked for. */
-export const NAKED_TAG = /^[0-9a-f]{40}$/
+/**
+ * "Naked" tags (git sha1s, one per CI build), hidden from listings unless asked for. The rule is
+ * docker-registryctl's, `^[a-zA-Z0-9]{40}$`: any 40 letters and digits, so both hide the same tags.
+ */
+export const NAKED_TAG = /^[a-zA-Z0-9]{40}$/
 
 export interface PlatformSummary {
   platform: string

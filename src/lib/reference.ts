@@ -1,7 +1,9 @@
 /**
  * References as operators type them: `host[:port]/path/name[:tag|@sha256:…]`, optionally prefixed
- * with `http://` or `https://` to force the scheme. registryctl always talks to one registry directly,
- * so unlike docker there is no implicit docker.io: the first component is always the registry host.
+ * with `http://` or `https://` to force the scheme, or `docker://` (skopeo's spelling, no scheme
+ * forced). The first component is the registry host when it looks like one, as docker decides: it has
+ * a `.` or a `:`, is `localhost`, or is a configured alias. Otherwise (`wikimedia/app`) the reference
+ * has no host and the configured default registry is used; there is no implicit docker.io.
  *
  * Grammar: the distribution spec's (reference/regexp.go) name components, tag and digest rules.
  */
@@ -45,11 +47,39 @@ function invalid(input: string, why: string): InvalidReferenceError {
   return new InvalidReferenceError(`invalid reference "${input}": ${why}`)
 }
 
-/** Strip an explicit scheme prefix. */
+/**
+ * Where a reference without a registry host goes, and short names for registries. Set once by the
+ * CLI from the settings (see settings.ts); a library user can pass its own to each parse call.
+ */
+export interface ReferenceDefaults {
+  /** `host[:port]` used when a reference names no registry (`wikimedia/app`). */
+  defaultRegistry?: string
+  /** Names that stand for a registry: `{public: 'docker-registry.wikimedia.org'}`. */
+  aliases?: Record<string, string>
+}
+
+let configuredDefaults: ReferenceDefaults = {}
+
+export function setReferenceDefaults(defaults: ReferenceDefaults): void {
+  configuredDefaults = defaults
+}
+
+/** Strip an explicit scheme prefix (`docker://` is accepted and forces nothing). */
 function splitScheme(input: string): {scheme?: Scheme; rest: string} {
-  const match = /^(https?):\/\//i.exec(input)
+  const match = /^(https?|docker):\/\//i.exec(input)
   if (!match) return {rest: input}
-  return {scheme: match[1]!.toLowerCase() as Scheme, rest: input.slice(match[0].length)}
+  const scheme = match[1]!.toLowerCase()
+  return {scheme: scheme === 'docker' ? undefined : (scheme as Scheme), rest: input.slice(match[0].length)}
+}
+
+/** A configured alias replaced by the registry it stands for (itself otherwise). */
+function resolveAlias(host: string, defaults: ReferenceDefaults): string {
+  return defaults.aliases?.[host] ?? host
+}
+
+/** Docker's rule: a first component with a `.` or `:`, `localhost`, or an IPv6 literal is a host. */
+function looksLikeHost(component: string, defaults: ReferenceDefaults): boolean {
+  return /[.:]/.test(component) || component === 'localhost' || component.startsWith('[') || Boolean(defaults.aliases?.[component])
 }
 
 export function validateHost(host: string, input = host): void {
@@ -83,9 +113,9 @@ export function validateHost(host: string, input = host): void {
 }
 
 /** Parse `[scheme://]host[:port]` (a trailing slash is tolerated), for commands that take a registry. */
-export function parseRegistry(input: string): RegistryAddress {
+export function parseRegistry(input: string, defaults: ReferenceDefaults = configuredDefaults): RegistryAddress {
   const {scheme, rest} = splitScheme(input.trim())
-  const host = rest.replace(/\/+$/, '')
+  const host = resolveAlias(rest.replace(/\/+$/, ''), defaults)
   if (host.includes('/')) {
     throw invalid(input, 'expected a registry host such as registry.example.org or localhost:5000, not an image')
   }
@@ -117,15 +147,21 @@ export function validateDigest(digest: string, input = digest): void {
   if (!expected.test(hex)) throw invalid(input, `"${digest}" is not a valid ${algorithm} digest`)
 }
 
-/** Split `host/name…` into the registry and the rest, after the scheme. */
-function splitHost(input: string): {scheme?: Scheme; host: string; remainder: string} {
+/** Split `host/name…` into the registry and the rest, after the scheme; no host: the default registry. */
+function splitHost(input: string, defaults: ReferenceDefaults): {scheme?: Scheme; host: string; remainder: string} {
   const {scheme, rest} = splitScheme(input.trim())
   const slash = rest.indexOf('/')
-  if (slash < 0) {
-    throw invalid(input, 'expected host/name (registryctl needs the registry host, e.g. registry.example.org/team/app)')
+  if (slash < 0 || !looksLikeHost(rest.slice(0, slash), defaults)) {
+    if (!defaults.defaultRegistry) {
+      throw invalid(input, 'no registry host, and no default registry is configured (write host/name, e.g. registry.example.org/team/app, or set default-registry in the config file: see registryctl config)')
+    }
+
+    const host = resolveAlias(defaults.defaultRegistry, defaults)
+    validateHost(host, input)
+    return {scheme, host, remainder: rest}
   }
 
-  const host = rest.slice(0, slash)
+  const host = resolveAlias(rest.slice(0, slash), defaults)
   validateHost(host, input)
   return {scheme, host, remainder: rest.slice(slash + 1)}
 }
@@ -142,8 +178,8 @@ function splitNameSuffix(remainder: string): {name: string; suffix?: string} {
  * Parse `host[:port]/name[:tag][@digest]`. With both tag and digest the digest wins for fetching, as
  * in docker; the tag is kept for display.
  */
-export function parseImageReference(input: string, options: {require?: 'tag-or-digest' | 'digest'} = {}): ImageReference {
-  const {scheme, host, remainder} = splitHost(input)
+export function parseImageReference(input: string, options: {require?: 'tag-or-digest' | 'digest'; defaults?: ReferenceDefaults} = {}): ImageReference {
+  const {scheme, host, remainder} = splitHost(input, options.defaults ?? configuredDefaults)
   let rest = remainder
   let digest: string | undefined
   const at = rest.indexOf('@')
@@ -162,8 +198,8 @@ export function parseImageReference(input: string, options: {require?: 'tag-or-d
 }
 
 /** Parse `host[:port]/name[:GLOB]` for the commands that select tags by pattern. */
-export function parseGlobReference(input: string): GlobReference {
-  const {scheme, host, remainder} = splitHost(input)
+export function parseGlobReference(input: string, defaults: ReferenceDefaults = configuredDefaults): GlobReference {
+  const {scheme, host, remainder} = splitHost(input, defaults)
   if (remainder.includes('@')) throw invalid(input, 'a digest cannot be combined with a tag pattern')
   const {name, suffix: pattern} = splitNameSuffix(remainder)
   validateName(name, input)

@@ -24,6 +24,8 @@ export interface TransportOptions {
   insecure?: boolean
   /** PEM bundle trusted in addition to the system CAs. */
   caFile?: string
+  /** More PEM files trusted in addition (docker's certs.d, $SSL_CERT_FILE). */
+  caFiles?: string[]
   /** Per-request timeout for connecting and for the first byte of the answer, in ms. */
   timeoutMs?: number
   /** Retries after the first attempt for idempotent requests. */
@@ -111,7 +113,10 @@ export function describeNetworkError(error: Error & {code?: string}, url: string
     }
 
     case 'ECONNREFUSED': {
-      return new UnreachableError(`connection refused by ${host}`, {cause: error, hint: 'is the registry running, and is the port right?'})
+      // Name the port tried even when the URL left it implicit (443 or 80).
+      const parsed = new URL(url)
+      const port = parsed.port || (parsed.protocol === 'http:' ? '80' : '443')
+      return new UnreachableError(`connection refused by ${parsed.hostname}:${port} (${parsed.protocol.slice(0, -1)})`, {cause: error, hint: 'is the registry running, and is the port right?'})
     }
 
     case 'ETIMEDOUT': {
@@ -124,6 +129,16 @@ export function describeNetworkError(error: Error & {code?: string}, url: string
   }
 }
 
+const pemBody = (pem: string) => pem.replaceAll(/-----[A-Z ]+-----|\s/g, '')
+let knownRoots: Set<string> | undefined
+
+/** The certificates of a PEM bundle that are not among Node's root certificates. */
+export function extraCertificates(bundle: string): string[] {
+  knownRoots ??= new Set(rootCertificates.map(pemBody))
+  const blocks = bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []
+  return blocks.filter((block) => !knownRoots!.has(pemBody(block)))
+}
+
 export class Transport {
   readonly options: Required<Pick<TransportOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'retryMaxMs'>> & TransportOptions
   private readonly client: Got
@@ -131,14 +146,21 @@ export class Transport {
 
   constructor(options: TransportOptions = {}) {
     this.options = {timeoutMs: 30_000, retries: 4, retryBaseMs: 250, retryMaxMs: 10_000, ...options}
-    const {insecure, caFile, maxSockets = 32} = this.options
+    const {insecure, caFile, caFiles = [], maxSockets = 32} = this.options
     let ca: string[] | undefined
-    if (caFile) {
+    for (const file of [caFile, ...caFiles]) {
+      if (!file) continue
+      let pem: string
       try {
-        ca = [...rootCertificates, readFileSync(caFile, 'utf8')]
+        pem = readFileSync(file, 'utf8')
       } catch (error) {
-        throw new UsageError(`cannot read --ca-file ${caFile}: ${(error as Error).message}`, {cause: error})
+        throw new UsageError(`cannot read ${file === caFile ? '--ca-file ' : 'CA file '}${file}: ${(error as Error).message}`, {cause: error})
       }
+
+      // A system bundle ($SSL_CERT_FILE) mostly repeats Node's own roots: adding only the others keeps
+      // the TLS context small (each certificate costs time in every new context).
+      const added = file === caFile ? [pem] : extraCertificates(pem)
+      if (added.length > 0) ca = [...(ca ?? rootCertificates), ...added]
     }
 
     const agentOptions = {keepAlive: true, maxSockets, maxFreeSockets: maxSockets}

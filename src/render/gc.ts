@@ -1,6 +1,6 @@
 /** Rendering gc status: the API view and the store view, sizes human-readable. */
 import type {ApiState} from '../lib/gc/api.js'
-import type {GcModeResult, StoreReport} from '../lib/gc/store.js'
+import type {AnalyzeProgress, GcModeResult, StoreReport} from '../lib/gc/store.js'
 import {formatBytes, shortDigest} from './format.js'
 
 export function formatApiState(state: ApiState): string[] {
@@ -24,9 +24,9 @@ export function formatStoreReport(report: StoreReport, options: {top: number}): 
   const manifests = report.repositories.reduce((sum, repository) => sum + repository.manifests, 0)
   const untagged = report.repositories.reduce((sum, repository) => sum + repository.untaggedManifests.length, 0)
   const lines = [
-    `Store ${report.root} (filesystem)`,
+    `Store ${report.root} (${report.driver})`,
     `  repositories: ${report.repositories.length} (${report.emptyRepositories.length} without tags), tags: ${tags}, manifests: ${manifests} (${untagged} untagged)`,
-    `  blobs: ${report.blobs.count} (${formatBytes(report.blobs.bytes)})`,
+    `  blobs: ${report.blobs.count} (${formatBytes(report.blobs.bytes)}${report.blobs.unsized > 0 ? ` + ${report.blobs.unsized} large objects the listing shows as 0 bytes` : ''})`,
     `  garbage-collect        ${'marked'.padStart(10)}${'blobs'.padStart(12)}${'manifests'.padStart(12)}${'reclaimable'.padStart(14)}`,
     modeLine('(default)', report.default),
     modeLine('--delete-untagged', report.deleteUntagged),
@@ -54,4 +54,11 @@ export function formatStoreReport(report: StoreReport, options: {top: number}): 
   }
 
   return lines
+}
+
+/** One progress line for a long store listing (stderr, on a terminal). */
+export function formatStoreProgress(progress: AnalyzeProgress): string {
+  const shards = progress.shards.total > 0 ? `, blob shards ${progress.shards.done}/${progress.shards.total}` : ''
+  const manifests = progress.phase === 'listing' ? '' : `, manifests read: ${progress.manifests}`
+  return `${progress.phase}: ${progress.objects} objects listed${shards}, repositories: ${progress.repositories}${manifests}`
 }

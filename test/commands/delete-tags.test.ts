@@ -19,6 +19,13 @@ import {assertOneLineError} from './list-images.test.js'
 
 let repositoryCounter = 0
 
+/** The plan comes first on stderr; the error is its last line, and the only `registryctl:` one. */
+export function assertErrorAfterPlan(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trimEnd().split('\n')
+  assert.deepEqual(lines.filter((line) => line.startsWith('registryctl: ')), [lines.at(-1)], stderr)
+  assert.match(lines.at(-1)!, pattern)
+}
+
 /**
  * A fresh repository shaped like docker-registryctl's trap: two dated releases, `stable` on the older
  * one, `latest` on the newer one. Returns the name and the digests.
@@ -40,9 +47,9 @@ describe('delete-tags @integration', () => {
   describe('sibling policies', () => {
     it('blocks by default: the image that `stable` still uses stays, exit 12', async () => {
       const {name, older} = await seedApp(client())
-      const {code, stdout} = await runCli(['delete-tags', `${registry().host}/${name}:20*`, '--yes'])
+      const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:20*`, '--yes'])
       assert.equal(code, ExitCode.BLOCKED)
-      assert.match(stdout, /KEEP \(its image is also tagged stable, not selected/)
+      assert.match(stderr, /KEEP \(its image is also tagged stable, not selected/)
       assert.match(stdout, new RegExp(`${registry().host}/${name}:2021-07-28-175322-production {2,}\\[KEPT\\]`))
       assert.match(stdout, /:2022-01-15-090000-production +\[KEPT\]/) // `latest` blocks the newer image too
       assert.deepEqual(await tagsOf(name), ['2021-07-28-175322-production', '2022-01-15-090000-production', 'latest', 'stable'])
@@ -51,9 +58,9 @@ describe('delete-tags @integration', () => {
 
     it('deletes the siblings too with --include-siblings, naming them first', async () => {
       const {name} = await seedApp(client())
-      const {code, stdout} = await runCli(['delete-tags', `${registry().host}/${name}:2021-*`, '--yes', '--include-siblings'])
+      const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:2021-*`, '--yes', '--include-siblings'])
       assert.equal(code, ExitCode.OK)
-      assert.match(stdout, /Not selected but deleted with their image: stable\./)
+      assert.match(stderr, /Not selected but deleted with their image: stable\./)
       const line = `${registry().host}/${name}:stable`
       assert.ok(stdout.includes(`${line.padEnd(74)}[DONE]`), stdout)
       assert.deepEqual(await tagsOf(name), ['2022-01-15-090000-production', 'latest'])
@@ -62,9 +69,9 @@ describe('delete-tags @integration', () => {
     for (const format of ['docker', 'oci'] as const) {
       it(`removes only the tag name with --keep-siblings on distribution 2.8 (${format}), and the siblings still resolve`, async () => {
         const {name, older} = await seedApp(client(), format)
-        const {code, stdout} = await runCli(['delete-tags', `${registry().host}/${name}:2021-*`, '--yes', '--keep-siblings'])
-        assert.equal(code, ExitCode.OK, stdout)
-        assert.match(stdout, /UNTAG \(image kept for stable\)/)
+        const {code, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:2021-*`, '--yes', '--keep-siblings'])
+        assert.equal(code, ExitCode.OK, stderr)
+        assert.match(stderr, /UNTAG \(image kept for stable\)/)
         assert.deepEqual(await tagsOf(name), ['2022-01-15-090000-production', 'latest', 'stable'])
         assert.equal(await client().exists(name, 'stable'), older)
         const manifest = await client().manifest(name, 'stable')
@@ -102,7 +109,7 @@ describe('delete-tags @integration', () => {
       const {name} = await seedApp(client())
       const {code, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:2022-*`, '--include-siblings'])
       assert.equal(code, ExitCode.ABORTED)
-      assertOneLineError(stderr, /refusing to delete without confirmation: stdin is not a terminal \(pass --yes/)
+      assertErrorAfterPlan(stderr, /refusing to delete without confirmation: stdin is not a terminal and did not answer y \(pass --yes/)
       assert.equal((await tagsOf(name)).length, 4)
     })
 
@@ -122,6 +129,45 @@ describe('delete-tags @integration', () => {
       assert.equal(code, ExitCode.OK, stdout)
       assert.match(stdout, /:latest +\[DONE\]/)
       assert.deepEqual(await tagsOf(name), ['2021-07-28-175322-production', 'stable'])
+    })
+
+    it('takes an explicit y or yes piped on stdin as the answer (echo y | …), and nothing else', async () => {
+      for (const [answer, expected] of [['n\n', ExitCode.ABORTED], ['yess\n', ExitCode.ABORTED], ['\n', ExitCode.ABORTED], ['y\n', ExitCode.OK]] as const) {
+        const {name} = await seedApp(client())
+        const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:2022-*`, '--include-siblings'], {input: answer})
+        assert.equal(code, expected, `${JSON.stringify(answer)}: ${stderr}`)
+        assert.match(stderr, /This cannot be undone\. \[y\/N\] /)
+        assert.equal((await tagsOf(name)).length, expected === ExitCode.OK ? 2 : 4, JSON.stringify(answer))
+        if (expected === ExitCode.OK) {
+          assert.equal(stdout, [`${registry().host}/${name}:2022-01-15-090000-production`, `${registry().host}/${name}:latest`].map((ref) => `${ref.padEnd(74)}[DONE]\n`).join(''))
+        }
+      }
+
+      const {name} = await seedApp(client())
+      assert.equal((await runCli(['delete-tags', `${registry().host}/${name}:latest`, '--include-siblings'], {input: 'YES\r\n'})).code, ExitCode.OK)
+    })
+
+    it('takes -f for --force, and -s keeps stderr to errors: stdout has only the report lines', async () => {
+      const {name} = await seedApp(client())
+      const {code, stdout, stderr} = await runCli(['-s', 'delete-tags', `${registry().host}/${name}:20*`, '-f'])
+      assert.equal(code, ExitCode.BLOCKED, stderr)
+      assert.equal(stderr, '')
+      assert.deepEqual(stdout.trimEnd().split('\n'), [
+        `${`${registry().host}/${name}:2021-07-28-175322-production`.padEnd(74)}[KEPT]`,
+        `${`${registry().host}/${name}:2022-01-15-090000-production`.padEnd(74)}[KEPT]`,
+      ])
+    })
+
+    it('reads HOST/NAME without a tag as every tag, still planned and confirmed (docker:// accepted)', async () => {
+      const {name} = await seedApp(client())
+      const refused = await runCli(['delete-tags', `docker://${registry().host}/${name}`, '--include-siblings'])
+      assert.equal(refused.code, ExitCode.ABORTED)
+      assert.match(refused.stderr, /tags matching '\*'[^]*Summary: delete 4 tag\(s\) with 2 image\(s\)/)
+      assert.equal((await tagsOf(name)).length, 4)
+      const confirmed = await runCli(['delete-tags', `${registry().host}/${name}`], {input: 'y\n'})
+      assert.equal(confirmed.code, ExitCode.OK, confirmed.stderr)
+      assert.equal(confirmed.stdout.split('\n').filter((line) => line.endsWith('[DONE]')).length, 4)
+      assert.deepEqual(await tagsOf(name), [])
     })
 
     it('prints the plan and exits 0 with --dry-run, deleting nothing', async () => {
@@ -170,11 +216,11 @@ describe('delete-tags @integration', () => {
         await pushImage(client(), name, [`build-${age}d`], buildImage({created, layers: [`${name} ${i}`]}))
       }
 
-      const {code, stdout} = await runCli(['delete-tags', `${registry().host}/${name}:build-*`, '--older-than', '90d', '--keep', '4', '--yes'])
+      const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:build-*`, '--older-than', '90d', '--keep', '4', '--yes'])
       assert.equal(code, ExitCode.OK, stdout)
       // --keep 4 keeps 10d, 40d, 100d, 200d; --older-than 90d would also keep 10d and 40d: only 400d goes.
       assert.match(stdout, /build-400d +\[DONE\]/)
-      assert.match(stdout, /build-10d .*KEEP \(newer than --older-than 90d\)/)
+      assert.match(stderr, /build-10d .*KEEP \(newer than --older-than 90d\)/)
       assert.deepEqual(await tagsOf(name), ['build-100d', 'build-10d', 'build-200d', 'build-40d'])
       const second = await runCli(['delete-tags', `${registry().host}/${name}:build-*`, '--older-than', '90d', '--protect', 'build-2*', '--yes'])
       assert.equal(second.code, ExitCode.OK)
@@ -197,7 +243,12 @@ describe('delete-tags against registries that refuse @integration', () => {
       const {name} = await seedApp(client)
       const {code, stderr} = await runCli(['delete-tags', `${registry.host}/${name}:*`, '--yes'])
       assert.equal(code, ExitCode.UNSUPPORTED)
-      assertOneLineError(stderr, /has deletes disabled \(storage\.delete\.enabled is false\)/)
+      assertErrorAfterPlan(stderr, /has deletes disabled \(storage\.delete\.enabled is false\)/)
+      // --dry-run runs the same checks and says what the real run would be refused.
+      const dryRun = await runCli(['delete-tags', `${registry.host}/${name}:*`, '--dry-run'])
+      assert.equal(dryRun.code, ExitCode.UNSUPPORTED)
+      assert.match(dryRun.stdout, /Summary: delete 4 tag\(s\)/)
+      assertOneLineError(dryRun.stderr, /^registryctl: dry run: a real run would be refused: .* has deletes disabled/)
       assert.equal((await client.tags(name)).length, 4)
     } finally {
       await registry.stop()
@@ -210,7 +261,10 @@ describe('delete-tags against registries that refuse @integration', () => {
       new StoreWriter(registry.rootDirectory).image('ro/app', ['v1'], buildImage({created: '2021-01-01T00:00:00Z'}))
       const {code, stderr} = await runCli(['delete-tags', `${registry.host}/ro/app:v1`, '--yes'])
       assert.equal(code, ExitCode.UNSUPPORTED)
-      assertOneLineError(stderr, /refuses writes \(read-only\/maintenance mode\)/)
+      assertErrorAfterPlan(stderr, /refuses writes \(read-only\/maintenance mode\)/)
+      const dryRun = await runCli(['delete-tags', `${registry.host}/ro/app:v1`, '--dry-run'])
+      assert.equal(dryRun.code, ExitCode.UNSUPPORTED)
+      assertOneLineError(dryRun.stderr, /dry run: a real run would be refused: .*read-only/)
     } finally {
       await registry.stop()
     }
@@ -225,6 +279,11 @@ describe('delete-tags against registries that refuse @integration', () => {
       const anonymous = await runCli(['delete-tags', target, '--include-siblings', '--yes', '--ca-file', nginx.pki.caCert])
       assert.equal(anonymous.code, ExitCode.UNAUTHORIZED)
       assert.match(anonymous.stderr, /authentication required by 127\.0\.0\.1:\d+: no credentials found/)
+      const dryRun = await runCli(['delete-tags', target, '--include-siblings', '--dry-run', '--ca-file', nginx.pki.caCert])
+      assert.equal(dryRun.code, ExitCode.UNAUTHORIZED)
+      assertOneLineError(dryRun.stderr, /dry run: a real run would be refused: authentication required/)
+      const dryRunWithCredentials = await runCli(['delete-tags', target, '--include-siblings', '--dry-run', '--ca-file', nginx.pki.caCert, '--username', USERS.push.username, '--password-stdin'], {input: USERS.push.password})
+      assert.equal(dryRunWithCredentials.code, ExitCode.OK, dryRunWithCredentials.stderr)
       const user = USERS.push
       const withCredentials = await runCli(['delete-tags', target, '--include-siblings', '--yes', '--ca-file', nginx.pki.caCert, '--username', user.username, '--password-stdin'], {
         input: user.password,

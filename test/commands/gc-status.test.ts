@@ -44,7 +44,7 @@ describe('gc status @integration', () => {
   it('shows a progress line on a terminal and clears it before the report, never with --json', async () => {
     const {code, stdout} = await runCliInTerminal(['gc', 'status', '--storage', registry().rootDirectory], '')
     assert.equal(code, 0, stdout)
-    assert.match(stdout, /\rscanning repositories: 1 +\r\u001B\[K/)
+    assert.match(stdout, /\rlisting: \d+ objects listed, blob shards \d+\/\d+, repositories: \d+ +\r/)
     assert.match(stdout, /\u001B\[K[^]*Store .* \(filesystem\)/)
     const json = await runCliInTerminal(['gc', 'status', '--storage', registry().rootDirectory, '--json'], '')
     assert.doesNotMatch(json.stdout, /scanning/)
@@ -62,10 +62,10 @@ describe('gc status @integration', () => {
 
     it('names another storage driver in one line', async () => {
       const config = join(dir(), 'config.yml')
-      await writeFile(config, 'version: 0.1\nstorage:\n  s3:\n    bucket: images\n')
+      await writeFile(config, 'version: 0.1\nstorage:\n  gcs:\n    bucket: images\n')
       const {code, stderr} = await runCli(['gc', 'status', '--config', config])
       assert.equal(code, ExitCode.USAGE)
-      assertOneLineError(stderr, /uses the s3 storage driver: only the filesystem driver can be read directly/)
+      assertOneLineError(stderr, /uses the gcs storage driver: gc status reads the filesystem, swift and s3 drivers only/)
     })
 
     it('refuses a folder that is not a store', async () => {

@@ -23,18 +23,19 @@ describe('list-images @integration', () => {
     assert.equal(
       stdout,
       [
-        '-- base/multiarch:',
+        '-- ',
+        'base/multiarch:',
         '  - bullseye',
         '  - bookworm',
-        '-- restricted/secret-app:',
+        'restricted/secret-app:',
         '  - 1.0',
-        '-- team/app:',
+        'team/app:',
         '  - 2021-03-02-101010-production',
         '  - 2021-07-28-175322-production',
         '  - stable',
         '  - 2022-01-15-090000-production',
         '  - latest',
-        '-- team/oci-tool:',
+        'team/oci-tool:',
         '  - 1.0.0',
         '  - 1.1.0',
         '  - latest',
@@ -47,7 +48,8 @@ describe('list-images @integration', () => {
     const {code, stdout} = await runCli(['list-images', registry().host, '--sort', 'name', '--select', 'team/a*', '--all-tags'])
     assert.equal(code, 0)
     assert.deepEqual(stdout.trimEnd().split('\n'), [
-      '-- team/app:',
+      '-- ',
+      'team/app:',
       '  - 2021-03-02-101010-production',
       '  - 2021-07-28-175322-production',
       '  - 2022-01-15-090000-production',

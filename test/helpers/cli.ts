@@ -4,6 +4,14 @@ import {fileURLToPath} from 'node:url'
 
 const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
+/** The machine's own registryctl settings and docker certs.d must not leak into tests either. */
+const ISOLATED = {
+  DOCKER_CONFIG: '/nonexistent-docker-config',
+  REGISTRYCTL_CONFIG: '/nonexistent-registryctl/config.yaml',
+  REGISTRYCTL_SYSTEM_CONFIG: '/nonexistent-registryctl/system.yaml',
+  REGISTRYCTL_CERTS_D: '/nonexistent-certs.d',
+}
+
 export interface CliResult {
   code: number
   stdout: string
@@ -14,7 +22,7 @@ export async function runCli(args: string[], options: {input?: string; env?: Nod
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUN, ...args], {
       // An empty DOCKER_CONFIG by default: the machine's own docker login must not leak into tests.
-      env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', ...options.env},
+      env: {...process.env, ...ISOLATED, ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -35,7 +43,7 @@ export async function runCliInTerminal(args: string[], answer: string, options: 
   const quoted = [process.execPath, RUN, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', quoted, '/dev/null'], {
-      env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', ...options.env},
+      env: {...process.env, ...ISOLATED, ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -13,7 +13,9 @@ export interface CollectorOutput {
 
 export function collectorDryRun(configPath: string, deleteUntagged: boolean): CollectorOutput {
   const args = ['garbage-collect', '--dry-run', ...(deleteUntagged ? ['--delete-untagged'] : []), configPath]
-  const result = spawnSync('docker-registry', args, {encoding: 'utf8'})
+  // The s3 driver (aws-sdk-go) dies at start when AWS_CA_BUNDLE is set.
+  const {AWS_CA_BUNDLE: _ignored, ...env} = process.env
+  const result = spawnSync('docker-registry', args, {encoding: 'utf8', env, maxBuffer: 1 << 28})
   const output = `${result.stdout}${result.stderr}`
   const summary = /(\d+) blobs marked, (\d+) blobs and (\d+) manifests eligible for deletion/.exec(output)
   return {

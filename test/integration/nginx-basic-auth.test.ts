@@ -41,7 +41,7 @@ describe('nginx TLS and Basic-auth realms in front of distribution @integration'
   it('lists over HTTPS with --ca-file (reads are open), and with --insecure', async () => {
     const trusted = await runCli(['list-tags', `${nginx.host}/team/app:2021-*`, ...tls()])
     assert.equal(trusted.code, 0, trusted.stderr)
-    assert.equal(trusted.stdout, '-- team/app:\n  - 2021-03-02-101010-production\n  - 2021-07-28-175322-production\n')
+    assert.equal(trusted.stdout, '-- \nteam/app:\n  - 2021-03-02-101010-production\n  - 2021-07-28-175322-production\n')
     const insecure = await runCli(['resolve', `${nginx.host}/team/app:stable`, '--insecure'])
     assert.equal(insecure.code, 0, insecure.stderr)
   })
@@ -53,7 +53,27 @@ describe('nginx TLS and Basic-auth realms in front of distribution @integration'
     const user = USERS.restrictedRead
     const withPassword = await runCli(['list-tags', `${nginx.host}/restricted/secret-app`, ...tls(), '--username', user.username, '--password-stdin'], {input: `${user.password}\n`})
     assert.equal(withPassword.code, 0, withPassword.stderr)
-    assert.equal(withPassword.stdout, '-- restricted/secret-app:\n  - 1.0\n')
+    assert.equal(withPassword.stdout, '-- \nrestricted/secret-app:\n  - 1.0\n')
+  })
+
+  it('lists what it can read when a restricted/ repository answers 401: names it and its realm on stderr, exit 15', async () => {
+    const anonymous = await runCli(['list-images', nginx.host, ...tls(), '--sort', 'name'])
+    assert.equal(anonymous.code, ExitCode.LISTING_PARTIAL, anonymous.stderr)
+    assert.match(anonymous.stdout, /^-- \nbase\/multiarch:\n[^]*team\/app:\n  - 2021-03-02-101010-production\n/)
+    assert.doesNotMatch(anonymous.stdout, /restricted/)
+    assert.equal(
+      anonymous.stderr,
+      'registryctl: not listed: restricted/secret-app: authentication required (401) by realm "docker-registry restricted (restricted-read)"; the other repositories are listed (exit code 13)\n',
+    )
+    const json = await runCli(['list-images', nginx.host, ...tls(), '--sort', 'name', '--json'])
+    assert.equal(json.code, ExitCode.LISTING_PARTIAL)
+    const result = JSON.parse(json.stdout) as {repositories: Array<{name: string}>; unreadable: Array<{name: string; status: number; realm: string}>}
+    assert.deepEqual(result.unreadable.map(({name, status, realm}) => ({name, status, realm})), [{name: 'restricted/secret-app', status: 401, realm: 'docker-registry restricted (restricted-read)'}])
+    assert.ok(result.repositories.some((repository) => repository.name === 'team/app'))
+    const user = USERS.restrictedRead
+    const full = await runCli(['list-images', nginx.host, ...tls(), '--sort', 'name', '--username', user.username, '--password-stdin'], {input: user.password})
+    assert.equal(full.code, 0, full.stderr)
+    assert.match(full.stdout, /\nrestricted\/secret-app:\n  - 1\.0\n/)
   })
 
   it('takes credentials from docker config auths, and names the source when they are rejected, never the secret', async () => {

@@ -34,7 +34,8 @@ describe('reference', () => {
     })
 
     const invalid: Array<[string, RegExp]> = [
-      ['app:v1', /registry host/],
+      ['app:v1', /no registry host, and no default registry is configured/],
+      ['wikimedia/app:v1', /no registry host/],
       ['registry.example.org/Team/app:v1', /lowercase/],
       ['registry.example.org/team//app', /not a valid repository name component/],
       ['registry.example.org/app:-bad', /not a valid tag/],
@@ -42,7 +43,7 @@ describe('reference', () => {
       ['registry.example.org/app@sha256:abc', /not a valid digest/],
       [`registry.example.org/app@md5:${'a'.repeat(32)}`, /unsupported digest algorithm/],
       ['registry.example.org:99999/app', /not a valid port/],
-      ['bad_host!/app', /not a valid registry host/],
+      ['bad_host!.example/app', /not a valid registry host/],
       [`r.example/${'a'.repeat(256)}`, /longer than 255/],
     ]
     for (const [input, why] of invalid) {
@@ -50,6 +51,23 @@ describe('reference', () => {
         assert.throws(() => parseImageReference(input), (error: Error) => error instanceof InvalidReferenceError && why.test(error.message) && error.message.includes('invalid reference'))
       })
     }
+
+    it("accepts skopeo's docker:// spelling", () => {
+      assert.deepEqual(parseImageReference('docker://localhost:5000/team/app:v1'), {scheme: undefined, host: 'localhost:5000', name: 'team/app', tag: 'v1', digest: undefined})
+      assert.deepEqual(parseGlobReference('docker://r.example/app:2021-*'), {scheme: undefined, host: 'r.example', name: 'app', pattern: '2021-*'})
+      assert.deepEqual(parseRegistry('docker://r.example:5000'), {scheme: undefined, host: 'r.example:5000'})
+    })
+
+    it('uses the default registry for a name without a host, as docker decides what a host is', () => {
+      const defaults = {defaultRegistry: 'docker-registry.wikimedia.org', aliases: {public: 'docker-registry.wikimedia.org', 'docker-registry.discovery.wmnet': 'localhost:5000'}}
+      assert.deepEqual(parseImageReference('wikimedia/app:v1', {defaults}), {scheme: undefined, host: 'docker-registry.wikimedia.org', name: 'wikimedia/app', tag: 'v1', digest: undefined})
+      assert.equal(parseGlobReference('app', defaults).host, 'docker-registry.wikimedia.org')
+      assert.equal(parseGlobReference('localhost/app', defaults).host, 'localhost')
+      // An alias is a host even without a dot, and a host can stand for another.
+      assert.deepEqual(parseGlobReference('public/wikimedia/app:*', defaults), {scheme: undefined, host: 'docker-registry.wikimedia.org', name: 'wikimedia/app', pattern: '*'})
+      assert.equal(parseGlobReference('docker-registry.discovery.wmnet/app', defaults).host, 'localhost:5000')
+      assert.equal(parseRegistry('public', defaults).host, 'docker-registry.wikimedia.org')
+    })
 
     it('requires a tag or digest when asked', () => {
       assert.throws(() => parseImageReference('r.example/app', {require: 'tag-or-digest'}), /expected a tag or a digest/)

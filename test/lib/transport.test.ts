@@ -84,6 +84,13 @@ describe('transport', () => {
     })
   })
 
+  it('names the port a refused connection tried, also when the reference gave none', () => {
+    const refused = (url: string) => describeNetworkError(Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'}), url).message
+    assert.equal(refused('https://registry.example.org/v2/'), 'connection refused by registry.example.org:443 (https)')
+    assert.equal(refused('http://localhost/v2/'), 'connection refused by localhost:80 (http)')
+    assert.equal(refused('https://[::1]:5000/v2/'), 'connection refused by [::1]:5000 (https)')
+  })
+
   it('maps network failures to exit code 3 and TLS failures to 4 with a --ca-file hint', () => {
     const url = 'https://registry.example.org/v2/'
     const unknown = describeNetworkError(Object.assign(new Error('getaddrinfo ENOTFOUND registry.example.org'), {code: 'ENOTFOUND'}), url)

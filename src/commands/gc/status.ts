@@ -1,17 +1,21 @@
+import {setFlagsFromString} from 'node:v8'
+
 import {Args, Flags} from '@oclif/core'
 
 import {RegistryCommand} from '../../base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import {type ApiState, probeApiState, unansweredProbe} from '../../lib/gc/api.js'
 import {storeFromConfig} from '../../lib/gc/config.js'
+import {FilesystemReader} from '../../lib/gc/filesystem.js'
+import {openStore} from '../../lib/gc/open.js'
 import {analyzeStore, type StoreReport} from '../../lib/gc/store.js'
 import {parseDuration} from '../../lib/duration.js'
 import {parseRegistry} from '../../lib/reference.js'
-import {formatApiState, formatStoreReport} from '../../render/gc.js'
+import {formatApiState, formatStoreProgress, formatStoreReport} from '../../render/gc.js'
 
 export default class GcStatus extends RegistryCommand {
   static override summary = 'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
-  static override description = `With REGISTRY: probes the API without lasting side effects. With --storage or --config: reads distribution's filesystem store read-only (safe while the registry runs) and computes what "registry garbage-collect --dry-run" would mark and sweep, with and without --delete-untagged, the bytes that frees, per repository, and the tagged indexes --delete-untagged would break.`
+  static override description = `With REGISTRY: probes the API without lasting side effects. With --storage or --config: reads distribution's store (filesystem, Swift or S3) read-only (safe while the registry runs) and computes what "registry garbage-collect --dry-run" would mark and sweep, with and without --delete-untagged, the bytes that frees, per repository, and the tagged indexes --delete-untagged would break.`
 
   static override examples = [
     '<%= config.bin %> gc status registry.example.org',
@@ -25,10 +29,19 @@ export default class GcStatus extends RegistryCommand {
 
   static override flags = {
     storage: Flags.string({description: "The filesystem driver's rootdirectory.", exclusive: ['config']}),
-    config: Flags.string({description: "The registry's config.yml; its filesystem rootdirectory is read.", exclusive: ['storage']}),
+    config: Flags.string({description: "The registry's config.yml: its filesystem, swift or s3 storage is read (REGISTRY_STORAGE_* variables override it, as for the registry).", exclusive: ['storage']}),
     'write-probe': Flags.boolean({default: true, allowNo: true, description: 'Open and cancel a blob upload to tell read-only mode (--no-write-probe skips it).'}),
     'uploads-older-than': Flags.string({default: '24h', description: 'Report upload folders older than this.'}),
     top: Flags.integer({default: 10, min: 0, description: 'Repositories to show by reclaimable bytes.'}),
+  }
+
+  /**
+   * The store report of a large registry is megabytes of JSON: oclif's colorizer tokenizes it with
+   * regular expressions (seconds and tens of MB); piped output has no colours anyway.
+   */
+  override logJson(json: unknown): void {
+    if (process.stdout.isTTY) super.logJson(json)
+    else process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
   }
 
   async run(): Promise<{api?: ApiState; store?: StoreReport}> {
@@ -38,24 +51,39 @@ export default class GcStatus extends RegistryCommand {
     const result: {api?: ApiState; store?: StoreReport} = {}
     const output: string[] = []
     if (args.registry) {
-      const session = await this.buildSession(flags)
-      result.api = await probeApiState(session.client(parseRegistry(args.registry)), {writeProbe: flags['write-probe']})
+      const address = parseRegistry(args.registry)
+      const session = await this.buildSession(flags, address.host)
+      result.api = await probeApiState(session.client(address), {writeProbe: flags['write-probe']})
       output.push(...formatApiState(result.api))
     }
 
     if (flags.storage || flags.config) {
-      const root = flags.storage ?? (await storeFromConfig(flags.config!)).root
+      const store = flags.storage
+        ? new FilesystemReader(flags.storage)
+        : await openStore(await storeFromConfig(flags.config!), {
+            insecure: flags.insecure,
+            caFile: flags['ca-file'],
+            timeoutMs: flags.timeout * 1000,
+            retries: flags.retries,
+            concurrency: flags.concurrency,
+            userAgent: `registryctl/${this.config.version}`,
+            debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
+          })
+      // A small young generation: the walk makes much short-lived garbage, and V8's default (up to 16 MB
+      // semi-spaces) let the process grow to three times the collector's memory on 100,000 blobs.
+      setFlagsFromString('--max-semi-space-size=1')
+      setFlagsFromString('--optimize-for-size')
       const progress = process.stderr.isTTY && !this.jsonEnabled()
       // At most ten updates a second: the walk reports every repository, and a terminal is slow.
       let shownAt = 0
-      result.store = await analyzeStore(root, {
+      result.store = await analyzeStore(store, {
         uploadsOlderThanMs,
         onProgress: progress
-          ? ({phase, done}) => {
+          ? (state) => {
               const now = Date.now()
               if (now - shownAt < 100) return
               shownAt = now
-              process.stderr.write(`\rscanning ${phase}: ${done}   `)
+              process.stderr.write(`\r${formatStoreProgress(state)}   `)
             }
           : undefined,
       })

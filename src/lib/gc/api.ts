@@ -10,7 +10,8 @@
 import {randomBytes} from 'node:crypto'
 
 import type {RegistryClient} from '../client.js'
-import {ExitCode, isRegistryCtlError} from '../errors.js'
+import {ExitCode, isRegistryCtlError, ServerError} from '../errors.js'
+import {RETRY_STATUS_CODES} from '../transport.js'
 
 export type ProbeVerdict = 'enabled' | 'disabled' | 'writable' | 'read-only' | 'unknown' | 'skipped'
 
@@ -56,6 +57,26 @@ function classify(error: unknown, whenRefused: ProbeVerdict, refusedDetail: stri
   return {verdict: 'unknown', detail: error.message, exitCode: error.exitCode}
 }
 
+/**
+ * The transport never retries a POST, so one passing 503 or 429 would read as read-only mode: ask up
+ * to three times before concluding (a maintenance 503 answers every time). A repeated probe costs at
+ * most one more cancelled upload.
+ */
+async function probeWrites(client: RegistryClient, probe: string, attempts = 3): Promise<ApiState['writes']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // eslint-disable-next-line no-await-in-loop -- one probe after another, by design
+      await client.probePush(probe)
+      return {verdict: 'writable', detail: 'a blob upload was opened (202) and cancelled'}
+    } catch (error) {
+      const passing = error instanceof ServerError && RETRY_STATUS_CODES.includes(error.status)
+      if (!passing || attempt >= attempts) return classify(error, 'read-only', 'a blob upload answered 405')
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt))
+    }
+  }
+}
+
 export async function probeApiState(client: RegistryClient, options: {writeProbe?: boolean} = {}): Promise<ApiState> {
   const {apiVersion} = await client.ping()
   // A name nobody uses: the probes must not touch a real repository.
@@ -70,12 +91,7 @@ export async function probeApiState(client: RegistryClient, options: {writeProbe
 
   let writes: ApiState['writes'] = {verdict: 'skipped', detail: '--no-write-probe'}
   if (options.writeProbe !== false) {
-    try {
-      await client.probePush(probe)
-      writes = {verdict: 'writable', detail: 'a blob upload was opened (202) and cancelled'}
-    } catch (error) {
-      writes = classify(error, 'read-only', 'a blob upload answered 405')
-    }
+    writes = await probeWrites(client, probe)
   }
 
   let catalog: ApiState['catalog']

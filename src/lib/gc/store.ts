@@ -1,25 +1,31 @@
 /**
- * What `registry garbage-collect --dry-run` would do, computed from distribution's filesystem store
- * read-only (safe while the registry runs), with and without --delete-untagged, plus what the
- * collector does not tell: bytes reclaimable, per repository, stale uploads, and the tagged indexes
- * that --delete-untagged would break.
+ * What `registry garbage-collect --dry-run` would do, computed read-only (safe while the registry runs)
+ * from the store through a StorageReader (filesystem, Swift, S3), with and without --delete-untagged,
+ * plus what the collector does not tell: bytes reclaimable, per repository, stale uploads, and the
+ * tagged indexes that --delete-untagged would break.
  *
  * It follows distribution 2.8's collector (registry/storage/garbagecollect.go):
- *  - repositories are the folders that hold `_manifests`, walked below `repositories/`, not descending
- *    into `_`-prefixed folders;
- *  - the manifests of a repository are its `_manifests/revisions/…/link` files whose blob exists;
+ *  - repositories are the folders that hold `_manifests`, below `repositories/`, not descending into
+ *    `_`-prefixed folders;
+ *  - the manifests of a repository are its `_manifests/revisions/<alg>/<hex>/link` entries whose blob
+ *    exists (the digest is taken from the path, which distribution writes equal to the link's content);
  *  - mark: every manifest and what it references, one level (an image: config and layers; an index:
  *    its child manifests' digests). With --delete-untagged only manifests that some tag's
  *    `current/link` points at are marked; the others are "eligible for deletion";
  *  - sweep: every blob under `blobs/` that was not marked.
- * The walk streams folders and keeps only digests in memory, so 100,000 blobs fit in a few tens of MB.
+ *
+ * Where the collector walks one object at a time, this lists: the 256 blob shards and the
+ * repositories' subtrees at once, a page (up to 1,000 or 10,000 names) per request, then reads only
+ * the tags' current links and each manifest once, and asks sizes only for eligible blobs whose listing
+ * did not tell them (Swift's large objects). Digests are compact keys (DigestTable), never held per
+ * entry as strings, so 100,000 blobs cost a few MB.
  */
-import {type Dirent, readdir as readdirCallback, readFile as readFileCallback, stat as statCallback, type Stats} from 'node:fs'
-import {join} from 'node:path'
-
 import pLimit from 'p-limit'
 
 import {UsageError} from '../errors.js'
+import {DigestTable} from './digest-table.js'
+import {FilesystemReader} from './filesystem.js'
+import type {ListOptions, RequestCounts, StorageReader} from './storage.js'
 
 export interface GcModeResult {
   /** Distinct digests marked (the collector's "N blobs marked"). */
@@ -59,355 +65,492 @@ export interface BrokenIndex {
 }
 
 export interface StoreReport {
+  /** The store's location: a folder, or the Swift container / S3 bucket URL (never a credential). */
   root: string
+  driver: StorageReader['driver']
   repositories: RepositoryReport[]
   emptyRepositories: string[]
-  blobs: {count: number; bytes: number}
+  /** `unsized`: blobs whose size the listing did not tell and the report did not need (Swift large objects). */
+  blobs: {count: number; bytes: number; unsized: number}
   default: GcModeResult
   deleteUntagged: GcModeResult
   brokenIndexes: BrokenIndex[]
   staleUploads: StaleUpload[]
   /** Eligible bytes no repository links any more (manifests whose revision link was deleted). */
   unattributedBytes: {default: number; deleteUntagged: number}
+  /** Requests made: listing pages, object reads, size lookups. */
+  requests: RequestCounts
+}
+
+export interface AnalyzeProgress {
+  phase: 'listing' | 'reading' | 'sizing'
+  objects: number
+  shards: {done: number; total: number}
+  repositories: number
+  manifests: number
 }
 
 export interface AnalyzeOptions {
   /** Upload folders older than this are reported (ms). */
   uploadsOlderThanMs?: number
   now?: Date
-  onProgress?: (progress: {phase: 'repositories' | 'blobs'; done: number}) => void
+  onProgress?: (progress: AnalyzeProgress) => void
+}
+
+const V2 = 'docker/registry/v2/'
+const BLOBS = `${V2}blobs/`
+const REPOSITORIES = `${V2}repositories/`
+
+// Flags per digest in the DigestTable.
+const PRESENT = 1
+const MARK_DEFAULT = 2
+const MARK_UNTAGGED = 4
+/** A present manifest revision of some repository: its manifest is read. */
+const REVISION = 8
+/** Tagged in a repository where it is a revision: --delete-untagged marks it. */
+const TAGGED_REVISION = 16
+const ATTRIBUTED_DEFAULT = 32
+const ATTRIBUTED_UNTAGGED = 64
+
+interface Upload {
+  startedAtListed: boolean
+  modified?: number
 }
 
 interface Repository {
   name: string
-  path: string
   hasTagsFolder: boolean
-  /** tag → digest of current/link */
-  tags: Map<string, string>
-  revisions: string[]
-  layers: string[]
-  uploads: Array<{uuid: string; startedAt?: string; mtimeMs: number}>
+  /** Tags whose current/link is listed, before they are read. */
+  tagNames: string[]
+  /** tag → digest id of current/link */
+  tags: Map<string, number>
+  revisions: number[]
+  layers: number[]
+  uploads: Map<string, Upload>
 }
 
-const LIMIT = pLimit(32)
-
-function digestFromHexPath(algorithm: string, hex: string): string {
-  return `${algorithm}:${hex}`
-}
-
-async function entries(path: string): Promise<Array<{name: string; isDirectory: boolean}>> {
-  try {
-    const listed = await new Promise<Dirent[]>((resolve, reject) => {
-      readdirCallback(path, {withFileTypes: true}, (error, found) => (error ? reject(error) : resolve(found)))
-    })
-    const found = listed.map((entry) => ({name: entry.name, isDirectory: entry.isDirectory()}))
-    return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return []
-    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`, {cause: error})
-  }
-}
-
-// The callback forms: fs/promises' FileHandle machinery cost more CPU than the reads themselves
-// on a walk of 100,000 small files (measured: about a third of the walk).
-const readText = (path: string) =>
-  new Promise<string>((resolve, reject) => {
-    readFileCallback(path, 'utf8', (error, text) => (error ? reject(error) : resolve(text)))
-  })
-const stat = (path: string) =>
-  new Promise<Stats>((resolve, reject) => {
-    statCallback(path, (error, stats) => (error ? reject(error) : resolve(stats)))
-  })
-
-async function readLink(path: string): Promise<string | undefined> {
-  try {
-    return (await readText(path)).trim()
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`, {cause: error})
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
-export class StoreReader {
-  readonly v2: string
-
-  constructor(readonly root: string) {
-    this.v2 = join(root, 'docker', 'registry', 'v2')
-  }
-
-  blobPath(digest: string): string {
-    const [algorithm, hex] = digest.split(':') as [string, string]
-    return join(this.v2, 'blobs', algorithm, hex.slice(0, 2), hex, 'data')
-  }
-
-  async check(): Promise<void> {
-    let info
-    try {
-      info = await stat(this.root)
-    } catch (error) {
-      throw new UsageError(`cannot read storage folder ${this.root}: ${(error as Error).message}`, {cause: error})
-    }
-
-    if (!info.isDirectory()) throw new UsageError(`${this.root} is not a folder`)
-    await entries(this.root) // throws a clear line when unreadable
-    if (!(await exists(join(this.v2, 'blobs'))) && !(await exists(join(this.v2, 'repositories')))) {
-      throw new UsageError(`${this.root} is not a distribution store (no docker/registry/v2/blobs or repositories inside); give the rootdirectory of the filesystem driver`)
-    }
-  }
-
-  /** Repository folders: those holding `_manifests`, as the collector and the catalog see them. */
-  async *repositories(folder = join(this.v2, 'repositories'), prefix = ''): AsyncGenerator<string> {
-    const children = await entries(folder)
-    if (children.some((child) => child.name === '_manifests' && child.isDirectory)) yield prefix
-    for (const child of children) {
-      if (!child.isDirectory || child.name.startsWith('_')) continue
-      yield* this.repositories(join(folder, child.name), prefix ? `${prefix}/${child.name}` : child.name)
-    }
-  }
-
-  /** `<algorithm>/<hex>/link` files below a folder, as digests read from the links. */
-  private async linkedDigests(folder: string): Promise<string[]> {
-    const found: string[] = []
-    for (const algorithm of await entries(folder)) {
-      if (!algorithm.isDirectory) continue
-      const hexes = await entries(join(folder, algorithm.name))
-      const links = await Promise.all(hexes.filter((hex) => hex.isDirectory).map((hex) => LIMIT(() => readLink(join(folder, algorithm.name, hex.name, 'link')))))
-      for (const link of links) if (link) found.push(link)
-    }
-
-    return found
-  }
-
-  async repository(name: string): Promise<Repository> {
-    const path = join(this.v2, 'repositories', name)
-    const manifests = join(path, '_manifests')
-    // A revision counts only while its blob exists (linkedBlobStore.Enumerate stats it).
-    const linked = await this.linkedDigests(join(manifests, 'revisions'))
-    const present = await Promise.all(linked.map((digest) => LIMIT(() => exists(this.blobPath(digest)))))
-    const revisions = linked.filter((_, i) => present[i])
-    const tagsFolder = join(manifests, 'tags')
-    const hasTagsFolder = await exists(tagsFolder)
-    const tags = new Map<string, string>()
-    const tagNames = (await entries(tagsFolder)).filter((entry) => entry.isDirectory).map((entry) => entry.name)
-    const currents = await Promise.all(tagNames.map((tag) => LIMIT(() => readLink(join(tagsFolder, tag, 'current', 'link')))))
-    for (const [i, tag] of tagNames.entries()) if (currents[i]) tags.set(tag, currents[i]!)
-    const layers = (await entries(join(path, '_layers', 'sha256'))).filter((entry) => entry.isDirectory).map((entry) => digestFromHexPath('sha256', entry.name))
-    const uploads = await Promise.all(
-      (await entries(join(path, '_uploads')))
-        .filter((entry) => entry.isDirectory)
-        .map(async (entry) => {
-          const folder = join(path, '_uploads', entry.name)
-          const startedAt = await readLink(join(folder, 'startedat'))
-          return {uuid: entry.name, startedAt, mtimeMs: (await stat(folder)).mtimeMs}
-        }),
-    )
-    return {name, path, hasTagsFolder, tags, revisions, layers, uploads}
-  }
-
-  /** What a manifest references, as the collector's manifest.References(): one level. */
-  async references(digest: string): Promise<{references: string[]; isIndex: boolean}> {
-    let json: {manifests?: Array<{digest?: string}>; config?: {digest?: string}; layers?: Array<{digest?: string}>; fsLayers?: Array<{blobSum?: string}>}
-    try {
-      json = JSON.parse(await readText(this.blobPath(digest))) as typeof json
-    } catch (error) {
-      throw new UsageError(`cannot read manifest ${digest} in the store: ${(error as Error).message}`, {cause: error})
-    }
-
-    if (Array.isArray(json.manifests)) return {references: json.manifests.map((entry) => entry.digest).filter((d): d is string => Boolean(d)), isIndex: true}
-    if (Array.isArray(json.fsLayers)) return {references: json.fsLayers.map((layer) => layer.blobSum).filter((d): d is string => Boolean(d)), isIndex: false}
-    const references = [json.config?.digest, ...(json.layers ?? []).map((layer) => layer.digest)].filter((d): d is string => Boolean(d))
-    return {references, isIndex: false}
-  }
-
-  /** Every blob under blobs/, with its size. */
-  async *blobs(): AsyncGenerator<{digest: string; size: number}> {
-    const root = join(this.v2, 'blobs')
-    for (const algorithm of await entries(root)) {
-      if (!algorithm.isDirectory) continue
-      for (const prefix of await entries(join(root, algorithm.name))) {
-        if (!prefix.isDirectory) continue
-        const folder = join(root, algorithm.name, prefix.name)
-        const hexes = (await entries(folder)).filter((entry) => entry.isDirectory)
-        const sizes = await Promise.all(
-          hexes.map((hex) =>
-            LIMIT(async () => {
-              try {
-                return (await stat(join(folder, hex.name, 'data'))).size
-              } catch {
-                return undefined
-              }
-            }),
-          ),
-        )
-        for (const [i, hex] of hexes.entries()) {
-          if (sizes[i] !== undefined) yield {digest: digestFromHexPath(algorithm.name, hex.name), size: sizes[i]!}
-        }
+/** Runs `work` over the items with at most `concurrency` at once, pulling lazily (no promise per item up front). */
+async function eachLimited<T>(items: Iterable<T>, concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  const iterator = items[Symbol.iterator]()
+  let failed: unknown
+  const worker = async () => {
+    for (let next = iterator.next(); !next.done && failed === undefined; next = iterator.next()) {
+      try {
+        // eslint-disable-next-line no-await-in-loop -- a bounded pool
+        await work(next.value)
+      } catch (error) {
+        failed ??= error
       }
     }
   }
+
+  await Promise.all(Array.from({length: Math.max(1, concurrency)}, worker))
+  if (failed !== undefined) throw failed
 }
 
-export async function analyzeStore(root: string, options: AnalyzeOptions = {}): Promise<StoreReport> {
-  const reader = new StoreReader(root)
-  await reader.check()
-  const now = (options.now ?? new Date()).getTime()
-  const markDefault = new Set<string>()
-  const markUntagged = new Set<string>()
-  const eligibleManifests: GcModeResult['eligibleManifests'] = []
-  const references = new Map<string, {references: string[]; isIndex: boolean}>()
-  const repositories: Repository[] = []
-  const brokenIndexes: BrokenIndex[] = []
-  let untaggedAbort: string | undefined
+function blobKey(digest: string): string {
+  const [algorithm, hex] = digest.split(':') as [string, string]
+  return `${BLOBS}${algorithm}/${hex.slice(0, 2)}/${hex}/data`
+}
 
-  // Repositories are read ahead, several at a time with their manifests' references, and marked in
-  // order: the walk waits on the disk, and one read at a time left it idle most of the time.
-  const names: string[] = []
-  for await (const name of reader.repositories()) names.push(name)
-  const referencesRead = new Map<string, Promise<{references: string[]; isIndex: boolean}>>()
-  // A manifest shared by repositories is read once; its pending read is dropped once it is known.
-  const referencesOf = async (digest: string) => {
-    if (references.has(digest)) return
-    let pending = referencesRead.get(digest)
-    if (!pending) {
-      pending = LIMIT(() => reader.references(digest))
-      referencesRead.set(digest, pending)
-    }
+/** Path order, as a store walk meets repositories ('a', 'a/b', 'a-c'). */
+function byPath(a: string, b: string): number {
+  const x = a.split('/')
+  const y = b.split('/')
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1
+  return x.length - y.length
+}
 
-    const found = await pending
-    references.set(digest, found)
-    referencesRead.delete(digest)
+/** What a manifest references, as the collector's manifest.References(): one level. */
+function referencesOf(digest: string, data: Buffer): {references: string[]; isIndex: boolean} {
+  let json: {manifests?: Array<{digest?: string}>; config?: {digest?: string}; layers?: Array<{digest?: string}>; fsLayers?: Array<{blobSum?: string}>}
+  try {
+    json = JSON.parse(data.toString('utf8')) as typeof json
+  } catch (error) {
+    throw new UsageError(`cannot read manifest ${digest} in the store: ${(error as Error).message}`, {cause: error})
   }
 
-  const readAhead = pLimit(8)
-  const loading = names.map((name) =>
-    readAhead(async () => {
-      const repository = await reader.repository(name)
-      await Promise.all(repository.revisions.map((digest) => referencesOf(digest)))
-      return repository
-    }),
-  )
-  // Awaited in order below; a failure further on must not go unhandled meanwhile.
-  for (const pending of loading) pending.catch(() => undefined)
+  if (Array.isArray(json.manifests)) return {references: json.manifests.map((entry) => entry.digest).filter((d): d is string => Boolean(d)), isIndex: true}
+  if (Array.isArray(json.fsLayers)) return {references: json.fsLayers.map((layer) => layer.blobSum).filter((d): d is string => Boolean(d)), isIndex: false}
+  const references = [json.config?.digest, ...(json.layers ?? []).map((layer) => layer.digest)].filter((d): d is string => Boolean(d))
+  return {references, isIndex: false}
+}
 
-  for (const pending of loading) {
-    const repository = await pending
+/** Counts the requests a reader is asked for. */
+function counted(reader: StorageReader, requests: RequestCounts): StorageReader {
+  return {
+    driver: reader.driver,
+    location: reader.location,
+    concurrency: reader.concurrency,
+    listsSizes: reader.listsSizes,
+    check: () => reader.check(),
+    async *list(prefix: string, options?: ListOptions) {
+      for await (const page of reader.list(prefix, options)) {
+        requests.list++
+        yield page
+      }
+    },
+    read(key) {
+      requests.read++
+      return reader.read(key)
+    },
+    stat(key) {
+      requests.stat++
+      return reader.stat(key)
+    },
+  }
+}
+
+async function firstLevel(reader: StorageReader, prefix: string): Promise<{objects: string[]; prefixes: string[]}> {
+  const objects: string[] = []
+  const prefixes: string[] = []
+  for await (const page of reader.list(prefix, {delimiter: true})) {
+    for (const object of page.objects) objects.push(object.key)
+    prefixes.push(...page.prefixes)
+  }
+
+  return {objects, prefixes}
+}
+
+export async function analyzeStore(store: string | StorageReader, options: AnalyzeOptions = {}): Promise<StoreReport> {
+  const requests: RequestCounts = {list: 0, read: 0, stat: 0}
+  const source = typeof store === 'string' ? new FilesystemReader(store) : store
+  const reader = counted(source, requests)
+  await reader.check()
+  const top = await firstLevel(reader, V2)
+  if (!top.prefixes.includes(BLOBS) && !top.prefixes.includes(REPOSITORIES)) {
+    throw new UsageError(
+      source.driver === 'filesystem'
+        ? `${source.location} is not a distribution store (no docker/registry/v2/blobs or repositories inside); give the rootdirectory of the filesystem driver`
+        : `${source.location} holds no registry (no docker/registry/v2/blobs or repositories inside); check the ${source.driver === 's3' ? 'bucket and rootdirectory' : 'container and prefix'}`,
+    )
+  }
+
+  const now = (options.now ?? new Date()).getTime()
+  const table = new DigestTable()
+  const repositories = new Map<string, Repository>()
+  const progress: AnalyzeProgress = {phase: 'listing', objects: 0, shards: {done: 0, total: 0}, repositories: 0, manifests: 0}
+  const report = () => options.onProgress?.(progress)
+  const concurrency = reader.concurrency
+
+  // ---- listing: the blob shards and the repositories' subtrees, all at once.
+  const repositoryOf = (name: string): Repository => {
+    let repository = repositories.get(name)
+    if (!repository) {
+      repository = {name, hasTagsFolder: false, tagNames: [], tags: new Map(), revisions: [], layers: [], uploads: new Map()}
+      repositories.set(name, repository)
+    }
+
+    return repository
+  }
+
+  const lastName = (prefix: string) => prefix.slice(prefix.lastIndexOf('/', prefix.length - 2) + 1, -1)
+  const list = pLimit(concurrency)
+  const level = (prefix: string) => list(() => firstLevel(reader, prefix))
+  /** `<alg>/<hex>/` folders below a prefix, as digest ids (revisions, layers). */
+  const digestFolders = async (prefix: string): Promise<number[]> => {
+    const ids: number[] = []
+    for (const algorithm of (await level(prefix)).prefixes) {
+      for (const hex of (await level(algorithm)).prefixes) ids.push(table.intern(`${lastName(algorithm)}:${lastName(hex)}`))
+    }
+
+    progress.objects += ids.length
+    return ids
+  }
+
+  /**
+   * `<alg>/<hex>/link` objects below a prefix, as digest ids. Revisions need the link itself: deleting
+   * a manifest removes its revision link but leaves the folder on the filesystem.
+   */
+  const revisionLinks = (prefix: string) =>
+    list(async () => {
+      const ids: number[] = []
+      for await (const page of reader.list(prefix)) {
+        for (const object of page.objects) {
+          const parts = object.key.slice(prefix.length).split('/')
+          if (parts.length === 3 && parts[2] === 'link') ids.push(table.intern(`${parts[0]}:${parts[1]}`))
+        }
+
+        progress.objects += page.objects.length
+      }
+
+      return ids
+    })
+
+  // One repository: its folders are listed; links are never read (distribution names a link's folder
+  // after the digest it holds), only tags' current links, whose digest is not in their path.
+  const readRepository = async (name: string, prefix: string, folders: string[]) => {
+    const repository = repositoryOf(name)
+    progress.repositories++
+    const manifests = (await level(`${prefix}_manifests/`)).prefixes.map((folder) => lastName(folder))
+    repository.hasTagsFolder = manifests.includes('tags')
+    const [revisions, layers, tags] = await Promise.all([
+      manifests.includes('revisions') ? revisionLinks(`${prefix}_manifests/revisions/`) : [],
+      folders.includes('_layers') ? digestFolders(`${prefix}_layers/`) : [],
+      repository.hasTagsFolder ? level(`${prefix}_manifests/tags/`) : undefined,
+    ])
+    repository.revisions = revisions
+    repository.layers = layers
+    repository.tagNames = tags?.prefixes.map((folder) => lastName(folder)) ?? []
+    progress.objects += repository.tagNames.length
+    if (folders.includes('_uploads')) {
+      for (const folder of (await level(`${prefix}_uploads/`)).prefixes) {
+        const upload: Upload = {startedAtListed: false}
+        // eslint-disable-next-line no-await-in-loop -- uploads are few
+        for await (const page of reader.list(folder)) {
+          for (const object of page.objects) {
+            if (object.key === `${folder}startedat`) upload.startedAtListed = true
+            if (object.modified !== undefined) upload.modified = Math.max(upload.modified ?? 0, object.modified)
+          }
+        }
+
+        repository.uploads.set(lastName(folder), upload)
+      }
+    }
+
+    report()
+  }
+
+  // Repositories are the folders holding `_manifests`; `_`-prefixed folders are not descended into.
+  const walkRepositories = async (prefix: string): Promise<void> => {
+    const children = (await level(prefix)).prefixes
+    const names = children.map((child) => lastName(child))
+    const work: Array<Promise<void>> = []
+    if (prefix !== REPOSITORIES && names.includes('_manifests')) work.push(readRepository(prefix.slice(REPOSITORIES.length, -1), prefix, names))
+    for (const child of children) if (!lastName(child).startsWith('_')) work.push(walkRepositories(child))
+    await Promise.all(work)
+  }
+
+  const listBlobs = async () => {
+    const shards: string[] = []
+    for (const algorithm of (await level(BLOBS)).prefixes) shards.push(...(await level(algorithm)).prefixes)
+    progress.shards.total = shards.length
+    const sizes = pLimit(concurrency)
+    const blob = (key: string, size: number | undefined) => {
+      // <alg>/<2 hex>/<hex>/data
+      const parts = key.slice(BLOBS.length).split('/')
+      if (parts.length !== 4 || parts[3] !== 'data') return
+      const id = table.intern(`${parts[0]}:${parts[2]}`)
+      table.set(id, PRESENT)
+      if (size !== undefined) table.sizes[id] = size
+    }
+
+    await Promise.all(
+      shards.map((shard) =>
+        list(async () => {
+          if (source.listsSizes) {
+            // Object stores: one flat listing names every blob's data object with its size.
+            for await (const page of reader.list(shard)) {
+              for (const object of page.objects) blob(object.key, object.size)
+              progress.objects += page.objects.length
+              report()
+            }
+          } else {
+            // The filesystem: the shard's folders, then a stat of each blob's data file.
+            const folders = (await firstLevel(reader, shard)).prefixes
+            await Promise.all(
+              folders.map((folder) =>
+                sizes(async () => {
+                  const key = `${folder}data`
+                  const found = await reader.stat(key)
+                  if (found) blob(key, found.size)
+                }),
+              ),
+            )
+            progress.objects += folders.length
+          }
+
+          progress.shards.done++
+          report()
+        }),
+      ),
+    )
+  }
+
+  await Promise.all([listBlobs(), walkRepositories(REPOSITORIES)])
+
+  const ordered = [...repositories.values()].sort((a, b) => byPath(a.name, b.name))
+
+  // ---- reading: the tags' current links, then every present revision's manifest once.
+  progress.phase = 'reading'
+  const tagReads = ordered.flatMap((repository) => repository.tagNames.map((tag) => ({repository, tag})))
+  await eachLimited(tagReads, concurrency, async ({repository, tag}) => {
+    const link = await reader.read(`${REPOSITORIES}${repository.name}/_manifests/tags/${tag}/current/link`)
+    const digest = link?.toString('utf8').trim()
+    if (digest) repository.tags.set(tag, table.intern(digest))
+  })
+  for (const repository of ordered) {
+    repository.tagNames = []
+    // A revision counts only while its blob exists (linkedBlobStore.Enumerate stats it).
+    repository.revisions = repository.revisions.filter((id) => table.has(id, PRESENT))
+    const tagged = new Set(repository.tags.values())
+    for (const id of repository.revisions) {
+      table.set(id, REVISION)
+      if (tagged.has(id)) table.set(id, TAGGED_REVISION)
+    }
+  }
+
+  /** The references of tagged indexes, for the hazard of --delete-untagged. */
+  const indexReferences = new Map<number, number[]>()
+  const manifestIds = function* () {
+    const known = table.size
+    for (let id = 0; id < known; id++) if (table.has(id, REVISION)) yield id
+  }
+
+  await eachLimited(manifestIds(), concurrency, async (id) => {
+    const digest = table.digest(id)
+    const data = await reader.read(blobKey(digest))
+    if (!data) throw new UsageError(`cannot read manifest ${digest} in the store: it disappeared during the analysis`)
+    const found = referencesOf(digest, data)
+    const references = found.references.map((reference) => table.intern(reference))
+    const tagged = table.has(id, TAGGED_REVISION)
+    table.set(id, MARK_DEFAULT)
+    if (tagged) table.set(id, MARK_UNTAGGED)
+    for (const reference of references) {
+      table.set(reference, MARK_DEFAULT)
+      if (tagged) table.set(reference, MARK_UNTAGGED)
+    }
+
+    if (found.isIndex && tagged) indexReferences.set(id, references)
+    progress.manifests++
+    if (progress.manifests % 100 === 0) report()
+  })
+
+  // ---- marking per repository, in the collector's order.
+  const eligibleManifests: GcModeResult['eligibleManifests'] = []
+  const brokenIndexes: BrokenIndex[] = []
+  let untaggedAbort: string | undefined
+  for (const repository of ordered) {
     const {name} = repository
-    repositories.push(repository)
-    options.onProgress?.({phase: 'repositories', done: repositories.length})
     const tagged = new Set(repository.tags.values())
     if (!repository.hasTagsFolder && repository.revisions.length > 0) {
       // tags.Lookup lists a missing folder as "unknown repository": the collector stops there.
       untaggedAbort ??= `repository ${name} has manifests but no tags folder: garbage-collect --delete-untagged fails with "failed to retrieve tags unknown repository name=${name}" and deletes nothing`
     }
 
-    for (const digest of repository.revisions) {
-      const refs = references.get(digest)!
-
-      markDefault.add(digest)
-      for (const reference of refs.references) markDefault.add(reference)
-      if (tagged.has(digest)) {
-        markUntagged.add(digest)
-        for (const reference of refs.references) markUntagged.add(reference)
-      } else {
-        eligibleManifests.push({repository: name, digest})
-      }
-    }
-
+    for (const id of repository.revisions) if (!tagged.has(id)) eligibleManifests.push({repository: name, digest: table.digest(id)})
     // Tagged indexes whose children are untagged here: --delete-untagged deletes the children.
     const revisions = new Set(repository.revisions)
-    for (const digest of tagged) {
-      const refs = references.get(digest)
-      if (!refs?.isIndex) continue
-      const children = refs.references.filter((child) => revisions.has(child) && !tagged.has(child))
+    for (const id of tagged) {
+      const references = indexReferences.get(id)
+      if (!references) continue
+      const children = references.filter((child) => revisions.has(child) && !tagged.has(child))
       if (children.length > 0) {
-        const tags = [...repository.tags].filter(([, d]) => d === digest).map(([tag]) => tag).sort()
-        brokenIndexes.push({repository: name, digest, tags, children})
+        const tags = [...repository.tags].filter(([, d]) => d === id).map(([tag]) => tag).sort()
+        brokenIndexes.push({repository: name, digest: table.digest(id), tags, children: children.map((child) => table.digest(child))})
       }
     }
   }
 
-  const eligibleDefault: string[] = []
-  const eligibleUntagged: string[] = []
-  const sizes = new Map<string, number>()
-  let blobCount = 0
-  let blobBytes = 0
-  for await (const blob of reader.blobs()) {
-    blobCount++
-    blobBytes += blob.size
-    if (blobCount % 5000 === 0) options.onProgress?.({phase: 'blobs', done: blobCount})
-    const inDefault = markDefault.has(blob.digest)
-    const inUntagged = markUntagged.has(blob.digest)
-    if (!inDefault) eligibleDefault.push(blob.digest)
-    if (!inUntagged) eligibleUntagged.push(blob.digest)
-    if (!inDefault || !inUntagged) sizes.set(blob.digest, blob.size)
+  // ---- sweeping, and the sizes the report needs that the listing did not tell.
+  progress.phase = 'sizing'
+  const unsizedEligible = function* () {
+    const known = table.size
+    for (let id = 0; id < known; id++) {
+      if (table.has(id, PRESENT) && (!table.has(id, MARK_DEFAULT) || !table.has(id, MARK_UNTAGGED)) && Number.isNaN(table.sizes[id])) yield id
+    }
   }
 
-  const bytesOf = (digests: Iterable<string>) => {
+  await eachLimited(unsizedEligible(), concurrency, async (id) => {
+    const found = await reader.stat(blobKey(table.digest(id)))
+    if (found) table.sizes[id] = found.size
+  })
+  const eligibleDefault: number[] = []
+  const eligibleUntagged: number[] = []
+  let blobCount = 0
+  let blobBytes = 0
+  let unsized = 0
+  for (let id = 0; id < table.size; id++) {
+    if (!table.has(id, PRESENT)) continue
+    blobCount++
+    const size = table.sizes[id]!
+    if (Number.isNaN(size)) unsized++
+    else blobBytes += size
+    if (!table.has(id, MARK_DEFAULT)) eligibleDefault.push(id)
+    if (!table.has(id, MARK_UNTAGGED)) eligibleUntagged.push(id)
+  }
+
+  const bytesOf = (ids: Iterable<number>) => {
     let total = 0
-    for (const digest of digests) total += sizes.get(digest) ?? 0
+    for (const id of ids) {
+      const size = table.sizes[id]!
+      if (!Number.isNaN(size)) total += size
+    }
+
     return total
   }
 
-  const eligibleDefaultSet = new Set(eligibleDefault)
-  const eligibleUntaggedSet = new Set(eligibleUntagged)
-  const attributed = {default: new Set<string>(), deleteUntagged: new Set<string>()}
+  const eligibleIn = (id: number, marked: number) => table.has(id, PRESENT) && !table.has(id, marked)
   const uploadsOlderThan = options.uploadsOlderThanMs ?? 86_400_000
   const staleUploads: StaleUpload[] = []
-  const reports: RepositoryReport[] = repositories.map((repository) => {
+  const reports: RepositoryReport[] = []
+  for (const repository of ordered) {
     const tagged = new Set(repository.tags.values())
-    const linked = [...repository.layers, ...repository.revisions]
-    const inDefault = linked.filter((digest) => eligibleDefaultSet.has(digest))
-    const inUntagged = linked.filter((digest) => eligibleUntaggedSet.has(digest))
-    for (const digest of inDefault) attributed.default.add(digest)
-    for (const digest of inUntagged) attributed.deleteUntagged.add(digest)
-    for (const upload of repository.uploads) {
-      const started = upload.startedAt ? Date.parse(upload.startedAt) : Number.NaN
-      const ageMs = now - (Number.isNaN(started) ? upload.mtimeMs : started)
-      if (ageMs > uploadsOlderThan) staleUploads.push({repository: repository.name, uuid: upload.uuid, startedAt: upload.startedAt, ageMs})
+    const inDefault = new Set<number>()
+    const inUntagged = new Set<number>()
+    for (const list of [repository.layers, repository.revisions]) {
+      for (const id of list) {
+        if (eligibleIn(id, MARK_DEFAULT)) {
+          inDefault.add(id)
+          table.set(id, ATTRIBUTED_DEFAULT)
+        }
+
+        if (eligibleIn(id, MARK_UNTAGGED)) {
+          inUntagged.add(id)
+          table.set(id, ATTRIBUTED_UNTAGGED)
+        }
+      }
     }
 
-    return {
+    for (const [uuid, upload] of repository.uploads) {
+      const folder = `${REPOSITORIES}${repository.name}/_uploads/${uuid}`
+      // eslint-disable-next-line no-await-in-loop -- uploads are few
+      const startedAt = upload.startedAtListed ? (await reader.read(`${folder}/startedat`))?.toString('utf8').trim() : undefined
+      const started = startedAt ? Date.parse(startedAt) : Number.NaN
+      // eslint-disable-next-line no-await-in-loop -- uploads are few
+      const modified = Number.isNaN(started) ? (upload.modified ?? (await reader.stat(folder))?.modified) : started
+      const ageMs = modified === undefined ? 0 : now - modified
+      if (ageMs > uploadsOlderThan) staleUploads.push({repository: repository.name, uuid, startedAt, ageMs})
+    }
+
+    reports.push({
       name: repository.name,
       tags: repository.tags.size,
       manifests: repository.revisions.length,
-      untaggedManifests: repository.revisions.filter((digest) => !tagged.has(digest)),
-      reclaimable: {default: bytesOf(new Set(inDefault)), deleteUntagged: bytesOf(new Set(inUntagged))},
-      uploads: repository.uploads.length,
-    }
-  })
+      untaggedManifests: repository.revisions.filter((id) => !tagged.has(id)).map((id) => table.digest(id)),
+      reclaimable: {default: bytesOf(inDefault), deleteUntagged: bytesOf(inUntagged)},
+      uploads: repository.uploads.size,
+    })
+  }
 
-  const mode = (marked: Set<string>, eligible: string[], manifests: GcModeResult['eligibleManifests'], abort?: string): GcModeResult => ({
-    blobsMarked: marked.size,
-    blobsEligible: eligible.length,
-    manifestsEligible: manifests.length,
-    bytesReclaimable: bytesOf(eligible),
-    eligibleBlobs: eligible,
-    eligibleManifests: manifests,
-    ...(abort ? {abort} : {}),
-  })
+  const mode = (marked: number, eligible: number[], manifests: GcModeResult['eligibleManifests'], abort?: string): GcModeResult => {
+    let blobsMarked = 0
+    for (let id = 0; id < table.size; id++) if (table.has(id, marked)) blobsMarked++
+    return {
+      blobsMarked,
+      blobsEligible: eligible.length,
+      manifestsEligible: manifests.length,
+      bytesReclaimable: bytesOf(eligible),
+      eligibleBlobs: eligible.map((id) => table.digest(id)).sort(),
+      eligibleManifests: manifests,
+      ...(abort ? {abort} : {}),
+    }
+  }
 
   return {
-    root,
+    root: source.location,
+    driver: source.driver,
     repositories: reports,
     emptyRepositories: reports.filter((repository) => repository.tags === 0).map((repository) => repository.name),
-    blobs: {count: blobCount, bytes: blobBytes},
-    default: mode(markDefault, eligibleDefault, []),
-    deleteUntagged: mode(markUntagged, eligibleUntagged, eligibleManifests, untaggedAbort),
+    blobs: {count: blobCount, bytes: blobBytes, unsized},
+    default: mode(MARK_DEFAULT, eligibleDefault, []),
+    deleteUntagged: mode(MARK_UNTAGGED, eligibleUntagged, eligibleManifests, untaggedAbort),
     brokenIndexes,
     staleUploads,
     unattributedBytes: {
-      default: bytesOf(eligibleDefault.filter((digest) => !attributed.default.has(digest))),
-      deleteUntagged: bytesOf(eligibleUntagged.filter((digest) => !attributed.deleteUntagged.has(digest))),
+      default: bytesOf(eligibleDefault.filter((id) => !table.has(id, ATTRIBUTED_DEFAULT))),
+      deleteUntagged: bytesOf(eligibleUntagged.filter((id) => !table.has(id, ATTRIBUTED_UNTAGGED))),
     },
+    requests,
   }
 }

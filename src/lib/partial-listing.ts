@@ -1,0 +1,60 @@
+/**
+ * Listing a registry whose credentials cannot read every repository (nginx's `restricted/` realm):
+ * a repository that answers 401 or 403 is set aside, with the realm that protects it, and the rest is
+ * listed. The catalog itself failing is still an error: then nothing can be listed.
+ */
+import {parseChallenges} from './auth/challenge.js'
+import {DeniedError, UnauthorizedError} from './errors.js'
+import {fnmatcher} from './glob.js'
+import type {Inventory, RepositoryEntry, TagSelection, TagSort} from './inventory.js'
+
+export interface UnreadableRepository {
+  name: string
+  /** 401: the credentials (or their absence) were not accepted; 403: accepted but not allowed. */
+  status: 401 | 403
+  /** The realm of the challenge that protects it, when the registry names one. */
+  realm?: string
+  message: string
+}
+
+export interface PartialListing {
+  repositories: RepositoryEntry[]
+  unreadable: UnreadableRepository[]
+}
+
+/** The realm an anonymous request for the repository's tags is challenged with (one request). */
+async function realmOf(inventory: Inventory, name: string): Promise<string | undefined> {
+  try {
+    const base = await inventory.client.baseUrl()
+    const response = await inventory.client.session.transport.request(`${base}/v2/${name}/tags/list`, {method: 'GET'})
+    const challenges = parseChallenges(response.headers['www-authenticate'] as string | string[] | undefined)
+    return challenges.find((challenge) => challenge.params.realm)?.params.realm
+  } catch {
+    return undefined
+  }
+}
+
+/** Every repository (or those matching `select`) with its tags; unreadable ones set aside. */
+export async function listImagesPartially(
+  inventory: Inventory,
+  options: TagSelection & {select?: string; sort: TagSort; includeEmpty?: boolean},
+): Promise<PartialListing> {
+  const matches = options.select ? fnmatcher(options.select) : undefined
+  const names = (await inventory.client.repositories()).filter((name) => !matches || matches(name))
+  const unreadable: UnreadableRepository[] = []
+  const listed = await Promise.all(
+    names.map(async (name) => {
+      try {
+        return await inventory.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true})
+      } catch (error) {
+        if (!(error instanceof UnauthorizedError || error instanceof DeniedError)) throw error
+        unreadable.push({name, status: error instanceof DeniedError ? 403 : 401, realm: await realmOf(inventory, name), message: error.message})
+        return undefined
+      }
+    }),
+  )
+  return {
+    repositories: listed.filter((entry): entry is RepositoryEntry => entry !== undefined && (options.includeEmpty === true || entry.tags.length > 0)),
+    unreadable: unreadable.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  }
+}

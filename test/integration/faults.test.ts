@@ -1,0 +1,185 @@
+/**
+ * The fault suite: every command through a fault-injecting proxy (25 % of requests, one fault kind at
+ * a time, seeded so a failure replays with REGISTRYCTL_TEST_SEED) in front of a real registry. Each
+ * command must either complete with the output of the fault-free run, or fail with one clear line and
+ * a non-zero code. Deletions are checked against the registry's true state, read directly (not
+ * through the proxy, not from the tool's report): nothing outside the plan is deleted, and every
+ * planned tag is reported truthfully.
+ */
+import {strict as assert} from 'node:assert'
+
+import {ExitCode} from '../../src/lib/errors.js'
+import {buildImage} from '../../src/sandbox/images.js'
+import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
+import {seedSamples} from '../../src/sandbox/seed.js'
+import {StoreWriter} from '../../src/sandbox/store.js'
+import {type CliResult, runCli} from '../helpers/cli.js'
+import {FAULT_KINDS, type FaultKind, type FaultProxy, startFaultProxy} from '../helpers/fault-proxy.js'
+import {testSeed} from '../helpers/prng.js'
+import {localSession} from '../helpers/registry.js'
+
+const RATE = 0.25
+const PLANNED = 6
+const OUTSIDE = ['new-1', 'new-2']
+const plannedTag = (k: number) => `old-${k}`
+
+interface CommandCase {
+  name: string
+  /** Arguments for a run against `host`; `run` names the run's own repository for destructive ones. */
+  args: (host: string, run: string) => string[]
+  deletes?: 'tags' | 'manifest'
+}
+
+const COMMON = ['--retries', '4', '--timeout', '10']
+const COMMANDS: CommandCase[] = [
+  {name: 'list-images', args: (host) => ['list-images', host, '--select', 'team/*']},
+  {name: 'list-tags', args: (host) => ['list-tags', `${host}/team/app`]},
+  {name: 'resolve', args: (host) => ['resolve', `${host}/base/multiarch:bookworm`]},
+  {name: 'inspect', args: (host) => ['inspect', `${host}/team/app:stable`]},
+  {name: 'gc status', args: (host) => ['gc', 'status', host]},
+  {name: 'delete-tags', args: (host, run) => ['delete-tags', `${host}/fault/${run}:old-*`, '--yes'], deletes: 'tags'},
+  {name: 'delete-manifest', args: (host, run) => ['delete-manifest', `${host}/fault/${run}@${digests.get(`${run}:old-0`)}`, '--yes'], deletes: 'manifest'},
+]
+
+/** Digest of each seeded tag, by `run:tag`. */
+const digests = new Map<string, string>()
+
+function seedDeletionRepository(writer: StoreWriter, run: string): void {
+  const tags = [...Array.from({length: PLANNED}, (_, k) => plannedTag(k)), ...OUTSIDE]
+  for (const [k, tag] of tags.entries()) {
+    const image = buildImage({created: new Date(Date.UTC(2020, 0, 1 + k)).toISOString(), layers: [`fault ${run} ${tag}`]})
+    writer.image(`fault/${run}`, [tag], image)
+    digests.set(`${run}:${tag}`, image.digest)
+  }
+}
+
+/**
+ * Output with what differs between runs by design replaced: the proxy's host, the run's own repository
+ * (its images, so their digests, and the padding after its name); result lines sorted (they stream in
+ * completion order).
+ */
+function normalize(stdout: string, host: string, run: string): string {
+  let text = stdout.replaceAll(host, 'REGISTRY')
+  if (run) text = text.replaceAll(`fault/${run}`, 'fault/RUN').replaceAll(/sha256:[\da-f]{64}/g, 'DIGEST').replaceAll(/\b[\da-f]{12}\b/g, 'SHORT').replaceAll(/ {2,}/g, ' ')
+  return text.split('\n').sort().join('\n')
+}
+
+function assertOneClearLine(result: CliResult, context: string): void {
+  assert.notEqual(result.code, 0, context)
+  const lines = result.stderr.trimEnd().split('\n')
+  assert.equal(lines.length, 1, `one line on stderr; ${context}`)
+  assert.match(lines[0]!, /^registryctl: \S/, context)
+  assert.doesNotMatch(result.stderr, /^\s+at /m, `no stack; ${context}`)
+}
+
+describe('fault injection: every command at 25 % faults of each kind @integration', function () {
+  this.timeout(300_000)
+  const seed = testSeed(2026)
+  let registry: RunningRegistry
+  const baselines = new Map<string, CliResult>()
+  let plainProxy: FaultProxy
+  before(async function () {
+    this.timeout(120_000)
+    registry = await startRegistry()
+    await seedSamples(localSession().client({host: registry.host}))
+    const writer = new StoreWriter(registry.rootDirectory)
+    for (const run of ['baseline', ...FAULT_KINDS]) {
+      seedDeletionRepository(writer, `tags-${run}`)
+      seedDeletionRepository(writer, `manifest-${run}`)
+    }
+
+    // The fault-free runs, through a proxy that faults nothing (same path, same kind of host).
+    plainProxy = await startFaultProxy({target: registry.url, rate: 0})
+    for (const command of COMMANDS) {
+      const run = `${command.deletes ?? 'read'}-baseline`.replace('read-', '')
+      // eslint-disable-next-line no-await-in-loop
+      const result = await runCli([...command.args(plainProxy.host, run), ...COMMON])
+      assert.ok(result.code === 0, `${command.name} fault-free: ${result.code} ${result.stderr}`)
+      baselines.set(command.name, result)
+    }
+  })
+  after(async () => {
+    await plainProxy?.stop()
+    await registry?.stop()
+  })
+
+  /** The registry's true state of a deletion run's repository, read directly. */
+  const remaining = async (run: string) => new Set(await localSession().client({host: registry.host}).tags(`fault/${run}`, {missingIsEmpty: true}))
+
+  interface Observed {
+    command: CommandCase
+    run: string
+    result: CliResult
+    /** Tags left in the run's repository right after the command, for deletions. */
+    left?: Set<string>
+    faults: number
+  }
+
+  /** Every command of one fault kind, one after the other, through that kind's own proxy. */
+  async function underFaults(kind: FaultKind): Promise<{observed: Observed[]; proxy: FaultProxy}> {
+    const proxy = await startFaultProxy({target: registry.url, seed: seed + FAULT_KINDS.indexOf(kind), rate: RATE, kinds: [kind], delayMs: 300, retryAfterS: 1})
+    const observed: Observed[] = []
+    try {
+      for (const command of COMMANDS) {
+        const run = command.deletes ? `${command.deletes}-${kind}` : ''
+        const before = proxy.faults.length
+        // eslint-disable-next-line no-await-in-loop
+        const result = await runCli([...command.args(proxy.host, run), ...COMMON])
+        // eslint-disable-next-line no-await-in-loop
+        const left = command.deletes ? await remaining(run) : undefined
+        observed.push({command, run, result, left, faults: proxy.faults.length - before})
+      }
+    } finally {
+      await proxy.stop()
+    }
+
+    return {observed, proxy}
+  }
+
+  // The kinds run side by side (the runs mostly wait: backoff, Retry-After, delays); each is checked in its own test.
+  const runs = new Map<FaultKind, Promise<{observed: Observed[]; proxy: FaultProxy}>>()
+  const observe = (kind: FaultKind) => {
+    if (runs.size === 0) for (const each of FAULT_KINDS) runs.set(each, underFaults(each))
+    return runs.get(kind)!
+  }
+
+  for (const kind of FAULT_KINDS) {
+    it(`${kind}: each command completes as without faults or fails with one clear line; deletions are reported truthfully`, async () => {
+      const {observed, proxy} = await observe(kind)
+      for (const {command, run, result, left, faults} of observed) {
+        const context = `${command.name} with ${kind} (seed ${seed}; ${faults} faults): exit ${result.code}\n${result.stdout}\n${result.stderr}`
+        const baseline = baselines.get(command.name)!
+        if (!command.deletes || !left) {
+          if (result.code === 0) assert.equal(normalize(result.stdout, proxy.host, run), normalize(baseline.stdout, plainProxy.host, run), context)
+          else assertOneClearLine(result, context)
+          continue
+        }
+
+        for (const tag of OUTSIDE) assert.ok(left.has(tag), `${tag} is outside the plan and was deleted; ${context}`)
+        const planned = command.deletes === 'tags' ? Array.from({length: PLANNED}, (_, k) => plannedTag(k)) : [plannedTag(0)]
+        for (let k = 0; k < PLANNED; k++) {
+          if (!planned.includes(plannedTag(k))) assert.ok(left.has(plannedTag(k)), `${plannedTag(k)} is outside the plan and was deleted; ${context}`)
+        }
+
+        const reported = new Map([...result.stdout.matchAll(/\/fault\/\S+:(\S+) +\[([A-Z]+)\]/g)].map((match) => [match[1]!, match[2]!]))
+        for (const tag of planned) {
+          const status = reported.get(tag)
+          if (status === 'UNKNOWN') continue
+          if (left.has(tag)) assert.ok(status === undefined || status === 'FAIL' || status === 'SKIPPED', `${tag} is still there but was reported ${status}; ${context}`)
+          else assert.ok(status === 'DONE', `${tag} is gone but was reported ${status}; ${context}`)
+        }
+
+        if (result.code === 0) assert.equal(normalize(result.stdout, proxy.host, run), normalize(baseline.stdout, plainProxy.host, `${command.deletes}-baseline`), context)
+        else if (result.code === ExitCode.PARTIAL) assert.ok([...reported.values()].some((status) => status === 'FAIL' || status === 'UNKNOWN'), context)
+        else assertOneClearLine(result, context)
+      }
+
+      // Faults were injected (the seed and rate are such that every kind hits something).
+      assert.ok(proxy.faults.length > 0, `no ${kind} fault injected`)
+      if (process.env.REGISTRYCTL_TEST_VERBOSE) {
+        // eslint-disable-next-line no-console
+        console.log(`      ${kind}: ${proxy.faults.length} faults in ${proxy.requests} requests; ${observed.map((o) => `${o.command.name}=${o.result.code}`).join(' ')}`)
+      }
+    })
+  }
+})
