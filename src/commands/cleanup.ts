@@ -181,6 +181,10 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
           exitCode,
           finishedAt: Math.floor(Date.now() / 1000),
           success: exitCode === ExitCode.OK,
+        }).catch((error: Error) => {
+          // The run's own outcome (and its error, if any) stays what it was; the job still fails.
+          process.stderr.write(`registryctl: cannot write metrics ${flags['metrics-file']}: ${error.message}\n`)
+          if (!process.exitCode) process.exitCode = ExitCode.USAGE
         })
       }
 

@@ -34,9 +34,10 @@ describe('cleanup @integration', function () {
     return new Map(kept.filter(([, tags]) => tags.length > 0))
   }
 
-  async function setup(extra = ''): Promise<{fleet: Fleet; policy: string; planFile: string; metrics: string; lockDir: string}> {
+  /** A fleet of its own for each test: 32 repositories, or a small one (4 team, 2 CI) where size does not matter. */
+  async function setup(extra = '', size: 'full' | 'small' = 'full'): Promise<{fleet: Fleet; policy: string; planFile: string; metrics: string; lockDir: string}> {
     const prefix = `fleet${++fleets}`
-    const fleet = writeFleet(registry(), prefix)
+    const fleet = writeFleet(registry(), prefix, size === 'small' ? {team: 4, ci: 2} : {})
     const policy = join(dir(), `${prefix}.yaml`)
     await writeFile(policy, fleetPolicy(registry().host, prefix, extra))
     return {fleet, policy, planFile: join(dir(), `${prefix}-plan.json`), metrics: join(dir(), `${prefix}.prom`), lockDir: dir()}
@@ -103,7 +104,7 @@ describe('cleanup @integration', function () {
   })
 
   it('applies a reviewed plan with --plan, re-verifying every tag: a tag moved since is not deleted', async () => {
-    const {fleet, policy, planFile} = await setup()
+    const {fleet, policy, planFile} = await setup('', 'small')
     assert.equal((await runCli(['cleanup', policy, '--dry-run', '--plan-out', planFile])).code, 0)
     const name = `${fleet.prefix}/team/app03`
     const r05 = await client().manifest(name, 'r05')
@@ -113,6 +114,12 @@ describe('cleanup @integration', function () {
     assert.match(stdout, new RegExp(`${name}:r00 +\\[CHANGED\\]  now points at ${r05.descriptor.digest}; not deleted`))
     const expected = keptBy(await readPlan(planFile))
     expected.set(name, [...expected.get(name)!, 'r00'].sort())
+    assert.deepEqual(await remaining(fleet), expected)
+    // Applied again, what is done is [GONE]; metrics that cannot be written fail the job (exit 2) all the same.
+    const again = await runCli(['cleanup', '--plan', planFile, '--yes', '--lock-dir', dir(), '--metrics-file', '/nonexistent-folder/cleanup.prom'])
+    assert.equal(again.code, ExitCode.USAGE)
+    assert.match(again.stdout, new RegExp(`${fleet.prefix}/team/app00:r00 +\\[GONE\\]`))
+    assert.match(again.stderr, /^registryctl: cannot write metrics \/nonexistent-folder\/cleanup\.prom: ENOENT/m)
     assert.deepEqual(await remaining(fleet), expected)
   })
 
@@ -127,22 +134,22 @@ describe('cleanup @integration', function () {
   })
 
   it('deletes nothing when the plan is over --max-delete or a rule\'s max-delete: exit 13', async () => {
-    const {fleet, policy, metrics} = await setup('    max-delete: 5\n')
+    const {fleet, policy, metrics} = await setup('    max-delete: 5\n', 'small')
     const overRule = await runCli(['cleanup', policy, '--yes', '--metrics-file', metrics, '--lock-dir', dir()])
     assert.equal(overRule.code, ExitCode.OVER_LIMIT)
-    assert.match(overRule.stdout, /Over the limit: rule ci-sha removes 32 tag\(s\), over its max-delete of 5; nothing will be deleted/)
-    assert.match(overRule.stderr, /^registryctl: rule ci-sha removes 32 tag\(s\), over its max-delete of 5: nothing was deleted/)
-    const overAll = await runCli(['cleanup', policy, '--yes', '--max-delete', '100', '--lock-dir', dir()])
+    assert.match(overRule.stdout, /Over the limit: rule ci-sha removes 8 tag\(s\), over its max-delete of 5; nothing will be deleted/)
+    assert.match(overRule.stderr, /^registryctl: rule ci-sha removes 8 tag\(s\), over its max-delete of 5: nothing was deleted/)
+    const overAll = await runCli(['cleanup', policy, '--yes', '--max-delete', '19', '--lock-dir', dir()])
     assert.equal(overAll.code, ExitCode.OVER_LIMIT)
-    assert.match(overAll.stderr, /the plan removes 104 tag\(s\), over the limit of 100 \(max-delete\)/)
+    assert.match(overAll.stderr, /the plan removes 20 tag\(s\), over the limit of 19 \(max-delete\)/)
     assert.deepEqual(await remaining(fleet), fleet.repositories)
     assert.match(await readFile(metrics, 'utf8'), /^registryctl_cleanup_exit_code\{[^}]*\} 13$/m)
-    const dry = await runCli(['cleanup', policy, '--dry-run', '--max-delete', '100'])
+    const dry = await runCli(['cleanup', policy, '--dry-run', '--max-delete', '19'])
     assert.equal(dry.code, ExitCode.OVER_LIMIT)
   })
 
   it('refuses without a terminal and without --yes: exit 11, nothing deleted', async () => {
-    const {fleet, policy} = await setup()
+    const {fleet, policy} = await setup('', 'small')
     const {code, stderr} = await runCli(['cleanup', policy, '--lock-dir', dir()])
     assert.equal(code, ExitCode.ABORTED)
     assert.match(stderr, /refusing to delete without confirmation/)
@@ -152,8 +159,8 @@ describe('cleanup @integration', function () {
     assert.equal(dry.code, 0)
     const output = JSON.parse(dry.stdout) as {dryRun: boolean; totals: {delete: number; blocked: number}; plan: CleanupPlan}
     assert.equal(output.dryRun, true)
-    assert.deepEqual([output.totals.delete, output.totals.blocked], [104, 24])
-    const r00 = output.plan.repositories.find((repository) => repository.name === `${fleet.prefix}/team/app05`)!.tags.find((tag) => tag.tag === 'r00')!
+    assert.deepEqual([output.totals.delete, output.totals.blocked], [20, 4])
+    const r00 = output.plan.repositories.find((repository) => repository.name === `${fleet.prefix}/team/app03`)!.tags.find((tag) => tag.tag === 'r00')!
     assert.deepEqual([r00.action, r00.rule, r00.reason], ['delete', 'team-newest', 'not one of the 10 newest'])
     assert.ok(output.plan.repositories[0]!.digests.every((digest) => digest.action !== 'delete' || digest.size! > 0), 'sizes of the images to delete')
   })

@@ -18,7 +18,7 @@
 import {readFile} from 'node:fs/promises'
 
 import {Ajv, type ErrorObject} from 'ajv'
-import {isMap, isSeq, LineCounter, type Node, parseDocument} from 'yaml'
+import {isMap, LineCounter, type Node, parseDocument} from 'yaml'
 
 import type {SiblingPolicy} from '../deletion/plan.js'
 import {parseDuration} from '../duration.js'
@@ -206,7 +206,6 @@ export function parsePolicy(text: string, file = 'policy'): CleanupPolicy {
     throw new PolicyError(file, problems)
   }
 
-  if (!isSeq(document.get('rules', true))) throw new PolicyError(file, [{message: 'rules must be a list'}])
   return value as CleanupPolicy
 }
 
