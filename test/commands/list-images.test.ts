@@ -74,7 +74,7 @@ describe('list-images @integration', () => {
     const {code, stdout} = await runCliInTerminal(['list-images', registry().host, '--sort', 'created'], '')
     assert.equal(code, 0)
     // The last frame, drawn when the work is done, then erased before the listing.
-    assert.match(stdout, /\rlisting: 4\/4 repositories, 11\/11 tags, \d+ requests \(\d+\/s\)\u001B\[K\r\u001B\[K-- base\/multiarch:/)
+    assert.match(stdout, /\rlisting: 4\/4 repositories, 11\/11 tags, \d+ requests \(\d+\/s\)\u001B\[K\r\u001B\[K-- \r\nbase\/multiarch:/)
     const piped = await runCli(['list-images', registry().host, '--sort', 'created'])
     assert.equal(piped.stderr, '')
     assert.doesNotMatch(piped.stdout, /listing|\r/)
