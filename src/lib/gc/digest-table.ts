@@ -5,10 +5,11 @@
  * integer ids, and every per-digest fact (flags, size) is a typed array indexed by that id.
  * Digests of other algorithms (or malformed ones) fall back to a Map: they are rare.
  */
-const HEX = /^sha256:[0-9a-f]{64}$/
-
+/** 0-15 for '0'-'9' and 'a'-'f', -1 otherwise. */
 function hexValue(code: number): number {
-  return code <= 57 ? code - 48 : code - 87
+  if (code >= 48 && code <= 57) return code - 48
+  if (code >= 97 && code <= 102) return code - 87
+  return -1
 }
 
 export class DigestTable {
@@ -71,7 +72,7 @@ export class DigestTable {
   }
 
   private lookup(digest: string, add: boolean): number | undefined {
-    if (digest.length !== 71 || !HEX.test(digest)) {
+    if (digest.length !== 71 || !digest.startsWith('sha256:') || !this.parse(digest)) {
       const known = this.others.get(digest)
       if (known !== undefined || !add) return known
       const id = this.newId()
@@ -80,10 +81,7 @@ export class DigestTable {
       return id
     }
 
-    // Parse into the scratch area past the last id (the buffer always has room for one more).
-    if ((this.count + 1) * 32 > this.bytes.length) this.grow()
-    const scratch = this.count * 32
-    for (let i = 0; i < 32; i++) this.bytes[scratch + i] = (hexValue(digest.charCodeAt(7 + 2 * i)) << 4) | hexValue(digest.charCodeAt(8 + 2 * i))
+    // parse() left the bytes in the scratch area past the last id.
     const mask = this.slots.length - 1
     let slot = this.hashOf(this.count) & mask
     for (;;) {
@@ -98,6 +96,20 @@ export class DigestTable {
     this.slots[slot] = id + 1
     if (this.count * 2 > this.slots.length) this.rehash()
     return id
+  }
+
+  /** Parses lowercase hex into the scratch area past the last id; false when it is not 64 lowercase hex digits. */
+  private parse(digest: string): boolean {
+    if ((this.count + 1) * 32 > this.bytes.length) this.grow()
+    const scratch = this.count * 32
+    for (let i = 0; i < 32; i++) {
+      const high = hexValue(digest.charCodeAt(7 + 2 * i))
+      const low = hexValue(digest.charCodeAt(8 + 2 * i))
+      if (high < 0 || low < 0) return false
+      this.bytes[scratch + i] = (high << 4) | low
+    }
+
+    return true
   }
 
   private equal(a: number, b: number): boolean {
