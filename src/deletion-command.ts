@@ -9,7 +9,7 @@ import {existsSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 
 import {RegistryCommand} from './base-command.js'
-import {trapInterruption} from './interruption.js'
+import {type Interruption, trapInterruption} from './interruption.js'
 import type {RegistryClient} from './lib/client.js'
 import {type DeletionResult, executePlan, type ExecuteOptions, type TagOutcome} from './lib/deletion/execute.js'
 import {writePlan} from './lib/deletion/gather.js'
@@ -40,10 +40,16 @@ export const deletionFlags = {
 export async function runPlanSafely(
   client: RegistryClient,
   plan: DeletionPlan,
-  options: {journal?: string; onOutcome?: (outcome: TagOutcome) => void; onInterrupt?: (signal: NodeJS.Signals) => void} & Pick<ExecuteOptions, 'onProgress'>,
+  options: {
+    journal?: string
+    onOutcome?: (outcome: TagOutcome) => void
+    onInterrupt?: (signal: NodeJS.Signals) => void
+    /** An interruption trap the caller installed earlier (e.g. before its prompt); else one for the run. */
+    interruption?: Interruption
+  } & Pick<ExecuteOptions, 'onProgress'>,
 ): Promise<DeletionResult> {
   const journal = options.journal ? Journal.open(options.journal) : undefined
-  const interruption = trapInterruption({onFirst: options.onInterrupt})
+  const interruption = options.interruption ?? trapInterruption({onFirst: options.onInterrupt})
   try {
     journal?.start(plan)
     const result = await executePlan(client, plan, {
@@ -57,7 +63,7 @@ export async function runPlanSafely(
     journal?.end(result)
     return result
   } finally {
-    interruption.dispose()
+    if (!options.interruption) interruption.dispose()
     journal?.close()
   }
 }
@@ -67,6 +73,24 @@ export abstract class DeletionCommand extends RegistryCommand {
     client: RegistryClient,
     plan: DeletionPlan,
     flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string; silent?: boolean},
+  ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
+    // From the moment the plan is shown, a signal stops the run gracefully: a deletion that has not
+    // started yet then sends nothing, and reports every tag as not attempted.
+    const onInterrupt = (signal: NodeJS.Signals) =>
+      process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
+    const interruption = trapInterruption({onFirst: onInterrupt})
+    try {
+      return await this.applyTrapped(client, plan, flags, interruption)
+    } finally {
+      interruption.dispose()
+    }
+  }
+
+  private async applyTrapped(
+    client: RegistryClient,
+    plan: DeletionPlan,
+    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string},
+    interruption: Interruption,
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     const json = this.jsonEnabled()
     if (!json) showPlan(plan, {dryRun: flags['dry-run'], silent: flags.silent})
@@ -90,8 +114,6 @@ export abstract class DeletionCommand extends RegistryCommand {
       Journal.open(flags.journal).close()
     }
     if (destructive) await this.confirm(plan, flags.yes)
-    const onInterrupt = (signal: NodeJS.Signals) =>
-      process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
     let result: DeletionResult
     // Not on a terminal (a job's log): each outcome is written as it happens, so even kill -9 leaves
     // an accurate log; the lines not written yet (kept tags) and the summary follow at the end.
@@ -103,7 +125,7 @@ export abstract class DeletionCommand extends RegistryCommand {
         {
           title: `Deleting from ${plan.registry}/${plan.name}`,
           task: async (_context, task) => {
-            done = await runPlanSafely(client, plan, {journal: flags.journal, onInterrupt, onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`)})
+            done = await runPlanSafely(client, plan, {journal: flags.journal, interruption, onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`)})
           },
         },
       ], {exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseSubtasks: false}}).run()
@@ -112,7 +134,7 @@ export abstract class DeletionCommand extends RegistryCommand {
       const stream = !json && !process.stdout.isTTY
       result = await runPlanSafely(client, plan, {
         journal: flags.journal,
-        onInterrupt,
+        interruption,
         onOutcome: (outcome) => {
           if (!stream) return
           streamed.add(outcome.tag)

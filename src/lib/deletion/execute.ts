@@ -122,6 +122,13 @@ export async function lookAt(client: RegistryClient, name: string, digest: strin
 interface RunState {
   options: ExecuteOptions
   refusal?: unknown
+  /** Aborted by the caller's signal or by the first refusal: no DELETE is sent after it. */
+  stop: AbortController
+}
+
+function refuse(state: RunState, error: unknown): void {
+  state.refusal ??= error
+  state.stop.abort()
 }
 
 function stopped(state: RunState): string | undefined {
@@ -151,7 +158,7 @@ async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: 
   try {
     now = await Promise.all(planned.map(async (entry) => ({entry, current: await client.exists(plan.name, entry.tag)})))
   } catch (error) {
-    if (isRefusal(error)) state.refusal ??= error
+    if (isRefusal(error)) refuse(state, error)
     const detail = `not deleted: could not re-check its tags right before deleting (${message(error)})`
     return {digest: {digest: digest.digest, status: 'FAIL', detail}, tags: all('FAIL', detail)}
   }
@@ -175,7 +182,7 @@ async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: 
 
   let unknown: string
   try {
-    const result = await client.deleteManifest(plan.name, digest.digest, {signal: state.options.signal})
+    const result = await client.deleteManifest(plan.name, digest.digest, {signal: state.stop.signal})
     // A 202 is the registry saying it deleted it: trusted, no second look.
     if (!result.gone) return finish('DONE')
     // A 404 at the first attempt: deleted by someone else between our re-check and our DELETE.
@@ -189,7 +196,7 @@ async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: 
 
     if (isRefusal(error)) {
       // Nothing was deleted (the registry refused): say so, and start no further DELETE.
-      state.refusal ??= error
+      refuse(state, error)
       return finish('FAIL', `not deleted: ${message(error)}`)
     }
 
@@ -224,7 +231,7 @@ async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: P
       // eslint-disable-next-line no-await-in-loop -- deliberate, see above
       current = await client.exists(plan.name, entry.tag)
     } catch (error) {
-      if (isRefusal(error)) state.refusal ??= error
+      if (isRefusal(error)) refuse(state, error)
       push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `not touched: could not re-check it (${message(error)})`})
       continue
     }
@@ -244,7 +251,7 @@ async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: P
       const method = await untag(client, plan.name, entry.tag, digest.digest, digest.mediaType)
       push({tag: entry.tag, digest: entry.digest, status: 'DONE', detail: method === 'placeholder' ? 'tag moved onto a placeholder, placeholder deleted' : 'tag deleted'})
     } catch (error) {
-      if (isRefusal(error)) state.refusal ??= error
+      if (isRefusal(error)) refuse(state, error)
       // Where did the tag end up? Look rather than guess.
       // eslint-disable-next-line no-await-in-loop
       const after = await client.exists(plan.name, entry.tag).catch(() => null)
@@ -260,10 +267,14 @@ async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: P
 }
 
 export async function executePlan(client: RegistryClient, plan: DeletionPlan, options: ExecuteOptions = {}): Promise<DeletionResult> {
-  await preflight(client, plan)
   const active = plan.digests.filter((digest) => digest.action !== 'blocked')
-  const intruders = active.length > 0 ? await newTagsOnPlannedDigests(client, plan) : new Map<string, string[]>()
-  const state: RunState = {options}
+  // Interrupted before anything started: no request at all, every tag not attempted.
+  const early = Boolean(options.signal?.aborted)
+  if (!early) await preflight(client, plan)
+  const intruders = active.length > 0 && !early ? await newTagsOnPlannedDigests(client, plan) : new Map<string, string[]>()
+  const state: RunState = {options, stop: new AbortController()}
+  if (options.signal?.aborted) state.stop.abort()
+  options.signal?.addEventListener('abort', () => state.stop.abort(), {once: true})
   let handled = 0
   const results = await Promise.all(
     active.map(async (digest) => {

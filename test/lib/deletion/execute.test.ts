@@ -116,8 +116,22 @@ describe('deletion/execute', () => {
     })
   })
 
-  it('sends no DELETE once interrupted: the tags not attempted are SKIPPED, exit 130, each outcome reported as it happens', async () => {
+  it('a refusal mid-run (403 on a DELETE) fails that image, sends no later DELETE that is not already out, and still reports every tag', async () => {
     preflightAndListing()
+    nock(REGISTRY).head('/v2/app/manifests/old1').reply(...found(A)).head('/v2/app/manifests/old2').reply(...found(B))
+    nock(REGISTRY).delete(`/v2/app/manifests/${A}`).reply(403, {errors: [{code: 'DENIED'}]}, {'content-type': 'application/json'})
+    // B's DELETE may already be on its way when A's refusal comes back; if it is, it is refused too.
+    nock(REGISTRY).delete(`/v2/app/manifests/${B}`).optionally().reply(403, {errors: [{code: 'DENIED'}]}, {'content-type': 'application/json'})
+    const result = await executePlan(testSession({concurrency: 1}).client({host: HOST}), plan())
+    const [old1, old2] = result.tags
+    assert.equal(old1!.status, 'FAIL')
+    assert.match(old1!.detail!, /^not deleted: access to .* denied/)
+    assert.ok(old2!.status === 'SKIPPED' || old2!.status === 'FAIL', old2!.status)
+    if (old2!.status === 'SKIPPED') assert.match(old2!.detail!, /refused an earlier deletion/)
+    assert.equal(result.exitCode, ExitCode.PARTIAL)
+  })
+
+  it('sends no request once interrupted before it started: the tags not attempted are SKIPPED, exit 130, each outcome reported as it happens', async () => {
     const controller = new AbortController()
     controller.abort()
     const seen: string[] = []
