@@ -87,7 +87,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     }
 
     const address = parseRegistry(registry)
-    const session = await this.buildSession(flags)
+    // The registry's own settings (CA, timeouts, credentials) apply, as for every command.
+    const session = await this.buildSession(flags, address.host)
     const client = session.client(address)
     const progress = process.stderr.isTTY && !json ? (text: string) => process.stderr.write(`\r${text}\u001B[K`) : undefined
     let lock: CleanupLock | undefined
@@ -112,7 +113,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
 
       const violations = limitViolations(plan, maxDelete)
       const output: CleanupOutput = {registry: address.host, plan, totals: planTotals(plan), violations}
-      if (!json) this.log(formatCleanupPlan(plan, violations).join('\n'))
+      // --silent: the plan only when it is the answer (--dry-run); outcome lines and errors always.
+      if (!json && (!flags.silent || flags['dry-run'])) this.log(formatCleanupPlan(plan, violations).join('\n'))
       if (flags['plan-out']) await writeCleanupPlan(flags['plan-out'], plan)
       if (violations.length > 0) {
         if (flags['dry-run']) {
@@ -157,7 +159,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         progress?.('')
       }
 
-      if (!json) this.log(formatCleanupResult(result).join('\n'))
+      if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))
       exitCode = result.exitCode
       const {error, repositories, ...rest} = result
       output.result = {...rest, repositories: repositories.map((repository) => ({name: repository.name, counts: repository.counts, tags: repository.tags}))}

@@ -189,7 +189,7 @@ describe('cleanup @integration', function () {
     // Every deletion that happened was reported, and nothing else was deleted.
     const plan = await readPlan(planFile)
     const now = await remaining(fleet)
-    const reported = new Set([...stopped.stdout.matchAll(/\/(fleet\d+\/[^:\s]+:\S+) +\[DONE\]/g)].map((match) => match[1]!))
+    const reported = new Set([...stopped.stdout.matchAll(/\/(fleet\d+\/[^:\s]+:[^\s[]+) *\[DONE\]/g)].map((match) => match[1]!))
     assert.ok(reported.size > 0 && reported.size < 104, `${reported.size} deletions reported`)
     const journaled = readJournal(journal).flatMap((record) => (record.event === 'outcome' && record.status === 'DONE' ? [`${record.name}:${record.tag}`] : []))
     assert.deepEqual(new Set(journaled), reported)
