@@ -146,3 +146,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const {values} = parseArgs({options: {objects: {type: 'string', default: '20000'}, concurrency: {type: 'string', default: '16'}}})
   await runObjectStoreBench({objects: Number(values.objects), concurrency: Number(values.concurrency)})
 }
+
+/** bench/run.js's entry: time and peak memory of gc status --config against the collector, per driver. */
+export async function run({gcObjects}) {
+  if (!(gcObjects > 0)) return []
+  const {memoryRow, row} = await import('./lib.js')
+  const results = await runObjectStoreBench({objects: gcObjects})
+  return results.flatMap((result) => [
+    row(`gc status --config (${result.driver}, ${result.objects} objects)`, result.ours.ms, result.theirs.ms, {ratio: 0.2}, 'garbage-collect --dry-run --delete-untagged'),
+    memoryRow(`gc status --config (${result.driver}) peak memory`, result.ours.mb, {ratio: 1.5}, result.theirs.mb, 'the collector'),
+  ])
+}

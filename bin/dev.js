@@ -1,5 +1,12 @@
 #!/usr/bin/env -S node --import tsx --no-warnings
-// Runs the TypeScript sources directly (no build step); tsx is registered by the shebang.
+// Runs the TypeScript sources directly (no build step); tsx is registered by the shebang. oclif is
+// rooted at src/ with commands in ./commands, so it neither reads oclif.manifest.json (which points
+// into the bundle) nor needs dist/.
+import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
 import {execute} from '@oclif/core'
 
-await execute({development: true, dir: import.meta.url})
+const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+const root = fileURLToPath(new URL('../src', import.meta.url))
+await execute({development: true, loadOptions: {root, pjson: {...pjson, oclif: {...pjson.oclif, commands: './commands'}}}})

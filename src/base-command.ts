@@ -10,6 +10,9 @@ import {globWarnings} from './lib/glob.js'
 import {Session, type SessionOptions} from './lib/client.js'
 import {setReferenceDefaults} from './lib/reference.js'
 import {credentialOptions, type EffectiveSettings, loadSettingsLayers, resolveSettings, type SettingsLayer} from './lib/settings.js'
+import {ContentCache, DEFAULT_CACHE_MAX_BYTES, defaultCacheDir} from './lib/cache.js'
+import type {InventoryProgress} from './lib/inventory.js'
+import {type Progress, startProgress} from './render/progress.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RegistryCommand)['baseFlags'] & T['flags']>
 
@@ -27,6 +30,7 @@ interface ConnectionFlags {
   username?: string
   'password-stdin': boolean
   debug: boolean
+  cache?: boolean
 }
 
 /**
@@ -43,6 +47,12 @@ export function oneLineParseError(message: string): string {
   if (/^Parsing --\S+$/.test(first)) return `${first.slice('Parsing '.length)}: ${rest.join('; ')} (see --help)`
   if (/^The following errors? occurred:$/.test(first)) return `${rest.join('; ')} (see --help)`
   return `${first} ${rest.map((line) => line.split(/\s+/)[0]).join(', ')} (see --help)`
+}
+
+/** The cache's size bound: REGISTRYCTL_CACHE_MAX_MB, else 256 MB. */
+function cacheMaxBytes(): number {
+  const mb = Number(process.env.REGISTRYCTL_CACHE_MAX_MB)
+  return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : DEFAULT_CACHE_MAX_BYTES
 }
 
 async function readStdin(): Promise<string> {
@@ -72,6 +82,12 @@ export abstract class RegistryCommand extends Command {
     'password-stdin': Flags.boolean({helpGroup: 'CREDENTIALS', description: 'Read the password for --username from stdin.', dependsOn: ['username']}),
     debug: Flags.boolean({char: 'd', description: 'Log each request (never credentials) and print stacks of errors.'}),
     silent: Flags.boolean({char: 's', description: 'Print only the output and errors: no plan, notes or warnings on stderr.'}),
+    cache: Flags.boolean({
+      helpGroup: 'CONNECTION',
+      default: true,
+      allowNo: true,
+      description: 'Keep manifests and image configs fetched by digest in $XDG_CACHE_HOME/registryctl (tags are never cached); --no-cache neither reads nor writes it.',
+    }),
   }
 
   /** Settings from the files and the environment (lowest precedence first), then the flags given. */
@@ -127,6 +143,11 @@ export abstract class RegistryCommand extends Command {
     }
   }
 
+  /** A progress line on stderr while work that may take seconds runs (a terminal only, not with --json). */
+  protected startProgress(label: string, session: Session, inventory?: InventoryProgress): Progress {
+    return startProgress({label, inventory, requests: () => session.transport.requests}, {enabled: !this.jsonEnabled()})
+  }
+
   /** A session for one registry: its own settings (CA, timeouts, credentials source) apply. */
   protected async buildSession(flags: ConnectionFlags, registry?: string): Promise<Session> {
     return new Session(await this.sessionOptions(flags, registry))
@@ -157,6 +178,7 @@ export abstract class RegistryCommand extends Command {
       explicit,
       userAgent: `registryctl/${this.config.version}`,
       debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
+      cache: flags.cache === false ? undefined : new ContentCache(defaultCacheDir(), cacheMaxBytes()),
     }
   }
 

@@ -4,6 +4,8 @@
  * apply it with a progress view on a terminal, and report one line per tag with the exit code.
  * Prompt and progress modules are loaded only here, and only when used.
  */
+import {existsSync} from 'node:fs'
+
 import {Flags} from '@oclif/core'
 
 import {RegistryCommand} from './base-command.js'
@@ -11,7 +13,7 @@ import {trapInterruption} from './interruption.js'
 import type {RegistryClient} from './lib/client.js'
 import {type DeletionResult, executePlan, type ExecuteOptions, type TagOutcome} from './lib/deletion/execute.js'
 import {writePlan} from './lib/deletion/gather.js'
-import {Journal} from './lib/deletion/journal.js'
+import {Journal, lastRun, readJournal} from './lib/deletion/journal.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
 import {ExitCode, RegistryCtlError} from './lib/errors.js'
 import {confirmFromStdin, dryRunPreflight, showPlan, showResult} from './deletion-habits.js'
@@ -76,6 +78,17 @@ export abstract class DeletionCommand extends RegistryCommand {
 
     // Nothing to delete (all kept or blocked): no prompt, no request; the report still shows every tag.
     const destructive = plan.digests.some((digest) => digest.action !== 'blocked')
+    if (destructive && flags.journal) {
+      // A rerun tells what the last run recorded when it did not finish.
+      const previous = existsSync(flags.journal) ? lastRun(readJournal(flags.journal)) : undefined
+      if (previous && (!previous.ended || previous.interrupted)) {
+        const counts = Object.entries(previous.counts).map(([status, count]) => `${count} ${status}`).join(', ') || 'no outcome'
+        process.stderr.write(`registryctl: note: the last run in journal ${flags.journal} (${previous.start.registry}/${previous.start.name}, started ${previous.start.time}) ${previous.ended ? 'was interrupted' : 'did not finish (killed?)'} and recorded ${counts}; every tag is checked again now\n`)
+      }
+
+      // A journal that cannot be written fails now, before the prompt, not after the confirmation.
+      Journal.open(flags.journal).close()
+    }
     if (destructive) await this.confirm(plan, flags.yes)
     const onInterrupt = (signal: NodeJS.Signals) =>
       process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)

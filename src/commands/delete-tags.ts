@@ -6,6 +6,7 @@ import {gatherTagPlan, readPlan} from '../lib/deletion/gather.js'
 import type {DeletionPlan, SiblingPolicy} from '../lib/deletion/plan.js'
 import {parseDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
+import {Inventory} from '../lib/inventory.js'
 import {parseGlobReference, parseRegistry} from '../lib/reference.js'
 
 export default class DeleteTags extends DeletionCommand {
@@ -55,7 +56,13 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
       const olderThanMs = flags['older-than'] ? parseDuration(flags['older-than']) : undefined
       const session = await this.buildSession(flags, reference.host)
       client = session.client(reference)
-      plan = await gatherTagPlan(client, {name: reference.name, pattern: reference.pattern, policy, keep: flags.keep, olderThanMs, protect: flags.protect})
+      const inventory = new Inventory(client)
+      const progress = this.startProgress('resolving tags', session, inventory.progress)
+      // Created dates cost a manifest and a config per selected image: fetched when a retention rule
+      // needs them or a person reviews the plan (a prompt, --dry-run, --plan-out), not for --yes runs.
+      const dates = !flags.yes || flags['dry-run'] || Boolean(flags['plan-out'])
+      const request = {name: reference.name, pattern: reference.pattern, policy, dates, keep: flags.keep, olderThanMs, protect: flags.protect}
+      plan = await gatherTagPlan(client, request, inventory).finally(() => progress.stop())
     }
 
     return this.apply(client, plan, flags)

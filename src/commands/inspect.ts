@@ -18,10 +18,11 @@ export default class Inspect extends RegistryCommand {
     const reference = parseImageReference(args.image, {require: 'tag-or-digest'})
     const session = await this.buildSession(flags, reference.host)
     const inventory = new Inventory(session.client(reference))
+    const progress = this.startProgress('resolving tags', session, inventory.progress)
     const [summary, tags] = await Promise.all([
       inventory.summarize(reference.name, reference.digest ?? reference.tag!),
       inventory.resolveAll(reference.name),
-    ])
+    ]).finally(() => progress.stop())
     const otherTags = tags.filter((entry) => entry.digest === summary.digest && entry.tag !== reference.tag).map((entry) => entry.tag)
     const text = formatReference(reference)
     if (!this.jsonEnabled()) this.log(formatInspection(text, summary, otherTags).join('\n'))

@@ -24,11 +24,11 @@ export default class ListTags extends RegistryCommand {
     const reference = parseGlobReference(args.image)
     this.warnAboutGlobs(reference.pattern)
     const session = await this.buildSession(flags, reference.host)
-    const entry = await new Inventory(session.client(reference)).listTags(reference.name, {
-      pattern: reference.pattern,
-      allTags: flags['all-tags'],
-      sort: flags.sort as 'created' | 'name',
-    })
+    const inventory = new Inventory(session.client(reference))
+    const progress = this.startProgress('listing', session, inventory.progress)
+    const entry = await inventory
+      .listTags(reference.name, {pattern: reference.pattern, allTags: flags['all-tags'], sort: flags.sort as 'created' | 'name'})
+      .finally(() => progress.stop())
     const image = formatReference(reference)
     if (!this.jsonEnabled()) this.log(formatListing([entry]).join('\n'))
     return {image, ...entry}

@@ -7,7 +7,9 @@ import pLimit, {type LimitFunction} from 'p-limit'
 
 import {parseChallenges} from './auth/challenge.js'
 import {Authenticator, type AuthOptions} from './auth/authenticator.js'
+import type {ContentCache} from './cache.js'
 import {
+  CorruptAnswerError,
   DeniedError,
   ExitCode,
   InterruptedError,
@@ -26,6 +28,8 @@ import {headerValue, type HttpRequest, type HttpResponse, Transport, type Transp
 export interface SessionOptions extends TransportOptions, AuthOptions {
   /** Requests in flight at once, across everything the session does. */
   concurrency?: number
+  /** Where manifests and configs fetched by digest are kept between runs (none by default). */
+  cache?: ContentCache
 }
 
 /**
@@ -36,9 +40,11 @@ export class Session {
   readonly transport: Transport
   readonly auth: Authenticator
   readonly limit: LimitFunction
+  readonly cache?: ContentCache
 
   constructor(readonly options: SessionOptions = {}) {
-    this.transport = new Transport(options)
+    this.cache = options.cache
+    this.transport = new Transport({...options, maxSockets: options.maxSockets ?? options.concurrency ?? 8})
     this.auth = new Authenticator(this.transport, options)
     this.limit = pLimit(options.concurrency ?? 8)
   }
@@ -79,6 +85,17 @@ export interface Subject {
   operation?: 'read' | 'write' | 'delete'
 }
 
+/**
+ * A 401 we could not answer names what was asked for: the path, and the realm of the challenge
+ * (nginx's per-realm passwords: `docker-registry restricted (restricted-read)`).
+ */
+function withRealm(error: unknown, challenges: Array<{params: Record<string, string>}>, url: string): unknown {
+  if (!(error instanceof UnauthorizedError)) return error
+  const realm = challenges.find((challenge) => challenge.params.realm)?.params.realm
+  const path = new URL(url).pathname
+  return new UnauthorizedError(`${error.message} (for ${path}${realm ? `, realm "${realm}"` : ''})`, ExitCode.UNAUTHORIZED, {status: error.status, codes: error.codes, url: error.url}, {cause: error, hint: error.hint})
+}
+
 export class RegistryClient {
   private base?: Promise<string>
 
@@ -113,7 +130,10 @@ export class RegistryClient {
       if (response.status !== 401) return response
       this.refuseForeignChallenge(base, response)
       if (first) auth.invalidate(base, scopes)
-      const answer = await auth.respond(base, parseChallenges(response.headers['www-authenticate']), scopes)
+      const challenges = parseChallenges(response.headers['www-authenticate'])
+      const answer = await auth.respond(base, challenges, scopes).catch((error: unknown) => {
+        throw withRealm(error, challenges, url)
+      })
       response = await transport.request(url, {...request, headers: {...request.headers, authorization: answer}})
       if (response.status === 401) {
         this.refuseForeignChallenge(base, response)
@@ -200,14 +220,18 @@ export class RegistryClient {
   private async pagedNames(firstPath: string, key: 'repositories' | 'tags', scopes: string[], subject: Subject): Promise<string[]> {
     const base = await this.baseUrl()
     return collectPages<string>(`${base}${firstPath}`, async (url) => {
-      const response = await this.send(url, {method: 'GET', headers: {accept: 'application/json'}}, scopes)
-      if (response.status !== 200) await this.fail(response, subject)
-      let parsed: Record<string, unknown>
-      try {
-        parsed = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>
-      } catch (error) {
-        throw new ProtocolError(`${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`)
-      }
+      const response = await this.reread(async () => {
+        const answer = await this.send(url, {method: 'GET', headers: {accept: 'application/json'}}, scopes)
+        if (answer.status !== 200) await this.fail(answer, subject)
+        try {
+          JSON.parse(answer.body.toString('utf8'))
+        } catch (error) {
+          throw new CorruptAnswerError(`${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`)
+        }
+
+        return answer
+      })
+      const parsed = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>
 
       // Distribution answers {"tags": null} for a repository whose last tag was deleted.
       const items = parsed?.[key] ?? []
@@ -257,25 +281,70 @@ export class RegistryClient {
     return {mediaType, digest, size: length}
   }
 
-  /** GET a manifest and verify it hashes to the digest asked for or announced. */
-  async manifest(name: string, reference: string): Promise<ManifestResult> {
+  /**
+   * GET a manifest and verify it hashes to the digest asked for or announced; whatever is fetched and
+   * verified goes to the session's cache. With `cached`, a digest is first looked up there: only for
+   * digests the caller knows exist in this repository (a cache hit proves nothing about the registry).
+   */
+  async manifest(name: string, reference: string, options: {cached?: boolean} = {}): Promise<ManifestResult> {
+    const {cache} = this.session
+    if (cache && options.cached && isDigest(reference)) {
+      const hit = await cache.get(reference)
+      if (hit) {
+        const manifest = parseManifest(hit.data, hit.mediaType || undefined)
+        return {descriptor: {mediaType: manifest.mediaType, digest: reference, size: hit.data.length}, manifest, raw: hit.data}
+      }
+    }
+
     const ref = this.refOf(name, reference)
-    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'GET', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
-    if (response.status !== 200) await this.fail(response, {what: `manifest ${ref}`})
-    const announced = headerValue(response.headers, 'docker-content-digest')
-    const expected = isDigest(reference) ? reference : announced
-    if (expected) verifyDigest(response.body, expected, `manifest ${ref}`)
+    let expected: string | undefined
+    const response = await this.reread(async () => {
+      const answer = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'GET', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
+      if (answer.status !== 200) await this.fail(answer, {what: `manifest ${ref}`})
+      const announced = headerValue(answer.headers, 'docker-content-digest')
+      expected = isDigest(reference) ? reference : announced
+      if (expected) verifyDigest(answer.body, expected, `manifest ${ref}`)
+      return answer
+    })
     const digest = expected ?? sha256Digest(response.body)
     const manifest = parseManifest(response.body, headerValue(response.headers, 'content-type'))
+    await cache?.put(digest, manifest.mediaType, response.body)
     return {descriptor: {mediaType: manifest.mediaType, digest, size: response.body.length}, manifest, raw: response.body}
   }
 
-  /** GET a blob (following the registry's redirects to storage) and verify its digest. */
-  async blob(name: string, digest: string): Promise<Buffer> {
-    const response = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'GET'}, [pullScope(name)])
-    if (response.status !== 200) await this.fail(response, {what: `blob ${this.refOf(name, digest)}`})
-    verifyDigest(response.body, digest, `blob ${digest} of ${name}`)
-    return response.body
+  /**
+   * GET a blob (following the registry's redirects to storage) and verify its digest. Small blobs
+   * (image configs) go to the session's cache, and with `cached` come from it.
+   */
+  async blob(name: string, digest: string, options: {cached?: boolean} = {}): Promise<Buffer> {
+    const {cache} = this.session
+    const hit = options.cached ? await cache?.get(digest) : undefined
+    if (hit) return hit.data
+    const body = await this.reread(async () => {
+      const response = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'GET'}, [pullScope(name)])
+      if (response.status !== 200) await this.fail(response, {what: `blob ${this.refOf(name, digest)}`})
+      verifyDigest(response.body, digest, `blob ${digest} of ${name}`)
+      return response.body
+    })
+    await cache?.put(digest, '', body)
+    return body
+  }
+
+  /**
+   * A read whose answer arrived damaged (unparsable JSON, content not matching its digest) is asked
+   * again, up to --retries times: the transport retries lost answers, not mangled ones.
+   */
+  private async reread<T>(read: () => Promise<T>): Promise<T> {
+    const {retries, debug} = this.session.transport.options
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // eslint-disable-next-line no-await-in-loop -- one read after another, by design
+        return await read()
+      } catch (error) {
+        if (!(error instanceof CorruptAnswerError) || attempt >= retries) throw error
+        debug?.(`reading again after a damaged answer: ${error.message}`)
+      }
+    }
   }
 
   /**

@@ -119,6 +119,12 @@ export class ProtocolError extends RegistryCtlError {
   }
 }
 
+/**
+ * An answer that arrived damaged: JSON that does not parse, content that does not hash to its digest.
+ * Reads are asked again (a proxy or a connection may have mangled it) before this is final.
+ */
+export class CorruptAnswerError extends ProtocolError {}
+
 export function isRegistryCtlError(error: unknown): error is RegistryCtlError {
   return error instanceof RegistryCtlError
 }

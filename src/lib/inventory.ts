@@ -5,6 +5,8 @@
  * anything newer; here dates come from the image config blob, as the image spec defines them.
  */
 import type {RegistryClient} from './client.js'
+import {mapConcurrent} from './concurrency.js'
+import {DeniedError, UnauthorizedError} from './errors.js'
 import {fnmatcher} from './glob.js'
 import {type Descriptor, formatPlatform, isAttestation, type Manifest, parseImageConfig} from './manifests.js'
 
@@ -81,37 +83,69 @@ export function selectTags(tags: string[], selection: TagSelection): string[] {
 const newest = (dates: Array<string | undefined>): string | undefined =>
   dates.reduce<string | undefined>((best, date) => (createdTime(date) > createdTime(best) ? date : best), undefined)
 
+export interface InventoryProgress {
+  /** Repositories listed, of how many selected (0 when listing one repository). */
+  repositories: number
+  repositoriesTotal: number
+  /** Tags read (listed by name, dated or resolved), of how many selected so far. */
+  tags: number
+  tagsTotal: number
+}
+
 /**
  * Reads images of one registry and remembers what it read: tags that share a digest, and indexes
  * that share children, cost one set of requests.
  */
 export class Inventory {
   private readonly summaries = new Map<string, Promise<ImageSummary>>()
+  /** How far a listing or resolution has got, for a progress display to read (plain counters). */
+  readonly progress: InventoryProgress = {repositories: 0, repositoriesTotal: 0, tags: 0, tagsTotal: 0}
 
   constructor(readonly client: RegistryClient) {}
 
-  /** Summary of the image a tag or digest points at. */
+  /**
+   * Tasks in flight: twice the session's request limit, so that a task waiting for its second
+   * request (a config after a manifest) does not leave the limit idle.
+   */
+  private get workers(): number {
+    return 2 * this.client.session.limit.concurrency
+  }
+
+  /** Summary of the image a tag or digest points at: its manifest is asked of the registry (it may not exist). */
   async summarize(name: string, reference: string): Promise<ImageSummary> {
     const {descriptor, manifest} = await this.client.manifest(name, reference)
     return this.summarizeManifest(name, descriptor, manifest)
   }
 
+  /**
+   * Summary of an image known to be in the repository (a HEAD or a listing resolved a tag to it):
+   * from memory, the persistent cache, or the registry.
+   */
+  summarizeResolved(name: string, digest: string): Promise<ImageSummary> {
+    const known = this.summaries.get(digest)
+    if (known) return known
+    return this.client.manifest(name, digest, {cached: true}).then(({descriptor, manifest}) => this.summarizeManifest(name, descriptor, manifest))
+  }
+
+  /**
+   * Summaries are kept by digest: content-addressed, so the same image in another repository (or
+   * under another tag) costs nothing more.
+   */
   private summarizeManifest(name: string, descriptor: Descriptor, manifest?: Manifest): Promise<ImageSummary> {
-    const key = `${name}@${descriptor.digest}`
-    let summary = this.summaries.get(key)
+    let summary = this.summaries.get(descriptor.digest)
     if (!summary) {
       summary = this.computeSummary(name, descriptor, manifest)
-      this.summaries.set(key, summary)
+      this.summaries.set(descriptor.digest, summary)
     }
 
     return summary
   }
 
   private async computeSummary(name: string, descriptor: Descriptor, known?: Manifest, depth = 0): Promise<ImageSummary> {
-    const manifest = known ?? (await this.client.manifest(name, descriptor.digest)).manifest
+    const manifest = known ?? (await this.client.manifest(name, descriptor.digest, {cached: true})).manifest
     const base = {digest: descriptor.digest, mediaType: manifest.mediaType, size: descriptor.size}
     if (manifest.kind === 'image') {
-      const config = parseImageConfig(await this.client.blob(name, manifest.config.digest))
+      const config = parseImageConfig(await this.client.blob(name, manifest.config.digest, {cached: true}))
       const totalSize = manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0)
       return {...base, totalSize, created: config.created}
     }
@@ -121,7 +155,7 @@ export class Inventory {
     const blobs = new Map<string, number>()
     const platforms = await Promise.all(
       children.map(async (child) => {
-        const {manifest: childManifest} = await this.client.manifest(name, child.digest)
+        const {manifest: childManifest} = await this.client.manifest(name, child.digest, {cached: true})
         if (childManifest.kind === 'image') {
           for (const blob of [childManifest.config, ...childManifest.layers]) blobs.set(blob.digest, blob.size)
         }
@@ -140,22 +174,42 @@ export class Inventory {
    */
   async listTags(name: string, selection: TagSelection & {sort: TagSort; missingIsEmpty?: boolean}): Promise<RepositoryEntry> {
     const selected = selectTags(await this.client.tags(name, {missingIsEmpty: selection.missingIsEmpty}), selection)
-    if (selection.sort === 'name') return {name, tags: selected.sort(compareNames).map((tag) => ({tag}))}
-    const entries = await Promise.all(
-      selected.map(async (tag): Promise<TagEntry> => {
-        const summary = await this.summarize(name, tag)
-        return {tag, digest: summary.digest, mediaType: summary.mediaType, created: summary.created}
-      }),
-    )
+    this.progress.tagsTotal += selected.length
+    if (selection.sort === 'name') {
+      this.progress.tags += selected.length
+      return {name, tags: selected.sort(compareNames).map((tag) => ({tag}))}
+    }
+
+    const entries = await mapConcurrent(selected, this.workers, async (tag): Promise<TagEntry> => {
+      const summary = await this.summarize(name, tag)
+      this.progress.tags++
+      return {tag, digest: summary.digest, mediaType: summary.mediaType, created: summary.created}
+    })
     return {name, tags: entries.sort(compareByCreated)}
   }
 
-  /** Every repository (or those matching `select`) with its tags. */
-  async listImages(options: TagSelection & {select?: string; sort: TagSort; includeEmpty?: boolean}): Promise<RepositoryEntry[]> {
+  /**
+   * Every repository (or those matching `select`) with its tags. With `onUnreadable`, a repository
+   * whose tags answer 401/403 is handed to it and left out instead of failing the whole listing.
+   */
+  async listImages(
+    options: TagSelection & {select?: string; sort: TagSort; includeEmpty?: boolean; onUnreadable?: (name: string, error: UnauthorizedError | DeniedError) => Promise<void> | void},
+  ): Promise<RepositoryEntry[]> {
     const matches = options.select ? fnmatcher(options.select) : undefined
     const names = (await this.client.repositories()).filter((name) => !matches || matches(name))
-    const repositories = await Promise.all(names.map((name) => this.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true})))
-    return repositories.filter((repository) => options.includeEmpty || repository.tags.length > 0)
+    this.progress.repositoriesTotal = names.length
+    const repositories = await mapConcurrent(names, this.workers, async (name) => {
+      try {
+        return await this.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true})
+      } catch (error) {
+        if (!options.onUnreadable || !(error instanceof UnauthorizedError || error instanceof DeniedError)) throw error
+        await options.onUnreadable(name, error)
+        return undefined
+      } finally {
+        this.progress.repositories++
+      }
+    })
+    return repositories.filter((repository): repository is RepositoryEntry => repository !== undefined && (options.includeEmpty === true || repository.tags.length > 0))
   }
 
   /**
@@ -164,11 +218,11 @@ export class Inventory {
    */
   async resolveAll(name: string, options: {missingIsEmpty?: boolean} = {missingIsEmpty: true}): Promise<Array<{tag: string; digest: string; mediaType: string}>> {
     const tags = (await this.client.tags(name, {missingIsEmpty: options.missingIsEmpty})).sort(compareNames)
-    return Promise.all(
-      tags.map(async (tag) => {
-        const {digest, mediaType} = await this.client.resolve(name, tag)
-        return {tag, digest, mediaType}
-      }),
-    )
+    this.progress.tagsTotal += tags.length
+    return mapConcurrent(tags, this.workers, async (tag) => {
+      const {digest, mediaType} = await this.client.resolve(name, tag)
+      this.progress.tags++
+      return {tag, digest, mediaType}
+    })
   }
 }

@@ -6,7 +6,7 @@
  */
 import {createHash} from 'node:crypto'
 
-import {ProtocolError} from './errors.js'
+import {CorruptAnswerError, ProtocolError} from './errors.js'
 
 export const MediaType = {
   OCI_MANIFEST: 'application/vnd.oci.image.manifest.v1+json',
@@ -77,7 +77,7 @@ export function digestWithAlgorithmOf(data: Buffer, like: string): string {
 
 export function verifyDigest(data: Buffer, expected: string, what: string): void {
   const actual = digestWithAlgorithmOf(data, expected)
-  if (actual !== expected) throw new ProtocolError(`digest mismatch for ${what}: expected ${expected}, content hashes to ${actual}`)
+  if (actual !== expected) throw new CorruptAnswerError(`digest mismatch for ${what}: expected ${expected}, content hashes to ${actual}`)
 }
 
 function descriptor(value: unknown, where: string): Descriptor {

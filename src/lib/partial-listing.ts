@@ -4,8 +4,7 @@
  * listed. The catalog itself failing is still an error: then nothing can be listed.
  */
 import {parseChallenges} from './auth/challenge.js'
-import {DeniedError, UnauthorizedError} from './errors.js'
-import {fnmatcher} from './glob.js'
+import {DeniedError} from './errors.js'
 import type {Inventory, RepositoryEntry, TagSelection, TagSort} from './inventory.js'
 
 export interface UnreadableRepository {
@@ -39,22 +38,12 @@ export async function listImagesPartially(
   inventory: Inventory,
   options: TagSelection & {select?: string; sort: TagSort; includeEmpty?: boolean},
 ): Promise<PartialListing> {
-  const matches = options.select ? fnmatcher(options.select) : undefined
-  const names = (await inventory.client.repositories()).filter((name) => !matches || matches(name))
   const unreadable: UnreadableRepository[] = []
-  const listed = await Promise.all(
-    names.map(async (name) => {
-      try {
-        return await inventory.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true})
-      } catch (error) {
-        if (!(error instanceof UnauthorizedError || error instanceof DeniedError)) throw error
-        unreadable.push({name, status: error instanceof DeniedError ? 403 : 401, realm: await realmOf(inventory, name), message: error.message})
-        return undefined
-      }
-    }),
-  )
-  return {
-    repositories: listed.filter((entry): entry is RepositoryEntry => entry !== undefined && (options.includeEmpty === true || entry.tags.length > 0)),
-    unreadable: unreadable.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-  }
+  const repositories = await inventory.listImages({
+    ...options,
+    async onUnreadable(name, error) {
+      unreadable.push({name, status: error instanceof DeniedError ? 403 : 401, realm: await realmOf(inventory, name), message: error.message})
+    },
+  })
+  return {repositories, unreadable: unreadable.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))}
 }

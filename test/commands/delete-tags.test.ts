@@ -80,6 +80,31 @@ describe('delete-tags @integration', () => {
     }
   })
 
+  describe('what the plan asks for', () => {
+    const datesOf = (stdout: string) => (JSON.parse(stdout) as {plan: {tags: Array<{tag: string; created?: string}>}}).plan.tags.map((t) => t.created)
+    const configRequests = (stderr: string) => stderr.split('\n').filter((line) => /^debug: GET .*\/blobs\/sha256:/.test(line)).length
+
+    it('reads created dates for a plan someone reviews (--dry-run), each image once', async () => {
+      const {name} = await seedApp(client())
+      const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:*`, '--dry-run', '--json', '--debug'])
+      assert.equal(code, ExitCode.OK)
+      assert.deepEqual(datesOf(stdout).sort(), ['2021-07-28T17:53:22Z', '2021-07-28T17:53:22Z', '2022-01-15T09:00:00Z', '2022-01-15T09:00:00Z'])
+      assert.equal(configRequests(stderr), 2)
+    })
+
+    it('skips the dates for an unattended --yes run without retention rules, not with --older-than', async () => {
+      const {name} = await seedApp(client())
+      const unattended = await runCli(['delete-tags', `${registry().host}/${name}:20*`, '--yes', '--json', '--debug'])
+      assert.equal(unattended.code, ExitCode.BLOCKED)
+      assert.ok(datesOf(unattended.stdout).length > 0)
+      assert.ok(datesOf(unattended.stdout).every((created) => created === undefined), unattended.stdout)
+      assert.equal(configRequests(unattended.stderr), 0)
+      const retention = await runCli(['delete-tags', `${registry().host}/${name}:20*`, '--yes', '--json', '--older-than', '1d'])
+      assert.equal(retention.code, ExitCode.BLOCKED)
+      assert.ok(datesOf(retention.stdout).every(Boolean), retention.stdout)
+    })
+  })
+
   describe('races between plan and delete', () => {
     it('skips a tag that moved to another image after the plan ([CHANGED]) and leaves that image alone', async () => {
       const {name, newer} = await seedApp(client())

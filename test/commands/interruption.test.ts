@@ -18,6 +18,8 @@ import {ExitCode} from '../../src/lib/errors.js'
 import {buildImage} from '../../src/sandbox/images.js'
 import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 import {StoreWriter} from '../../src/sandbox/store.js'
+import {startFaultProxy} from '../helpers/fault-proxy.js'
+import {runCli} from '../helpers/cli.js'
 import {localSession} from '../helpers/registry.js'
 import {seededRandom, testSeed} from '../helpers/prng.js'
 
@@ -25,6 +27,7 @@ const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 const TAGS = 200
 const RUNS = 20
 const tagName = (k: number) => `build-${String(k).padStart(3, '0')}`
+const tagsOf = new Map<number, Array<{tag: string; digest: string; created: string}>>()
 
 interface Interrupted {
   code: number | null
@@ -46,17 +49,26 @@ async function deleteAndInterrupt(args: string[], afterLines: number, delayMs: n
     const watchdog = setTimeout(() => child.kill('SIGKILL'), 60_000)
     const maybeSignal = () => {
       const lines = stdout.split('\n').filter((line) => / \[[A-Z]+\]/.test(line)).length
-      if (sent || !stdout.includes('Summary:') || lines < afterLines) return
+      // The plan (and its Summary line) goes to stderr before any deletion; the report lines to stdout.
+      if (sent || !stderr.includes('Summary:') || lines < afterLines) return
       sent = true
-      // Signals sent together would merge into one: a short gap between them.
-      for (const [index, signal] of signals.entries()) setTimeout(() => child.kill(signal), delayMs + index * 50)
+      setTimeout(() => child.kill(signals[0]!), delayMs)
     }
 
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
       maybeSignal()
     })
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    let more = signals.slice(1)
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      maybeSignal()
+      // Further signals once the first was handled (signals sent together would merge into one).
+      if (more.length > 0 && stderr.includes('starting no more deletions')) {
+        for (const signal of more) child.kill(signal)
+        more = []
+      }
+    })
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(watchdog)
@@ -68,7 +80,7 @@ async function deleteAndInterrupt(args: string[], afterLines: number, delayMs: n
 function printedOutcomes(stdout: string): Map<string, string> {
   const outcomes = new Map<string, string>()
   for (const line of stdout.split('\n')) {
-    const match = /^\S+\/int\/run-\d+:(\S+) +\[([A-Z]+)\]/.exec(line)
+    const match = /^\S+\/int\/run-\d+:([^\s[]+) *\[([A-Z]+)\]$/.exec(line)
     if (!match) continue
     assert.ok(!outcomes.has(match[1]!), `${match[1]} reported twice`)
     outcomes.set(match[1]!, match[2]!)
@@ -89,7 +101,8 @@ describe('interrupting a deletion @integration', function () {
     registry = await startRegistry({rootDirectory: join(work, 'store')})
     // Plans are written here too, as --plan-out would: the runs measure deleting, not planning.
     for (let run = 0; run < RUNS + 1; run++) {
-      const tags = []
+      const tags: Array<{tag: string; digest: string; created: string}> = []
+      tagsOf.set(run, tags)
       for (let k = 0; k < TAGS; k++) {
         const created = new Date(Date.UTC(2020, 0, 1) + k * 60_000).toISOString()
         const image = buildImage({created, layers: [`int ${run} ${k}`]})
@@ -148,14 +161,32 @@ describe('interrupting a deletion @integration', function () {
   it('a second signal exits at once; what was printed and journaled is still true', async () => {
     const name = `int/run-${RUNS}`
     const journal = join(work, 'journal-twice.jsonl')
-    const result = await deleteAndInterrupt(['delete-tags', '--plan', join(work, `plan-${RUNS}.json`), '--yes', '--journal', journal], 20, 0, ['SIGINT', 'SIGINT'])
+    // DELETEs slowed down by a proxy, so the second signal surely comes while some are in flight.
+    const proxy = await startFaultProxy({target: registry.url, rate: 0, force: (method) => (method === 'DELETE' ? 'delay' : null), delayMs: 2000})
+    const planFile = join(work, 'plan-twice.json')
+    await writePlan(planFile, planDeletion({registry: proxy.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS)!}))
+    let result: Interrupted
+    try {
+      result = await deleteAndInterrupt(['delete-tags', '--plan', planFile, '--yes', '--journal', journal], 8, 0, ['SIGINT', 'SIGINT'])
+    } finally {
+      await proxy.stop()
+    }
+
     assert.equal(result.code, ExitCode.INTERRUPTED, result.stderr)
     assert.match(result.stderr, /again: exiting at once/)
     const left = await remaining(name)
     const printed = printedOutcomes(result.stdout)
     const journaled = readJournal(journal).filter((record) => record.event === 'outcome')
-    assert.ok(printed.size >= 20 && printed.size < TAGS, `${printed.size} lines`)
+    assert.ok(printed.size >= 8 && printed.size < TAGS, `${printed.size} lines`)
     for (const [tag, status] of printed) assert.equal(left.has(tag), status !== 'DONE', `${tag} ${status}`)
     for (const record of journaled) if (record.event === 'outcome') assert.equal(left.has(record.tag), record.status !== 'DONE', `${record.tag} ${record.status}`)
+
+    // A rerun with the same journal says the last run was cut short, then finishes the job.
+    const direct = join(work, 'plan-twice-direct.json')
+    await writePlan(direct, planDeletion({registry: registry.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS)!}))
+    const rerun = await runCli(['delete-tags', '--plan', direct, '--yes', '--journal', journal])
+    assert.equal(rerun.code, ExitCode.OK, rerun.stderr)
+    assert.match(rerun.stderr, new RegExp(`note: the last run in journal .* did not finish \\(killed\\?\\) and recorded ${journaled.length} DONE;`))
+    assert.deepEqual(await remaining(name), new Set())
   })
 })

@@ -1,8 +1,11 @@
 import {strict as assert} from 'node:assert'
+import {mkdtemp, readdir, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {ExitCode} from '../../src/lib/errors.js'
 import {SAMPLE_NAKED_TAG, seedSamples} from '../../src/sandbox/seed.js'
-import {runCli} from '../helpers/cli.js'
+import {runCli, runCliInTerminal} from '../helpers/cli.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 
 /** A failure is one line on stderr, no stack trace. */
@@ -16,8 +19,8 @@ export function assertOneLineError(stderr: string, pattern: RegExp): void {
 describe('list-images @integration', () => {
   const registry = useRegistry({}, (running) => seedSamples(localSession().client({host: running.host})))
 
-  it("prints docker-registryctl's layout, tags oldest first, naked tags hidden", async () => {
-    const {code, stdout, stderr} = await runCli(['list-images', registry().host])
+  it("prints docker-registryctl's layout, tags oldest first with --sort created, naked tags hidden", async () => {
+    const {code, stdout, stderr} = await runCli(['list-images', registry().host, '--sort', 'created'])
     assert.equal(stderr, '')
     assert.equal(code, 0)
     assert.equal(
@@ -59,8 +62,49 @@ describe('list-images @integration', () => {
     ])
   })
 
-  it('gives digests, media types and dates with --json', async () => {
-    const {code, stdout} = await runCli(['list-images', `http://${registry().host}`, '--select', 'base/*', '--json'])
+  it('orders tags by name by default, from the tag lists alone', async () => {
+    const {code, stdout, stderr} = await runCli(['list-images', registry().host, '--select', 'team/app', '--json'])
+    assert.equal(stderr, '')
+    assert.equal(code, 0)
+    const result = JSON.parse(stdout) as {repositories: Array<{name: string; tags: Array<{tag: string; digest?: string}>}>}
+    assert.deepEqual(result.repositories[0]!.tags, ['2021-03-02-101010-production', '2021-07-28-175322-production', '2022-01-15-090000-production', 'latest', 'stable'].map((tag) => ({tag})))
+  })
+
+  it('shows progress on a terminal (stderr), and nothing extra without one', async () => {
+    const {code, stdout} = await runCliInTerminal(['list-images', registry().host, '--sort', 'created'], '')
+    assert.equal(code, 0)
+    // The last frame, drawn when the work is done, then erased before the listing.
+    assert.match(stdout, /\rlisting: 4\/4 repositories, 11\/11 tags, \d+ requests \(\d+\/s\)\u001B\[K\r\u001B\[K-- base\/multiarch:/)
+    const piped = await runCli(['list-images', registry().host, '--sort', 'created'])
+    assert.equal(piped.stderr, '')
+    assert.doesNotMatch(piped.stdout, /listing|\r/)
+  })
+
+  it('keeps manifests and configs by digest between runs in $XDG_CACHE_HOME: a second --sort created asks only for tags', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'registryctl-cache-'))
+    try {
+      const run = (...extra: string[]) => runCli(['list-images', registry().host, '--sort', 'created', '--debug', ...extra], {env: {XDG_CACHE_HOME: cache}})
+      const requests = (stderr: string, pattern: RegExp) => stderr.split('\n').filter((line) => /^debug: (GET|HEAD) /.test(line) && pattern.test(line)).length
+      const byDigest = /\/(manifests|blobs)\/sha256:/
+      const cold = await run()
+      const warm = await run()
+      const uncached = await run('--no-cache')
+      assert.equal(cold.code, 0)
+      assert.ok(requests(cold.stderr, byDigest) > 0)
+      assert.equal(requests(warm.stderr, byDigest), 0, warm.stderr)
+      // Tags are always asked of the registry: every tag's manifest, by tag, on every run.
+      assert.equal(requests(warm.stderr, /\/manifests\/(?!sha256:)/), requests(cold.stderr, /\/manifests\/(?!sha256:)/))
+      assert.equal(requests(uncached.stderr, byDigest), requests(cold.stderr, byDigest))
+      assert.equal(warm.stdout, cold.stdout)
+      assert.equal(uncached.stdout, cold.stdout)
+      assert.ok((await readdir(join(cache, 'registryctl', 'sha256'))).length > 0)
+    } finally {
+      await rm(cache, {recursive: true, force: true})
+    }
+  })
+
+  it('gives digests, media types and dates with --json --sort created', async () => {
+    const {code, stdout} = await runCli(['list-images', `http://${registry().host}`, '--select', 'base/*', '--json', '--sort', 'created'])
     assert.equal(code, 0)
     const result = JSON.parse(stdout) as {registry: string; repositories: Array<{name: string; tags: Array<{tag: string; digest: string; created: string}>}>}
     assert.equal(result.registry, registry().host)

@@ -1,5 +1,8 @@
 /** Runs the built CLI (bin/run.js) as users do: a child process with its own stdin, env and exit code. */
 import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
@@ -18,11 +21,25 @@ export interface CliResult {
   stderr: string
 }
 
+/**
+ * The environment of a CLI run: an empty DOCKER_CONFIG (the machine's own docker login must not leak
+ * into tests) and, unless the test gives one, a new empty cache folder (removed by `done`), so every
+ * run starts cold and nothing is written to the user's cache.
+ */
+function cliEnvironment(env: NodeJS.ProcessEnv | undefined): {env: NodeJS.ProcessEnv; done: () => void} {
+  if (env?.XDG_CACHE_HOME !== undefined) return {env: {...process.env, ...ISOLATED, ...env}, done() {}}
+  const cache = mkdtempSync(join(tmpdir(), 'registryctl-test-cache-'))
+  return {
+    env: {...process.env, ...ISOLATED, XDG_CACHE_HOME: cache, ...env},
+    done: () => rmSync(cache, {recursive: true, force: true}),
+  }
+}
+
 export async function runCli(args: string[], options: {input?: string; env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
+  const {env, done} = cliEnvironment(options.env)
+  return new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, [RUN, ...args], {
-      // An empty DOCKER_CONFIG by default: the machine's own docker login must not leak into tests.
-      env: {...process.env, ...ISOLATED, ...options.env},
+      env,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -32,7 +49,7 @@ export async function runCli(args: string[], options: {input?: string; env?: Nod
     child.on('error', reject)
     child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
     child.stdin.end(options.input ?? '')
-  })
+  }).finally(done)
 }
 
 /**
@@ -41,9 +58,10 @@ export async function runCli(args: string[], options: {input?: string; env?: Nod
  */
 export async function runCliInTerminal(args: string[], answer: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
   const quoted = [process.execPath, RUN, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
-  return new Promise((resolve, reject) => {
+  const {env, done} = cliEnvironment(options.env)
+  return new Promise<CliResult>((resolve, reject) => {
     const child = spawn('script', ['-qec', quoted, '/dev/null'], {
-      env: {...process.env, ...ISOLATED, ...options.env},
+      env,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -57,5 +75,5 @@ export async function runCliInTerminal(args: string[], answer: string, options: 
     })
     child.on('error', reject)
     child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr: ''}))
-  })
+  }).finally(done)
 }

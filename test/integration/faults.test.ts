@@ -8,6 +8,8 @@
  */
 import {strict as assert} from 'node:assert'
 
+import pLimit from 'p-limit'
+
 import {ExitCode} from '../../src/lib/errors.js'
 import {buildImage} from '../../src/sandbox/images.js'
 import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
@@ -28,6 +30,8 @@ interface CommandCase {
   /** Arguments for a run against `host`; `run` names the run's own repository for destructive ones. */
   args: (host: string, run: string) => string[]
   deletes?: 'tags' | 'manifest'
+  /** A smoke test: faults are what it reports, as failed cases (exit 1 or 3), never retried. */
+  smoke?: boolean
 }
 
 const COMMON = ['--retries', '4', '--timeout', '10']
@@ -37,6 +41,8 @@ const COMMANDS: CommandCase[] = [
   {name: 'resolve', args: (host) => ['resolve', `${host}/base/multiarch:bookworm`]},
   {name: 'inspect', args: (host) => ['inspect', `${host}/team/app:stable`]},
   {name: 'gc status', args: (host) => ['gc', 'status', host]},
+  // Smoke tests do not retry, by design (they are there to see a 503): under faults they report failed cases.
+  {name: 'smoke --registry-suite', args: (host) => ['smoke', '--registry-suite', '--hosts', '127.0.0.1', '--scheme', 'http', '--http-port', host.split(':')[1]!, '--open', '--image', 'team/app:stable'], smoke: true},
   {name: 'delete-tags', args: (host, run) => ['delete-tags', `${host}/fault/${run}:old-*`, '--yes'], deletes: 'tags'},
   {name: 'delete-manifest', args: (host, run) => ['delete-manifest', `${host}/fault/${run}@${digests.get(`${run}:old-0`)}`, '--yes'], deletes: 'manifest'},
 ]
@@ -113,42 +119,51 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
     /** Tags left in the run's repository right after the command, for deletions. */
     left?: Set<string>
     faults: number
+    requests: number
+    host: string
   }
 
-  /** Every command of one fault kind, one after the other, through that kind's own proxy. */
-  async function underFaults(kind: FaultKind): Promise<{observed: Observed[]; proxy: FaultProxy}> {
-    const proxy = await startFaultProxy({target: registry.url, seed: seed + FAULT_KINDS.indexOf(kind), rate: RATE, kinds: [kind], delayMs: 300, retryAfterS: 1})
-    const observed: Observed[] = []
+  /** One command under one fault kind, through its own proxy (its own seed: it replays alone). */
+  async function underFaults(kind: FaultKind, command: CommandCase): Promise<Observed> {
+    const proxySeed = seed + 100 * FAULT_KINDS.indexOf(kind) + COMMANDS.indexOf(command)
+    const proxy = await startFaultProxy({target: registry.url, seed: proxySeed, rate: RATE, kinds: [kind], delayMs: 300, retryAfterS: 1})
     try {
-      for (const command of COMMANDS) {
-        const run = command.deletes ? `${command.deletes}-${kind}` : ''
-        const before = proxy.faults.length
-        // eslint-disable-next-line no-await-in-loop
-        const result = await runCli([...command.args(proxy.host, run), ...COMMON])
-        // eslint-disable-next-line no-await-in-loop
-        const left = command.deletes ? await remaining(run) : undefined
-        observed.push({command, run, result, left, faults: proxy.faults.length - before})
-      }
+      const run = command.deletes ? `${command.deletes}-${kind}` : ''
+      const result = await runCli([...command.args(proxy.host, run), ...COMMON])
+      const left = command.deletes ? await remaining(run) : undefined
+      return {command, run, result, left, faults: proxy.faults.length, requests: proxy.requests, host: proxy.host}
     } finally {
       await proxy.stop()
     }
-
-    return {observed, proxy}
   }
 
-  // The kinds run side by side (the runs mostly wait: backoff, Retry-After, delays); each is checked in its own test.
-  const runs = new Map<FaultKind, Promise<{observed: Observed[]; proxy: FaultProxy}>>()
+  // Every (kind, command) pair runs side by side, a few at a time: the runs mostly wait (backoff,
+  // Retry-After, delays). Each kind is checked in its own test.
+  const runs = new Map<FaultKind, Promise<Observed[]>>()
   const observe = (kind: FaultKind) => {
-    if (runs.size === 0) for (const each of FAULT_KINDS) runs.set(each, underFaults(each))
+    if (runs.size === 0) {
+      const limit = pLimit(6)
+      for (const each of FAULT_KINDS) runs.set(each, Promise.all(COMMANDS.map((command) => limit(() => underFaults(each, command)))))
+    }
+
     return runs.get(kind)!
   }
 
   for (const kind of FAULT_KINDS) {
     it(`${kind}: each command completes as without faults or fails with one clear line; deletions are reported truthfully`, async () => {
-      const {observed, proxy} = await observe(kind)
-      for (const {command, run, result, left, faults} of observed) {
+      const observed = await observe(kind)
+      for (const {command, run, result, left, faults, host} of observed) {
+        const proxy = {host}
         const context = `${command.name} with ${kind} (seed ${seed}; ${faults} faults): exit ${result.code}\n${result.stdout}\n${result.stderr}`
         const baseline = baselines.get(command.name)!
+        if (command.smoke && result.code !== 0) {
+          // Each failed case names what the fault did; nothing else goes wrong.
+          assert.ok(result.code === ExitCode.CHECK_FAILED || result.code === ExitCode.UNREACHABLE, context)
+          assert.match(result.stdout, /FAIL /, context)
+          assert.doesNotMatch(result.stdout + result.stderr, /internal error|^\s+at /m, context)
+          continue
+        }
+
         if (!command.deletes || !left) {
           if (result.code === 0) assert.equal(normalize(result.stdout, proxy.host, run), normalize(baseline.stdout, plainProxy.host, run), context)
           else assertOneClearLine(result, context)
@@ -175,10 +190,11 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
       }
 
       // Faults were injected (the seed and rate are such that every kind hits something).
-      assert.ok(proxy.faults.length > 0, `no ${kind} fault injected`)
+      const faults = observed.reduce((sum, each) => sum + each.faults, 0)
+      assert.ok(faults > 0, `no ${kind} fault injected`)
       if (process.env.REGISTRYCTL_TEST_VERBOSE) {
         // eslint-disable-next-line no-console
-        console.log(`      ${kind}: ${proxy.faults.length} faults in ${proxy.requests} requests; ${observed.map((o) => `${o.command.name}=${o.result.code}`).join(' ')}`)
+        console.log(`      ${kind}: ${faults} faults in ${observed.reduce((sum, each) => sum + each.requests, 0)} requests; ${observed.map((o) => `${o.command.name}=${o.result.code}`).join(' ')}`)
       }
     })
   }

@@ -62,7 +62,7 @@ describe('homepage in chromium @integration', function () {
     assert.equal(built.code, 0, built.stderr)
     site = await serve(out)
     await mkdir(SCREENSHOTS, {recursive: true})
-    browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox']})
+    browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu']})
     const context = await browser.newContext({viewport: {width: 1100, height: 760}})
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], {origin: site.url.slice(0, -1)})
     page = await context.newPage()

@@ -49,7 +49,10 @@ describe('nginx TLS and Basic-auth realms in front of distribution @integration'
   it('answers the restricted-read realm: 401 naming the sources tried, then with --password-stdin', async () => {
     const anonymous = await runCli(['list-tags', `${nginx.host}/restricted/secret-app`, ...tls()])
     assert.equal(anonymous.code, ExitCode.UNAUTHORIZED)
-    assertOneLineError(anonymous.stderr, /authentication required by 127\.0\.0\.1:\d+: no credentials found \(tried: \/nonexistent-docker-config\/config\.json \(absent\)\)/)
+    assertOneLineError(
+      anonymous.stderr,
+      /authentication required by 127\.0\.0\.1:\d+: no credentials found \(tried: \/nonexistent-docker-config\/config\.json \(absent\)\) \(for \/v2\/restricted\/secret-app\/tags\/list, realm "docker-registry restricted \(restricted-read\)"\)/,
+    )
     const user = USERS.restrictedRead
     const withPassword = await runCli(['list-tags', `${nginx.host}/restricted/secret-app`, ...tls(), '--username', user.username, '--password-stdin'], {input: `${user.password}\n`})
     assert.equal(withPassword.code, 0, withPassword.stderr)

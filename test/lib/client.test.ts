@@ -36,7 +36,8 @@ describe('client', () => {
   })
 
   it('rejects malformed JSON in a listing with exit code 9', async () => {
-    nock(REGISTRY).get('/v2/_catalog?n=1000').reply(200, '{"repositories": [', json)
+    // Asked again up to --retries (4) times: a damaged answer may be the connection's fault.
+    nock(REGISTRY).get('/v2/_catalog?n=1000').times(5).reply(200, '{"repositories": [', json)
     await assert.rejects(client().repositories(), (error: RegistryCtlError) => error.exitCode === ExitCode.REGISTRY && /malformed JSON for the catalog/.test(error.message))
     nock(REGISTRY).get('/v2/_catalog?n=1000').reply(200, {repositories: [1, 2]})
     await assert.rejects(client().repositories(), /malformed repositories list/)
@@ -56,15 +57,26 @@ describe('client', () => {
   })
 
   it('refuses a manifest whose body does not hash to the announced digest', async () => {
-    nock(REGISTRY).get('/v2/a/manifests/v1').reply(200, manifestBody, {'docker-content-digest': `sha256:${'0'.repeat(64)}`})
+    nock(REGISTRY).get('/v2/a/manifests/v1').times(5).reply(200, manifestBody, {'docker-content-digest': `sha256:${'0'.repeat(64)}`})
     await assert.rejects(client().manifest('a', 'v1'), (error: RegistryCtlError) => error.exitCode === ExitCode.REGISTRY && /digest mismatch/.test(error.message))
-    nock(REGISTRY).get(`/v2/a/manifests/sha256:${'1'.repeat(64)}`).reply(200, manifestBody)
+    nock(REGISTRY).get(`/v2/a/manifests/sha256:${'1'.repeat(64)}`).times(5).reply(200, manifestBody)
     await assert.rejects(client().manifest('a', `sha256:${'1'.repeat(64)}`), /digest mismatch/)
   })
 
   it('refuses a blob whose content does not match its digest', async () => {
-    nock(REGISTRY).get(`/v2/a/blobs/sha256:${'c'.repeat(64)}`).reply(200, 'xx')
+    nock(REGISTRY).get(`/v2/a/blobs/sha256:${'c'.repeat(64)}`).times(5).reply(200, 'xx')
     await assert.rejects(client().blob('a', `sha256:${'c'.repeat(64)}`), /digest mismatch for blob/)
+  })
+
+  it('reads again after a damaged answer (unparsable JSON, content not matching its digest)', async () => {
+    nock(REGISTRY).get('/v2/_catalog?n=1000').reply(200, '{"repositories": [', json).get('/v2/_catalog?n=1000').reply(200, {repositories: ['a']})
+    assert.deepEqual(await client().repositories(), ['a'])
+    nock(REGISTRY)
+      .get('/v2/a/manifests/v1')
+      .reply(200, manifestBody.subarray(0, 10), {'docker-content-digest': manifestDigest})
+      .get('/v2/a/manifests/v1')
+      .reply(200, manifestBody, {'docker-content-digest': manifestDigest, 'content-type': MediaType.OCI_MANIFEST})
+    assert.equal((await client().manifest('a', 'v1')).descriptor.digest, manifestDigest)
   })
 
   const mapped: Array<[string, number, Record<string, unknown> | string, Record<string, string>, number, RegExp]> = [

@@ -6,29 +6,37 @@
 import {readFile, writeFile} from 'node:fs/promises'
 
 import type {RegistryClient} from '../client.js'
+import {mapConcurrent} from '../concurrency.js'
 import {UsageError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
 import {Inventory} from '../inventory.js'
 import {type DeletionPlan, planDeletion, type RetentionOptions, type SiblingPolicy} from './plan.js'
 
+/**
+ * `dates: false` skips the created dates (a manifest and a config per selected image): for a run
+ * nobody reviews (--yes) with no retention rule that needs them. Retention rules always get them.
+ */
 export async function gatherTagPlan(
   client: RegistryClient,
-  request: {name: string; pattern: string; policy: SiblingPolicy; missingIsEmpty?: boolean} & RetentionOptions,
+  request: {name: string; pattern: string; policy: SiblingPolicy; missingIsEmpty?: boolean; dates?: boolean} & RetentionOptions,
+  inventory = new Inventory(client),
 ): Promise<DeletionPlan> {
-  const inventory = new Inventory(client)
+  const {dates, missingIsEmpty, ...rules} = request
   // A repository the registry does not know is an error (exit 7: a typo in a job must not pass as
   // "no tag matches"), unless the caller walks a catalog (Swift/S3 answer 404 for emptied repositories).
-  const resolved = await inventory.resolveAll(request.name, {missingIsEmpty: request.missingIsEmpty ?? false})
+  const resolved = await inventory.resolveAll(request.name, {missingIsEmpty: missingIsEmpty ?? false})
   const matches = fnmatcher(request.pattern)
-  const selectedDigests = new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.digest))
   const created = new Map<string, string | undefined>()
-  await Promise.all(
-    [...selectedDigests].map(async (digest) => {
-      created.set(digest, (await inventory.summarize(request.name, digest)).created)
-    }),
-  )
+  if (dates !== false || request.keep !== undefined || request.olderThanMs !== undefined) {
+    // Each selected image once, however many tags point at it.
+    const selectedDigests = [...new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.digest))]
+    await mapConcurrent(selectedDigests, 2 * client.session.limit.concurrency, async (digest) => {
+      created.set(digest, (await inventory.summarizeResolved(request.name, digest)).created)
+    })
+  }
+
   return planDeletion({
-    ...request,
+    ...rules,
     registry: client.host,
     tags: resolved.map((entry) => ({tag: entry.tag, digest: entry.digest, created: created.get(entry.digest)})),
     mediaTypes: Object.fromEntries(resolved.map((entry) => [entry.digest, entry.mediaType])),

@@ -68,6 +68,21 @@ export class Journal {
   }
 }
 
+/**
+ * The last run recorded in a journal: when it started, whether it ended (no `end` line: killed, or
+ * still running), and how many outcomes of each status it recorded. Undefined for an empty journal.
+ */
+export function lastRun(records: JournalRecord[]): {start: JournalRecord & {event: 'start'}; ended: boolean; interrupted: boolean; counts: Record<string, number>} | undefined {
+  let index = records.length - 1
+  while (index >= 0 && records[index]!.event !== 'start') index--
+  if (index < 0) return undefined
+  const run = records.slice(index)
+  const counts: Record<string, number> = {}
+  for (const record of run) if (record.event === 'outcome') counts[record.status] = (counts[record.status] ?? 0) + 1
+  const end = run.find((record) => record.event === 'end')
+  return {start: run[0] as JournalRecord & {event: 'start'}, ended: end !== undefined, interrupted: end?.event === 'end' && end.interrupted, counts}
+}
+
 /** Every record of a journal, skipping a torn last line (a write cut short by a crash). */
 export function readJournal(path: string): JournalRecord[] {
   return readFileSync(path, 'utf8')

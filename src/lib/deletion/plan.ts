@@ -128,7 +128,11 @@ export function planDecided(input: DecidedInput): DeletionPlan {
   const {decisions} = input
   const doomed = new Set(input.tags.filter((entry) => decisions.get(entry.tag)?.action === 'delete').map((entry) => entry.tag))
   const byDigest = new Map<string, Array<{tag: string; digest: string; created?: string}>>()
-  for (const entry of input.tags) byDigest.set(entry.digest, [...(byDigest.get(entry.digest) ?? []), entry])
+  for (const entry of input.tags) {
+    const onDigest = byDigest.get(entry.digest)
+    if (onDigest) onDigest.push(entry)
+    else byDigest.set(entry.digest, [entry])
+  }
 
   const tags = new Map<string, PlannedTag>()
   for (const entry of input.tags) {

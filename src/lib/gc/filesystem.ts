@@ -71,7 +71,7 @@ export class FilesystemReader implements StorageReader {
       return
     }
 
-    // Depth first, in key order, a page at a time.
+    // Depth first, folder by folder (a folder's files, then its sub-folders in name order), a page at a time.
     let page: StoreObject[] = []
     const stack: string[] = [prefix]
     while (stack.length > 0) {

@@ -101,10 +101,12 @@ export class S3Reader implements StorageReader {
   }
 
   async check(): Promise<void> {
-    // A one-key listing: tells a missing bucket and wrong credentials apart (HEAD has no body).
+    // A one-key listing under rootdirectory (a policy may allow no other): tells a missing bucket and
+    // wrong credentials apart (a HEAD has no body to say which).
     const response = await this.request('GET', undefined, [
       ['list-type', '2'],
       ['max-keys', '1'],
+      ...(this.base ? ([['prefix', this.base]] as Array<[string, string]>) : []),
     ])
     if (response.status >= 300) this.failure(response, 'a listing')
   }

@@ -39,7 +39,10 @@ export interface StorageReader {
   readonly listsSizes: boolean
   /** Requests worth running at once against this store. */
   readonly concurrency: number
-  /** Objects whose key starts with `prefix` ('' or ending in '/'), page by page, in key order. */
+  /**
+   * Objects whose key starts with `prefix` ('' or ending in '/'), page by page: in key order on object
+   * stores, folder by folder (a folder's files, then its sub-folders) on the filesystem.
+   */
   list(prefix: string, options?: ListOptions): AsyncIterable<ListPage>
   /** A small object's content; undefined when it does not exist. */
   read(key: string): Promise<Buffer | undefined>

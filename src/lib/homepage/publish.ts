@@ -8,7 +8,8 @@
  *
  * A build writes a new version folder completely, then a new symlink beside DIR is renamed over
  * DIR: rename(2) is atomic, so a request sees the old site or the new one, never a mix or a gap.
- * The previous version is kept (requests in flight may still read it); older ones are removed.
+ * The previous version is kept (requests in flight may still read it); older ones are removed, newer
+ * ones (a build run meanwhile) are left to their build.
  * A failed build removes its own folder and leaves DIR as it was.
  */
 import {randomBytes} from 'node:crypto'
@@ -98,15 +99,17 @@ export async function publishSite(layout: SiteLayout, files: SiteFile[]): Promis
 }
 
 /**
- * Remove versions older than this build, except the previous one. Newer folders belong to a build
- * that started after this one and are left to it.
+ * Remove the versions older than the one this build replaced. That one is kept (requests in flight
+ * may still read it), and so is anything newer: a build run meanwhile (by hand, beside the timer)
+ * that has not swapped yet must not lose its folder under it.
  */
 async function pruneVersions(layout: SiteLayout, current: string, previous: string | undefined): Promise<void> {
-  const keep = new Set([current, previous ? basename(previous) : ''])
+  if (!previous || dirname(resolve(dirname(layout.out), previous)) !== layout.versions) return
+  const replaced = basename(previous)
   const entries = await readdir(layout.versions, {withFileTypes: true})
   await Promise.all(
     entries
-      .filter((entry) => entry.isDirectory() && !keep.has(entry.name) && entry.name < current)
+      .filter((entry) => entry.isDirectory() && entry.name < replaced && entry.name !== current)
       .map((entry) => rm(join(layout.versions, entry.name), {recursive: true, force: true})),
   )
 }

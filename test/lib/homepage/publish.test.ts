@@ -25,6 +25,19 @@ describe('homepage publish and state', () => {
     assert.deepEqual(versions, [second.version, third.version].map((path) => path.split('/').at(-1)!).sort())
   })
 
+  it('never removes the folder of a build running meanwhile', async () => {
+    const layout = siteLayout(join(tmp(), 'concurrent'))
+    const first = await publishSite(layout, [{path: 'index.html', content: 'one'}])
+    const second = await publishSite(layout, [{path: 'index.html', content: 'two'}])
+    // Another build started after the second one and has not swapped yet.
+    const running = join(layout.versions, `${second.version.split('/').at(-1)!}-running`)
+    await mkdir(running)
+    const third = await publishSite(layout, [{path: 'index.html', content: 'three'}])
+    const names = (await readdir(layout.versions)).filter((name) => name !== 'state.json').sort()
+    assert.deepEqual(names, [second.version, running, third.version].map((path) => path.split('/').at(-1)!).sort())
+    assert.ok(!names.includes(first.version.split('/').at(-1)!))
+  })
+
   it('a failed build leaves DIR as it was and removes its own half-written folder', async () => {
     const layout = siteLayout(join(tmp(), 'failing'))
     await publishSite(layout, [{path: 'index.html', content: 'good'}])

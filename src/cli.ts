@@ -1,0 +1,12 @@
+/**
+ * The bundled CLI's entry (scripts/bundle.js builds it into dist/bundle/cli.js, which bin/run.js
+ * loads): oclif itself. Commands are separate entries of the bundle, found through oclif.manifest.json.
+ */
+import {execute} from '@oclif/core'
+
+import {prepareArgv} from './argv.js'
+
+/** `dir` is bin/run.js's URL: the package root, and its manifest, are one folder up. */
+export async function run(dir: string, argv: string[]): Promise<void> {
+  await execute({dir, args: prepareArgv(argv, new URL('../oclif.manifest.json', dir))})
+}

@@ -1,0 +1,78 @@
+import {strict as assert} from 'node:assert'
+import {existsSync, readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+import {runCli} from './helpers/cli.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+interface Metafile {
+  outputs: Record<string, {entryPoint?: string; imports: Array<{path: string; kind: string}>; inputs: Record<string, unknown>}>
+}
+
+/** The source files an output of the bundle loads before it runs: its static imports, transitively. */
+function loadedAtStart(meta: Metafile, output: string): Set<string> {
+  const inputs = new Set<string>()
+  const seen = new Set<string>()
+  const visit = (path: string) => {
+    if (seen.has(path) || !meta.outputs[path]) return
+    seen.add(path)
+    for (const input of Object.keys(meta.outputs[path].inputs)) inputs.add(input)
+    for (const imported of meta.outputs[path].imports) if (imported.kind === 'import-statement') visit(imported.path)
+  }
+
+  visit(output)
+  return inputs
+}
+
+describe('bundled CLI (npm run build)', () => {
+  const meta = () => JSON.parse(readFileSync(`${ROOT}/dist/bundle/meta.json`, 'utf8')) as Metafile
+  const entry = (source: string) => Object.keys(meta().outputs).find((output) => meta().outputs[output]!.entryPoint === source)!
+
+  it('has oclif find every command through the manifest, pointing into the bundle', () => {
+    const manifest = JSON.parse(readFileSync(`${ROOT}/oclif.manifest.json`, 'utf8')) as {commands: Record<string, {relativePath: string[]}>}
+    const ids = Object.keys(manifest.commands)
+    assert.ok(ids.includes('resolve') && ids.includes('gc:status'), ids.join(' '))
+    for (const id of ids) {
+      const path = manifest.commands[id]!.relativePath.join('/')
+      assert.match(path, /^dist\/bundle\/commands\//, id)
+      assert.ok(existsSync(`${ROOT}/${path}`), path)
+    }
+  })
+
+  it('loads no prompt, progress view, YAML parser, smoke runner or gc analysis for a command that does not use them', () => {
+    const heavy: Record<string, RegExp> = {
+      prompts: /node_modules\/@inquirer\//,
+      listr2: /node_modules\/listr2\//,
+      yaml: /node_modules\/yaml\//,
+      smoke: /^src\/lib\/smoke\//,
+      gc: /^src\/lib\/gc\/store/,
+    }
+    const allowed: Record<string, string[]> = {'src/commands/smoke.ts': ['yaml', 'smoke'], 'src/commands/gc/status.ts': ['yaml', 'gc']}
+    const commands = Object.values(meta().outputs).flatMap((output) => (output.entryPoint?.startsWith('src/commands/') ? [output.entryPoint] : []))
+    assert.ok(commands.length >= 8, commands.join(' '))
+    for (const command of commands) {
+      const loaded = [...loadedAtStart(meta(), entry(command))]
+      for (const [name, pattern] of Object.entries(heavy)) {
+        if (allowed[command]?.includes(name)) continue
+        assert.deepEqual(loaded.filter((input) => pattern.test(input)), [], `${command} loads ${name} at start`)
+      }
+    }
+
+    // oclif's entry loads no command, and no HTTP client: --help needs neither.
+    const cli = [...loadedAtStart(meta(), entry('src/cli.ts'))]
+    assert.deepEqual(cli.filter((input) => input.startsWith('src/commands/') || /node_modules\/got\//.test(input)), [])
+  })
+
+  it('runs from the bundle: help lists the commands', async () => {
+    const {code, stdout} = await runCli(['--help'])
+    assert.equal(code, 0)
+    for (const command of ['list-images', 'resolve', 'delete-tags', 'smoke']) assert.match(stdout, new RegExp(`\\n  ${command} `))
+  })
+
+  it('keeps the library export (dist/lib/index.js with its types)', async () => {
+    assert.ok(existsSync(`${ROOT}/dist/lib/index.d.ts`))
+    const library = (await import(`${ROOT}/dist/lib/index.js`)) as Record<string, unknown>
+    for (const name of ['Session', 'RegistryClient', 'Inventory', 'planDeletion']) assert.equal(typeof library[name], 'function', name)
+  })
+})

@@ -1,0 +1,51 @@
+import {strict as assert} from 'node:assert'
+import {appendFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {Journal, lastRun, readJournal} from '../../../src/lib/deletion/journal.js'
+import {planDeletion} from '../../../src/lib/deletion/plan.js'
+import {ExitCode, type RegistryCtlError} from '../../../src/lib/errors.js'
+import {useTempDir} from '../../helpers/tmp.js'
+
+const A = `sha256:${'a'.repeat(64)}`
+
+describe('deletion/journal', () => {
+  const dir = useTempDir('journal')
+  const plan = () => planDeletion({registry: 'r.test', name: 'app', pattern: 'old*', policy: 'block', tags: [{tag: 'old1', digest: A}]})
+
+  it('appends start, one line per outcome as it is recorded, and end; runs append to one file', () => {
+    const path = join(dir(), 'j.jsonl')
+    for (let run = 0; run < 2; run++) {
+      const journal = Journal.open(path)
+      journal.start(plan())
+      journal.outcome(plan(), {tag: 'old1', digest: A, status: run === 0 ? 'SKIPPED' : 'DONE'})
+      // Written before the run ends: a killed run leaves it.
+      assert.equal(readJournal(path).filter((record) => record.event === 'outcome').length, run + 1)
+      journal.end({registry: 'r.test', name: 'app', tags: [], digests: [], counts: {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}, blocked: false, interrupted: run === 0, exitCode: 0})
+      journal.close()
+    }
+
+    assert.deepEqual(readJournal(path).map((record) => record.event), ['start', 'outcome', 'end', 'start', 'outcome', 'end'])
+    assert.deepEqual(lastRun(readJournal(path))?.counts, {DONE: 1})
+    assert.equal(lastRun(readJournal(path))?.ended, true)
+    // A run killed after one outcome: no end line.
+    const killed = Journal.open(path)
+    killed.start(plan())
+    killed.outcome(plan(), {tag: 'old1', digest: A, status: 'UNKNOWN'})
+    killed.close()
+    assert.deepEqual({...lastRun(readJournal(path)), start: undefined}, {start: undefined, ended: false, interrupted: false, counts: {UNKNOWN: 1}})
+  })
+
+  it('skips a torn last line (a write cut short by a crash)', () => {
+    const path = join(dir(), 'torn.jsonl')
+    const journal = Journal.open(path)
+    journal.start(plan())
+    journal.close()
+    appendFileSync(path, '{"event":"outcome","tag":"ol')
+    assert.deepEqual(readJournal(path).map((record) => record.event), ['start'])
+  })
+
+  it('refuses a journal it cannot write, before anything is deleted (exit 2)', () => {
+    assert.throws(() => Journal.open(join(dir(), 'missing-dir', 'j.jsonl')), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /cannot write journal/.test(error.message))
+  })
+})

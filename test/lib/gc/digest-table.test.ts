@@ -1,0 +1,48 @@
+import {strict as assert} from 'node:assert'
+import {createHash} from 'node:crypto'
+
+import {DigestTable} from '../../../src/lib/gc/digest-table.js'
+
+const digest = (i: number) => `sha256:${createHash('sha256').update(String(i)).digest('hex')}`
+
+describe('gc/digest-table', () => {
+  it('gives each digest one id, finds it again and spells it back, past several growths', () => {
+    const table = new DigestTable()
+    const ids = Array.from({length: 5000}, (_, i) => table.intern(digest(i)))
+    assert.equal(new Set(ids).size, 5000)
+    assert.equal(table.size, 5000)
+    for (let i = 0; i < 5000; i += 97) {
+      assert.equal(table.intern(digest(i)), ids[i])
+      assert.equal(table.find(digest(i)), ids[i])
+      assert.equal(table.digest(ids[i]!), digest(i))
+    }
+
+    assert.equal(table.find(digest(5001)), undefined)
+    assert.equal(table.size, 5000)
+  })
+
+  it('keeps flags and sizes per id across growth', () => {
+    const table = new DigestTable()
+    const first = table.intern(digest(0))
+    table.set(first, 4)
+    table.sizes[first] = 1234
+    for (let i = 1; i < 3000; i++) table.intern(digest(i))
+    assert.ok(table.has(first, 4))
+    assert.ok(!table.has(first, 2))
+    assert.equal(table.sizes[first], 1234)
+    assert.ok(Number.isNaN(table.sizes[table.find(digest(2999))!]))
+  })
+
+  it('holds other algorithms and malformed digests as strings, apart from sha256 ones', () => {
+    const table = new DigestTable()
+    const other = `sha512:${'ab'.repeat(64)}`
+    const a = table.intern(other)
+    const b = table.intern('sha256:ABC')
+    const c = table.intern(digest(1))
+    assert.equal(new Set([a, b, c]).size, 3)
+    assert.equal(table.intern(other), a)
+    assert.equal(table.digest(a), other)
+    assert.equal(table.digest(b), 'sha256:ABC')
+    assert.equal(table.find(digest(1)), c)
+  })
+})
