@@ -8,7 +8,7 @@ import {gatherCleanupPlan, readCleanupPlan, writeCleanupPlan} from '../lib/clean
 import {acquireLock, type CleanupLock} from '../lib/cleanup/lock.js'
 import {collectMetrics, writeMetricsFile} from '../lib/cleanup/metrics.js'
 import {type CleanupPlan, limitViolations, type PlanTotals, planTotals} from '../lib/cleanup/plan.js'
-import {readPolicy, resolveRules} from '../lib/cleanup/policy.js'
+import type {ResolvedRule} from '../lib/cleanup/policy.js'
 import {Journal} from '../lib/deletion/journal.js'
 import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/reference.js'
@@ -64,7 +64,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     const json = this.jsonEnabled()
     // Everything that can be wrong with the input is found before the first request.
     let reviewed: CleanupPlan | undefined
-    let rules
+    let rules: ResolvedRule[]
     let registry: string
     let maxDelete = flags['max-delete']
     let policyFile: string | undefined
@@ -78,6 +78,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     } else {
       if (!args.policy) throw new UsageError('give the policy file, or --plan FILE')
       policyFile = args.policy
+      // The YAML parser and the schema validator load only when a policy is read (not for --help or --plan).
+      const {readPolicy, resolveRules} = await import('../lib/cleanup/policy.js')
       const policy = await readPolicy(args.policy)
       rules = resolveRules(policy)
       maxDelete ??= policy['max-delete']
