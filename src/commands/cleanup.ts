@@ -8,7 +8,7 @@ import {gatherCleanupPlan, readCleanupPlan, writeCleanupPlan} from '../lib/clean
 import {acquireLock, type CleanupLock} from '../lib/cleanup/lock.js'
 import {collectMetrics, writeMetricsFile} from '../lib/cleanup/metrics.js'
 import {type CleanupPlan, limitViolations, type PlanTotals, planTotals} from '../lib/cleanup/plan.js'
-import {readPolicy, resolveRules} from '../lib/cleanup/policy.js'
+import type {ResolvedRule} from '../lib/cleanup/policy.js'
 import {Journal} from '../lib/deletion/journal.js'
 import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/reference.js'
@@ -64,7 +64,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     const json = this.jsonEnabled()
     // Everything that can be wrong with the input is found before the first request.
     let reviewed: CleanupPlan | undefined
-    let rules
+    let rules: ResolvedRule[]
     let registry: string
     let maxDelete = flags['max-delete']
     let policyFile: string | undefined
@@ -78,6 +78,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     } else {
       if (!args.policy) throw new UsageError('give the policy file, or --plan FILE')
       policyFile = args.policy
+      // The YAML parser and the schema validator load only when a policy is read (not for --help or --plan).
+      const {readPolicy, resolveRules} = await import('../lib/cleanup/policy.js')
       const policy = await readPolicy(args.policy)
       rules = resolveRules(policy)
       maxDelete ??= policy['max-delete']
@@ -87,7 +89,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     }
 
     const address = parseRegistry(registry)
-    const session = await this.buildSession(flags)
+    // The registry's own settings (CA, timeouts, credentials) apply, as for every command.
+    const session = await this.buildSession(flags, address.host)
     const client = session.client(address)
     const progress = process.stderr.isTTY && !json ? (text: string) => process.stderr.write(`\r${text}\u001B[K`) : undefined
     let lock: CleanupLock | undefined
@@ -112,7 +115,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
 
       const violations = limitViolations(plan, maxDelete)
       const output: CleanupOutput = {registry: address.host, plan, totals: planTotals(plan), violations}
-      if (!json) this.log(formatCleanupPlan(plan, violations).join('\n'))
+      // --silent: the plan only when it is the answer (--dry-run); outcome lines and errors always.
+      if (!json && (!flags.silent || flags['dry-run'])) this.log(formatCleanupPlan(plan, violations).join('\n'))
       if (flags['plan-out']) await writeCleanupPlan(flags['plan-out'], plan)
       if (violations.length > 0) {
         if (flags['dry-run']) {
@@ -157,7 +161,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         progress?.('')
       }
 
-      if (!json) this.log(formatCleanupResult(result).join('\n'))
+      if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))
       exitCode = result.exitCode
       const {error, repositories, ...rest} = result
       output.result = {...rest, repositories: repositories.map((repository) => ({name: repository.name, counts: repository.counts, tags: repository.tags}))}

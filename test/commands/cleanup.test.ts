@@ -115,9 +115,10 @@ describe('cleanup @integration', function () {
     const expected = keptBy(await readPlan(planFile))
     expected.set(name, [...expected.get(name)!, 'r00'].sort())
     assert.deepEqual(await remaining(fleet), expected)
-    // Applied again, what is done is [GONE]; metrics that cannot be written fail the job (exit 2) all the same.
-    const again = await runCli(['cleanup', '--plan', planFile, '--yes', '--lock-dir', dir(), '--metrics-file', '/nonexistent-folder/cleanup.prom'])
+    // Applied again (--silent), what is done is [GONE]; metrics that cannot be written fail the job (exit 2) all the same.
+    const again = await runCli(['cleanup', '--plan', planFile, '--yes', '--silent', '--lock-dir', dir(), '--metrics-file', '/nonexistent-folder/cleanup.prom'])
     assert.equal(again.code, ExitCode.USAGE)
+    assert.doesNotMatch(again.stdout, /Cleanup plan for|Summary:| in \d+ repositor/, '--silent prints the outcome lines only')
     assert.match(again.stdout, new RegExp(`${fleet.prefix}/team/app00:r00 +\\[GONE\\]`))
     assert.match(again.stderr, /^registryctl: cannot write metrics \/nonexistent-folder\/cleanup\.prom: ENOENT/m)
     assert.deepEqual(await remaining(fleet), expected)

@@ -7,6 +7,7 @@
 import {readFile, writeFile} from 'node:fs/promises'
 
 import type {RegistryClient} from '../client.js'
+import {mapConcurrent} from '../concurrency.js'
 import {isRegistryCtlError, ExitCode, UsageError} from '../errors.js'
 import {compareNames, type ImageSummary, Inventory} from '../inventory.js'
 import type {ResolvedRule} from './policy.js'
@@ -45,55 +46,46 @@ export async function gatherCleanupPlan(client: RegistryClient, rules: ResolvedR
   }
 
   const names = (await client.repositories()).filter((name) => compiled.some((rule) => rule.covers(name))).sort(compareNames)
+  // Bounded fan-out (as Inventory does): twice the request limit in tasks, never one per tag at once.
+  const workers = 2 * client.session.limit.concurrency
   let done = 0
-  const repositories = await Promise.all(
-    names.map(async (name): Promise<RepositoryTags> => {
-      const listed = (await client.tags(name, {missingIsEmpty: true})).sort(compareNames)
-      const resolved = await Promise.all(
-        listed.map(async (tag) => {
-          try {
-            const {digest, mediaType} = await client.resolve(name, tag)
-            return {tag, digest, mediaType}
-          } catch (error) {
-            if (isNotFound(error)) return undefined // deleted between the listing and the HEAD
-            throw error
-          }
-        }),
-      )
-      const tags = resolved.filter((entry) => entry !== undefined)
-      const dated = compiled.filter((rule) => rule.needsDates && rule.covers(name))
-      const needDates = new Set(tags.filter((entry) => dated.some((rule) => rule.selects(entry.tag))).map((entry) => entry.digest))
-      const created = new Map<string, string | undefined>()
-      const sizes: Record<string, number> = {}
-      await Promise.all(
-        [...needDates].map(async (digest) => {
-          const summary = await summarize(name, digest)
-          created.set(digest, summary?.created)
-          if (summary) sizes[digest] = summary.totalSize
-        }),
-      )
-      options.onProgress?.(++done, names.length)
-      return {
-        name,
-        tags: tags.map((entry) => ({tag: entry.tag, digest: entry.digest, ...(created.get(entry.digest) === undefined ? {} : {created: created.get(entry.digest)})})),
-        mediaTypes: Object.fromEntries(tags.map((entry) => [entry.digest, entry.mediaType])),
-        sizes,
+  const repositories = await mapConcurrent(names, workers, async (name): Promise<RepositoryTags> => {
+    const listed = (await client.tags(name, {missingIsEmpty: true})).sort(compareNames)
+    const resolved = await mapConcurrent(listed, workers, async (tag) => {
+      try {
+        const {digest, mediaType} = await client.resolve(name, tag)
+        return {tag, digest, mediaType}
+      } catch (error) {
+        if (isNotFound(error)) return undefined // deleted between the listing and the HEAD
+        throw error
       }
-    }),
-  )
+    })
+    const tags = resolved.filter((entry) => entry !== undefined)
+    const dated = compiled.filter((rule) => rule.needsDates && rule.covers(name))
+    const needDates = [...new Set(tags.filter((entry) => dated.some((rule) => rule.selects(entry.tag))).map((entry) => entry.digest))]
+    const created = new Map<string, string | undefined>()
+    const sizes: Record<string, number> = {}
+    await mapConcurrent(needDates, workers, async (digest) => {
+      const summary = await summarize(name, digest)
+      created.set(digest, summary?.created)
+      if (summary) sizes[digest] = summary.totalSize
+    })
+    options.onProgress?.(++done, names.length)
+    return {
+      name,
+      tags: tags.map((entry) => ({tag: entry.tag, digest: entry.digest, ...(created.get(entry.digest) === undefined ? {} : {created: created.get(entry.digest)})})),
+      mediaTypes: Object.fromEntries(tags.map((entry) => [entry.digest, entry.mediaType])),
+      sizes,
+    }
+  })
 
   const plans = repositories.map((repository) => planRepository(client.host, compiled, repository, now))
   if (options.sizes) {
-    await Promise.all(
-      plans.flatMap((plan) =>
-        plan.digests
-          .filter((digest) => digest.action === 'delete' && digest.size === undefined)
-          .map(async (digest) => {
-            const summary = await summarize(plan.name, digest.digest)
-            if (summary) digest.size = summary.totalSize
-          }),
-      ),
-    )
+    const unsized = plans.flatMap((plan) => plan.digests.filter((digest) => digest.action === 'delete' && digest.size === undefined).map((digest) => ({plan, digest})))
+    await mapConcurrent(unsized, workers, async ({plan, digest}) => {
+      const summary = await summarize(plan.name, digest.digest)
+      if (summary) digest.size = summary.totalSize
+    })
   }
 
   return {
