@@ -89,7 +89,7 @@ export abstract class DeletionCommand extends RegistryCommand {
   private async applyTrapped(
     client: RegistryClient,
     plan: DeletionPlan,
-    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string},
+    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string; silent?: boolean},
     interruption: Interruption,
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     const json = this.jsonEnabled()
