@@ -6,28 +6,15 @@
  * empty `auths[HOST]` entry as docker leaves. The file is rewritten atomically, mode 0600, other keys kept.
  * Reading stays in auth/docker-config.ts.
  */
-import {execFile} from 'node:child_process'
 import {chmod, mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
-import {normaliseAuthKey} from './auth/docker-config.js'
+import {normaliseAuthKey, runCredentialHelper} from './auth/docker-config.js'
 import {UsageError} from './errors.js'
 
 export type HelperCommand = (helper: string, action: 'store' | 'erase', input: string) => Promise<{stdout: string; exitCode: number}>
 
-const runHelper: HelperCommand = (helper, action, input) =>
-  new Promise((resolve, reject) => {
-    const child = execFile(`docker-credential-${helper}`, [action], {timeout: 30_000}, (error, stdout) => {
-      if (error && typeof error.code !== 'number') {
-        reject(error)
-        return
-      }
-
-      resolve({stdout, exitCode: error ? Number(error.code) : 0})
-    })
-    child.stdin?.on('error', () => {})
-    child.stdin?.end(input)
-  })
+const runHelper: HelperCommand = runCredentialHelper
 
 type ConfigFile = Record<string, unknown> & {auths?: Record<string, Record<string, unknown>>; credsStore?: string; credHelpers?: Record<string, string>}
 

@@ -52,9 +52,10 @@ export function normaliseAuthKey(key: string): string {
 
 export type HelperRunner = (helper: string, serverUrl: string) => Promise<{stdout: string; exitCode: number}>
 
-const runHelperProcess: HelperRunner = (helper, serverUrl) =>
+/** Runs `docker-credential-HELPER ACTION` with `input` on its stdin (docker's helper protocol). */
+export const runCredentialHelper = (helper: string, action: 'get' | 'store' | 'erase', input: string): Promise<{stdout: string; exitCode: number}> =>
   new Promise((resolve, reject) => {
-    const child = execFile(`docker-credential-${helper}`, ['get'], {timeout: 30_000}, (error, stdout) => {
+    const child = execFile(`docker-credential-${helper}`, [action], {timeout: 30_000}, (error, stdout) => {
       if (error && typeof error.code !== 'number') {
         reject(error)
         return
@@ -64,8 +65,10 @@ const runHelperProcess: HelperRunner = (helper, serverUrl) =>
     })
     // A helper may exit without reading its input (a failure, or no credentials): EPIPE is not ours to report.
     child.stdin?.on('error', () => {})
-    child.stdin?.end(serverUrl)
+    child.stdin?.end(input)
   })
+
+const runHelperProcess: HelperRunner = (helper, serverUrl) => runCredentialHelper(helper, 'get', serverUrl)
 
 /** Run `docker-credential-NAME get`. Its "not found" answer is no credentials, not an error. */
 export async function credentialsFromHelper(helper: string, host: string, run: HelperRunner = runHelperProcess): Promise<Credentials | undefined> {
