@@ -222,6 +222,24 @@ describe('delete-tags @integration', () => {
       assert.equal(applied.code, ExitCode.OK, applied.stdout)
       assert.match(applied.stdout, /:stable +\[CHANGED\]/)
       assert.match(applied.stdout, /:2021-07-28-175322-production +\[DONE\]/)
+      // `stable` now sits on the newer image: deleting it would take `stable` along, unreviewed.
+      assert.match(applied.stdout, /:latest +\[CHANGED\]/)
+      assert.deepEqual(await tagsOf(name), ['2022-01-15-090000-production', 'latest', 'stable'])
+    })
+
+    it('never deletes a protected tag that moved onto a planned image after the review', async () => {
+      const {name, newer} = await seedApp(client())
+      const file = join(dir(), 'protected-plan.json')
+      // `stable` is protected, so its (older) image is blocked; the newer image is planned for deletion.
+      const dry = await runCli(['delete-tags', `${registry().host}/${name}:*`, '--protect', 'stable', '--include-siblings', '--dry-run', '--plan-out', file])
+      assert.equal(dry.code, 0, dry.stderr)
+      const newerImage = await client().manifest(name, newer)
+      await client().pushManifest(name, 'stable', newerImage.raw, newerImage.manifest.mediaType)
+      const applied = await runCli(['delete-tags', '--plan', file, '--yes'])
+      assert.match(applied.stdout, /:latest +\[CHANGED\]/)
+      assert.match(applied.stderr, /stable appeared on or moved onto this image after the plan was made/)
+      assert.ok((await tagsOf(name)).includes('stable'), 'the protected tag is still there')
+      assert.equal(await client().exists(name, 'stable'), newer)
     })
 
     it('rejects a file that is not a plan with exit code 2', async () => {

@@ -2,9 +2,9 @@
  * Applying a deletion plan, safely:
  *  - preflight before anything is touched: deletes enabled, registry writable, credentials able to
  *    delete (and push, when tags must be moved onto placeholders);
- *  - one fresh tag listing right before deleting: a tag that appeared since the plan and points at a
- *    planned digest would be deleted with it unseen, so that digest is skipped ([CHANGED]); the new
- *    listing never adds anything to the deletion;
+ *  - one fresh tag listing, every tag resolved, right before deleting: a tag that appeared since the
+ *    plan, or moved since onto a planned digest, would be deleted with it unseen, so that digest is
+ *    skipped ([CHANGED]); the new listing never adds anything to the deletion;
  *  - each planned tag re-resolved right before its DELETE: moved ([CHANGED]) or gone ([GONE]);
  *  - a 202 is trusted ([DONE]); a DELETE whose outcome is unknown (reset, truncated answer, retries
  *    used up, 5xx, a 404 after a retry) is resolved by looking: a HEAD of the digest, with retries of
@@ -15,6 +15,7 @@
  */
 import type {RegistryClient} from '../client.js'
 import {ExitCode, InterruptedError, isRegistryCtlError} from '../errors.js'
+import {mapConcurrent} from '../concurrency.js'
 import {backoffDelay} from '../transport.js'
 import type {DeletionPlan, PlannedDigest} from './plan.js'
 import {untag} from './placeholder.js'
@@ -78,21 +79,21 @@ export async function preflight(client: RegistryClient, plan: DeletionPlan): Pro
   if (active.some((digest) => digest.action === 'untag')) await client.probePush(plan.name)
 }
 
-/** Tags that appeared since the plan was made and point at a digest it deletes. */
-async function newTagsOnPlannedDigests(client: RegistryClient, plan: DeletionPlan): Promise<Map<string, string[]>> {
-  const known = new Set([...plan.tags.map((entry) => entry.tag), ...plan.digests.flatMap((digest) => digest.tags)])
+/**
+ * Tags that point, now, at a digest the plan deletes without the plan naming them on it: tags that
+ * appeared since, and known tags that moved there since (a kept tag, or a planned tag of another
+ * image). Deleting that digest would take them unseen. Every current tag is resolved: a moved tag
+ * is as dangerous as a new one.
+ */
+async function unplannedTagsOnPlannedDigests(client: RegistryClient, plan: DeletionPlan): Promise<Map<string, string[]>> {
+  const plannedOn = new Map(plan.digests.filter((digest) => digest.action === 'delete').map((digest) => [digest.digest, new Set(digest.tags)]))
   const current = await client.tags(plan.name, {missingIsEmpty: true})
-
-  const deleting = new Set(plan.digests.filter((digest) => digest.action === 'delete').map((digest) => digest.digest))
   const intruders = new Map<string, string[]>()
-  await Promise.all(
-    current
-      .filter((tag) => !known.has(tag))
-      .map(async (tag) => {
-        const digest = await client.exists(plan.name, tag)
-        if (digest && deleting.has(digest)) intruders.set(digest, [...(intruders.get(digest) ?? []), tag])
-      }),
-  )
+  await mapConcurrent(current, 2 * client.session.limit.concurrency, async (tag) => {
+    const digest = await client.exists(plan.name, tag)
+    const planned = digest === undefined ? undefined : plannedOn.get(digest)
+    if (digest && planned && !planned.has(tag)) intruders.set(digest, [...(intruders.get(digest) ?? []), tag].sort())
+  })
   return intruders
 }
 
@@ -146,7 +147,7 @@ async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: 
 
   const all = (status: TagStatus, detail: string | undefined, entries = planned) => entries.map((entry) => emit({tag: entry.tag, digest: entry.digest, status, detail}))
   if (intruders) {
-    const detail = `not deleted: tag ${intruders.join(', ')} appeared on this image after the plan was made`
+    const detail = `not deleted: tag ${intruders.join(', ')} appeared on or moved onto this image after the plan was made`
     return {digest: {digest: digest.digest, status: 'SKIPPED', detail}, tags: all('CHANGED', detail)}
   }
 
@@ -271,7 +272,7 @@ export async function executePlan(client: RegistryClient, plan: DeletionPlan, op
   // Interrupted before anything started: no request at all, every tag not attempted.
   const early = Boolean(options.signal?.aborted)
   if (!early) await preflight(client, plan)
-  const intruders = active.length > 0 && !early ? await newTagsOnPlannedDigests(client, plan) : new Map<string, string[]>()
+  const intruders = active.length > 0 && !early ? await unplannedTagsOnPlannedDigests(client, plan) : new Map<string, string[]>()
   const state: RunState = {options, stop: new AbortController()}
   if (options.signal?.aborted) state.stop.abort()
   options.signal?.addEventListener('abort', () => state.stop.abort(), {once: true})

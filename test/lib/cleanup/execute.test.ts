@@ -14,6 +14,7 @@ function fakeRegistry(names: string[], refuseFrom?: string) {
   const deleted: string[] = []
   const client = {
     host: 'reg',
+    session: {limit: {concurrency: 8}},
     async probeDelete(name: string) {
       if (refuseFrom && name >= refuseFrom) throw new DeniedError(`deletes in reg/${name}: denied`, ExitCode.DENIED, {status: 403, codes: ['DENIED'], url: ''})
     },

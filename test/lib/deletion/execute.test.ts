@@ -17,8 +17,13 @@ const plan = () =>
 describe('deletion/execute', () => {
   useNock()
   const client = () => testSession().client({host: HOST})
-  const preflightAndListing = (tags: string[] = ['old1', 'old2']) =>
-    nock(REGISTRY).delete(`/v2/app/manifests/${ZERO}`).reply(404).get('/v2/app/tags/list?n=1000').reply(200, {tags})
+  // The preflight, then the fresh listing right before deleting, in which every current tag is resolved
+  // (by default as planned: old1 on A, old2 on B).
+  const preflightAndListing = (current: Record<string, string> = {old1: A, old2: B}) => {
+    const scope = nock(REGISTRY).delete(`/v2/app/manifests/${ZERO}`).reply(404).get('/v2/app/tags/list?n=1000').reply(200, {tags: Object.keys(current)})
+    for (const [tag, digest] of Object.entries(current)) scope.head(`/v2/app/manifests/${tag}`).reply(...found(digest))
+    return scope
+  }
 
   it('retries a 503 mid-run and counts a 404 after a retried DELETE as done, verified by HEAD', async () => {
     preflightAndListing()
@@ -41,8 +46,7 @@ describe('deletion/execute', () => {
   })
 
   it('skips an image that a new tag points at, found in the listing right before deleting', async () => {
-    preflightAndListing(['old1', 'old2', 'new-release'])
-    nock(REGISTRY).head('/v2/app/manifests/new-release').reply(...found(A))
+    preflightAndListing({old1: A, old2: B, 'new-release': A})
     nock(REGISTRY).head('/v2/app/manifests/old2').reply(...found(B)).delete(`/v2/app/manifests/${B}`).reply(202)
     const result = await executePlan(client(), plan())
     const old1 = result.tags.find((t) => t.tag === 'old1')!
