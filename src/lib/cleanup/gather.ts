@@ -4,12 +4,12 @@
  * decided per image), and image dates only for the tags of rules that use keep or older-than, each
  * image read once per digest across the whole registry (a manifest and its config).
  */
-import {readFile, writeFile} from 'node:fs/promises'
 
 import type {RegistryClient} from '../client.js'
 import {mapConcurrent} from '../concurrency.js'
 import {isRegistryCtlError, ExitCode, UsageError} from '../errors.js'
 import {compareNames, type ImageSummary, Inventory} from '../inventory.js'
+import {readPlanFile, writePlan} from '../deletion/gather.js'
 import type {ResolvedRule} from './policy.js'
 import {type CleanupPlan, compileRules, planRepository, type RepositoryTags} from './plan.js'
 
@@ -101,17 +101,11 @@ export async function gatherCleanupPlan(client: RegistryClient, rules: ResolvedR
 }
 
 export async function writeCleanupPlan(path: string, plan: CleanupPlan): Promise<void> {
-  await writeFile(path, `${JSON.stringify(plan, null, 2)}\n`)
+  await writePlan(path, plan)
 }
 
 export async function readCleanupPlan(path: string): Promise<CleanupPlan> {
-  let parsed: Partial<CleanupPlan>
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<CleanupPlan>
-  } catch (error) {
-    throw new UsageError(`cannot read plan ${path}: ${(error as Error).message}`, {cause: error})
-  }
-
+  const parsed = await readPlanFile<CleanupPlan>(path)
   const valid =
     parsed.kind === 'registryctl-cleanup-plan' &&
     parsed.version === 1 &&

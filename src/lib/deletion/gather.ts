@@ -63,18 +63,22 @@ export async function gatherManifestPlan(client: RegistryClient, name: string, d
   }
 }
 
-export async function writePlan(path: string, plan: DeletionPlan): Promise<void> {
+/** Writes a plan (a deletion plan, or any plan file registryctl applies later) as readable JSON. */
+export async function writePlan(path: string, plan: object): Promise<void> {
   await writeFile(path, `${JSON.stringify(plan, null, 2)}\n`)
 }
 
-export async function readPlan(path: string): Promise<DeletionPlan> {
-  let parsed: Partial<DeletionPlan>
+/** Reads a plan file's JSON; an unreadable or unparsable file is bad input (exit 2). Its shape is the caller's to check. */
+export async function readPlanFile<T>(path: string): Promise<Partial<T>> {
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<DeletionPlan>
+    return JSON.parse(await readFile(path, 'utf8')) as Partial<T>
   } catch (error) {
     throw new UsageError(`cannot read plan ${path}: ${(error as Error).message}`, {cause: error})
   }
+}
 
+export async function readPlan(path: string): Promise<DeletionPlan> {
+  const parsed = await readPlanFile<DeletionPlan>(path)
   if (parsed.kind !== 'registryctl-deletion-plan' || parsed.version !== 1 || !parsed.registry || !parsed.name || !Array.isArray(parsed.tags) || !Array.isArray(parsed.digests)) {
     throw new UsageError(`${path} is not a registryctl deletion plan (version 1)`)
   }
