@@ -1,8 +1,10 @@
 /**
- * HTTP transport: one got instance with keep-alive agents, timeouts, and retries with exponential
- * backoff and jitter for idempotent requests. It maps network and TLS failures to typed errors and
- * decides the scheme of each registry (HTTPS by default, HTTP only when asked for or, as docker does,
- * for loopback registries that do not speak TLS).
+ * HTTP transport: keep-alive agents, timeouts, and retries with exponential backoff and jitter for
+ * idempotent requests. A GET or HEAD is first sent once through node:http (http-read.ts: half got's
+ * CPU per request); writes, and every read that attempt could not settle (a network error, a status
+ * worth retrying), go through got, loaded on first use, with its retries. It maps network and TLS
+ * failures to typed errors and decides the scheme of each registry (HTTPS by default, HTTP only when
+ * asked for or, as docker does, for loopback registries that do not speak TLS).
  *
  * No terminal I/O: the optional `debug` sink receives one line per request, never a header value.
  */
@@ -12,9 +14,10 @@ import http from 'node:http'
 import https from 'node:https'
 import {rootCertificates} from 'node:tls'
 
-import got, {type Got, type Method, RequestError} from 'got'
+import type {Got, Method, RequestError} from 'got'
 
 import {ExitCode, RegistryCtlError, TlsError, UnreachableError, UsageError} from './errors.js'
+import {readOnce, type ReadOptions} from './http-read.js'
 import type {RegistryAddress} from './reference.js'
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Array<{address: string; family: number}>, family?: number) => void
@@ -89,6 +92,14 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(ceiling / 2 + (random() * ceiling) / 2)
 }
 
+/** A Retry-After header (seconds, or an HTTP date) in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
 /** Retry-After is seconds or an HTTP date; got gives it in ms (or undefined). */
 export function retryDelay(options: {attempt: number; retryAfterMs?: number; baseMs: number; maxMs: number}): number {
   if (options.retryAfterMs !== undefined) return options.retryAfterMs > options.maxMs ? 0 : Math.max(1, options.retryAfterMs)
@@ -141,14 +152,19 @@ export function extraCertificates(bundle: string): string[] {
 
 export class Transport {
   readonly options: Required<Pick<TransportOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'retryMaxMs'>> & TransportOptions
-  private readonly client: Got
+  private client?: Promise<{got: Got; RequestError: typeof RequestError}>
+  private readonly agents: ReadOptions['agents']
+  private readonly tls: ReadOptions['tls']
+  private readonly lookup?: ReadOptions['lookup']
+  private readonly retryStatusCodes: number[]
+  private readonly retryErrorCodes: string[]
   /** Requests sent so far (retries not counted), for progress displays and benchmarks. */
   requests = 0
   private readonly schemes = new Map<string, Promise<string>>()
 
   constructor(options: TransportOptions = {}) {
     this.options = {timeoutMs: 30_000, retries: 4, retryBaseMs: 250, retryMaxMs: 10_000, ...options}
-    const {insecure, caFile, caFiles = [], maxSockets = 32} = this.options
+    const {insecure, caFile, caFiles = [], maxSockets = 32, connectTo} = this.options
     let ca: string[] | undefined
     for (const file of [caFile, ...caFiles]) {
       if (!file) continue
@@ -166,57 +182,69 @@ export class Transport {
     }
 
     const agentOptions = {keepAlive: true, maxSockets, maxFreeSockets: maxSockets}
-    const {retryBaseMs, retryMaxMs} = this.options
-    const {connectTo} = this.options
-    this.client = got.extend({
-      ...(connectTo ? {dnsLookup: ((_hostname: string, options: LookupOptions, callback: LookupCallback) => lookup(connectTo.replace(/^\[|\]$/g, ''), options, callback)) as never} : {}),
-      agent: {http: new http.Agent(agentOptions), https: new https.Agent(agentOptions)},
-      https: {rejectUnauthorized: !insecure, certificateAuthority: ca},
-      throwHttpErrors: false,
-      responseType: 'buffer',
-      // No Accept-Encoding, so servers answer uncompressed: got's decompression stream costs ~40 %
-      // more CPU per request (measured on 500 tag lists), and registry answers are small JSON.
-      decompress: false,
-      headers: {'user-agent': options.userAgent ?? 'registryctl'},
-      timeout: {lookup: this.options.timeoutMs, connect: this.options.timeoutMs, secureConnect: this.options.timeoutMs, response: this.options.timeoutMs},
-      retry: {
-        limit: this.options.retries,
-        methods: RETRY_METHODS,
-        statusCodes: options.retryStatusCodes ?? RETRY_STATUS_CODES,
-        errorCodes: options.retryErrorCodes ?? RETRY_ERROR_CODES,
-        enforceRetryRules: true,
-        maxRetryAfter: retryMaxMs,
-        calculateDelay: ({attemptCount, retryAfter, computedValue}) =>
-          computedValue === 0 ? 0 : retryDelay({attempt: attemptCount, retryAfterMs: retryAfter, baseMs: retryBaseMs, maxMs: retryMaxMs}),
-      },
-      // HTTP/1.1 with keep-alive: registries answer small JSON, and http2-wrapper's ALPN negotiation
-      // costs more than it saves.
-      http2: false,
-      hooks: {
-        // got drops Authorization and Cookie when a redirect leaves the host or port; also when it
-        // leaves the scheme (https → http on the same host would send them in clear text). Redirects
-        // are rare, so this hook costs nothing on the request path.
-        beforeRedirect: [
-          (options, response) => {
-            const from = new URL(response.url)
-            const to = new URL(String(options.url))
-            if (from.origin !== to.origin) {
-              delete options.headers.authorization
-              delete options.headers.cookie
-            }
-          },
-        ],
-        // A retry hook only when there is someone to tell: got runs every hook of every request.
-        beforeRetry: this.options.debug
-          ? [
-              (error: RequestError, retryCount: number) => {
-                const status = error.response?.statusCode
-                this.options.debug?.(`retry #${retryCount} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
-              },
-            ]
-          : [],
-      },
+    this.agents = {http: new http.Agent(agentOptions), https: new https.Agent(agentOptions)}
+    this.tls = {rejectUnauthorized: !insecure, ...(ca ? {ca} : {})}
+    if (connectTo) this.lookup = ((_hostname: string, options: LookupOptions, callback: LookupCallback) => lookup(connectTo.replace(/^\[|\]$/g, ''), options, callback)) as never
+    this.retryStatusCodes = options.retryStatusCodes ?? RETRY_STATUS_CODES
+    this.retryErrorCodes = options.retryErrorCodes ?? RETRY_ERROR_CODES
+  }
+
+  /** got, configured once, loaded on the first request the read path does not settle. */
+  private gotClient(): Promise<{got: Got; RequestError: typeof RequestError}> {
+    this.client ??= import('got').then(({default: got, RequestError}) => {
+      const {retryBaseMs, retryMaxMs, timeoutMs} = this.options
+      const client = got.extend({
+        ...(this.lookup ? {dnsLookup: this.lookup as never} : {}),
+        agent: this.agents,
+        https: {rejectUnauthorized: this.tls.rejectUnauthorized, certificateAuthority: this.tls.ca},
+        throwHttpErrors: false,
+        responseType: 'buffer',
+        // No Accept-Encoding, so servers answer uncompressed: got's decompression stream costs ~40 %
+        // more CPU per request (measured on 500 tag lists), and registry answers are small JSON.
+        decompress: false,
+        headers: {'user-agent': this.options.userAgent ?? 'registryctl'},
+        timeout: {lookup: timeoutMs, connect: timeoutMs, secureConnect: timeoutMs, response: timeoutMs},
+        retry: {
+          limit: this.options.retries,
+          methods: RETRY_METHODS,
+          statusCodes: this.retryStatusCodes,
+          errorCodes: this.retryErrorCodes,
+          enforceRetryRules: true,
+          maxRetryAfter: retryMaxMs,
+          calculateDelay: ({attemptCount, retryAfter, computedValue}) =>
+            computedValue === 0 ? 0 : retryDelay({attempt: attemptCount, retryAfterMs: retryAfter, baseMs: retryBaseMs, maxMs: retryMaxMs}),
+        },
+        // HTTP/1.1 with keep-alive: registries answer small JSON, and http2-wrapper's ALPN negotiation
+        // costs more than it saves.
+        http2: false,
+        hooks: {
+          // got drops Authorization and Cookie when a redirect leaves the host or port; also when it
+          // leaves the scheme (https → http on the same host would send them in clear text), as the
+          // read path does.
+          beforeRedirect: [
+            (options, response) => {
+              const from = new URL(response.url)
+              const to = new URL(String(options.url))
+              if (from.origin !== to.origin) {
+                delete options.headers.authorization
+                delete options.headers.cookie
+              }
+            },
+          ],
+          // A retry hook only when there is someone to tell: got runs every hook of every request.
+          beforeRetry: this.options.debug
+            ? [
+                (error: RequestError, retryCount: number) => {
+                  const status = error.response?.statusCode
+                  this.options.debug?.(`retry #${retryCount} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
+                },
+              ]
+            : [],
+        },
+      })
+      return {got: client, RequestError}
     })
+    return this.client
   }
 
   /** Send one request. HTTP error statuses are returned, not thrown; network failures throw typed errors. */
@@ -224,18 +252,73 @@ export class Transport {
     const method = request.method ?? 'GET'
     const started = performance.now()
     this.requests++
+    let retried = 0
+    if ((method === 'GET' || method === 'HEAD') && request.body === undefined) {
+      const attempt = await this.readAttempt(url, method, request)
+      if ('response' in attempt) {
+        this.options.debug?.(`${method} ${url} -> ${attempt.response.status} (${Math.round(performance.now() - started)} ms)`)
+        return attempt.response
+      }
+
+      // Not settled: the answer asks for a retry, or the connection failed in a way worth retrying.
+      this.options.debug?.(`retry #1 ${method} ${url} after ${attempt.reason}`)
+      await new Promise((resolve) => setTimeout(resolve, attempt.delayMs))
+      retried = 1
+    }
+
+    return this.gotRequest(url, method, request, started, retried)
+  }
+
+  /**
+   * The read path's one attempt: its answer, or why and after how long got should try again. Errors
+   * that no retry would mend (refused, unknown host, TLS) are thrown as typed errors at once.
+   */
+  private async readAttempt(url: string, method: 'GET' | 'HEAD', request: HttpRequest): Promise<{response: HttpResponse} | {reason: string; delayMs: number}> {
+    const {retries, retryBaseMs, retryMaxMs} = this.options
+    const headers: Record<string, string> = {'user-agent': this.options.userAgent ?? 'registryctl'}
+    for (const [name, value] of Object.entries(request.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value
+    try {
+      const answer = await readOnce(url, {
+        method,
+        headers,
+        followRedirect: request.followRedirect ?? true,
+        timeoutMs: request.timeoutMs ?? this.options.timeoutMs,
+        agents: this.agents,
+        tls: request.servername ? {...this.tls, servername: request.servername} : this.tls,
+        lookup: this.lookup,
+      })
+      if (retries > 0 && this.retryStatusCodes.includes(answer.status)) {
+        const retryAfterMs = parseRetryAfter(headerValue(answer.headers, 'retry-after'))
+        // A Retry-After longer than the longest wait gives up at once, as got does.
+        if (retryAfterMs === undefined || retryAfterMs <= retryMaxMs) {
+          return {reason: String(answer.status), delayMs: retryDelay({attempt: 1, retryAfterMs, baseMs: retryBaseMs, maxMs: retryMaxMs})}
+        }
+      }
+
+      return {response: {...answer, retryCount: 0}}
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? ''
+      if (retries > 0 && this.retryErrorCodes.includes(code)) return {reason: code, delayMs: backoffDelay(1, retryBaseMs, retryMaxMs)}
+      this.options.debug?.(`${method} ${url} -> ${code || 'error'}`)
+      throw describeNetworkError(error as Error & {code?: string}, url)
+    }
+  }
+
+  private async gotRequest(url: string, method: Method, request: HttpRequest, started: number, retried: number): Promise<HttpResponse> {
+    const {got, RequestError} = await this.gotClient()
     try {
       const headers = {...request.headers}
-      const response = await this.client(url, {
+      const response = await got(url, {
         method,
         headers,
         body: request.body,
         followRedirect: request.followRedirect ?? true,
+        ...(retried > 0 ? {retry: {limit: this.options.retries - retried}} : {}),
         ...(request.timeoutMs === undefined ? {} : {timeout: {lookup: request.timeoutMs, connect: request.timeoutMs, secureConnect: request.timeoutMs, response: request.timeoutMs}}),
         ...(request.servername ? {https: {serverName: request.servername}} : {}),
       })
       this.options.debug?.(`${method} ${url} -> ${response.statusCode} (${Math.round(performance.now() - started)} ms)`)
-      return {status: response.statusCode, headers: response.headers, body: response.rawBody ?? Buffer.alloc(0), url: response.url, retryCount: response.retryCount}
+      return {status: response.statusCode, headers: response.headers, body: response.rawBody ?? Buffer.alloc(0), url: response.url, retryCount: response.retryCount + retried}
     } catch (error) {
       this.options.debug?.(`${method} ${url} -> ${(error as RequestError).code ?? 'error'} (${Math.round(performance.now() - started)} ms)`)
       if (error instanceof RequestError) throw describeNetworkError(error, url)
