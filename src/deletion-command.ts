@@ -46,7 +46,7 @@ export async function runPlanSafely(
     onInterrupt?: (signal: NodeJS.Signals) => void
     /** An interruption trap the caller installed earlier (e.g. before its prompt); else one for the run. */
     interruption?: Interruption
-  } & Pick<ExecuteOptions, 'onProgress'>,
+  } & Pick<ExecuteOptions, 'onProgress' | 'planJustListed'>,
 ): Promise<DeletionResult> {
   const journal = options.journal ? Journal.open(options.journal) : undefined
   const interruption = options.interruption ?? trapInterruption({onFirst: options.onInterrupt})
@@ -55,6 +55,7 @@ export async function runPlanSafely(
     const result = await executePlan(client, plan, {
       signal: interruption.signal,
       onProgress: options.onProgress,
+      planJustListed: options.planJustListed,
       onOutcome(outcome) {
         journal?.outcome(plan, outcome)
         options.onOutcome?.(outcome)
@@ -72,7 +73,7 @@ export abstract class DeletionCommand extends RegistryCommand {
   protected async apply(
     client: RegistryClient,
     plan: DeletionPlan,
-    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string; silent?: boolean},
+    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string; silent?: boolean; plannedNow?: boolean},
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     // From the moment the plan is shown, a signal stops the run gracefully: a deletion that has not
     // started yet then sends nothing, and reports every tag as not attempted.
@@ -89,7 +90,7 @@ export abstract class DeletionCommand extends RegistryCommand {
   private async applyTrapped(
     client: RegistryClient,
     plan: DeletionPlan,
-    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string; silent?: boolean},
+    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string; silent?: boolean; plannedNow?: boolean},
     interruption: Interruption,
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     const json = this.jsonEnabled()
@@ -114,6 +115,10 @@ export abstract class DeletionCommand extends RegistryCommand {
       Journal.open(flags.journal).close()
     }
     if (destructive) await this.confirm(plan, flags.yes)
+    // Planned in this run and applied without a prompt: the plan's listing (every tag resolved) has
+    // just ended, and a second one would only repeat it a moment later. After a prompt, or from a
+    // plan file, the executor lists again.
+    const planJustListed = Boolean(flags.plannedNow && flags.yes)
     let result: DeletionResult
     // Not on a terminal (a job's log): each outcome is written as it happens, so even kill -9 leaves
     // an accurate log; the lines not written yet (kept tags) and the summary follow at the end.
@@ -125,7 +130,7 @@ export abstract class DeletionCommand extends RegistryCommand {
         {
           title: `Deleting from ${plan.registry}/${plan.name}`,
           task: async (_context, task) => {
-            done = await runPlanSafely(client, plan, {journal: flags.journal, interruption, onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`)})
+            done = await runPlanSafely(client, plan, {journal: flags.journal, interruption, planJustListed, onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`)})
           },
         },
       ], {exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseSubtasks: false}}).run()
@@ -135,6 +140,7 @@ export abstract class DeletionCommand extends RegistryCommand {
       result = await runPlanSafely(client, plan, {
         journal: flags.journal,
         interruption,
+        planJustListed,
         onOutcome: (outcome) => {
           if (!stream) return
           streamed.add(outcome.tag)

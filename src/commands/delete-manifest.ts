@@ -22,6 +22,6 @@ export default class DeleteManifest extends DeletionCommand {
     const reference = parseImageReference(args.image, {require: 'digest'})
     const session = await this.buildSession(flags, reference.host)
     const client = session.client(reference)
-    return this.apply(client, await gatherManifestPlan(client, reference.name, reference.digest!), flags)
+    return this.apply(client, await gatherManifestPlan(client, reference.name, reference.digest!), {...flags, plannedNow: true})
   }
 }

@@ -65,6 +65,6 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
       plan = await gatherTagPlan(client, request, inventory).finally(() => progress.stop())
     }
 
-    return this.apply(client, plan, flags)
+    return this.apply(client, plan, {...flags, plannedNow: !flags.plan})
   }
 }

@@ -220,18 +220,15 @@ export class RegistryClient {
   private async pagedNames(firstPath: string, key: 'repositories' | 'tags', scopes: string[], subject: Subject): Promise<string[]> {
     const base = await this.baseUrl()
     return collectPages<string>(`${base}${firstPath}`, async (url) => {
-      const response = await this.reread(async () => {
+      const {response, parsed} = await this.reread(async () => {
         const answer = await this.send(url, {method: 'GET', headers: {accept: 'application/json'}}, scopes)
         if (answer.status !== 200) await this.fail(answer, subject)
         try {
-          JSON.parse(answer.body.toString('utf8'))
+          return {response: answer, parsed: JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>}
         } catch (error) {
           throw new CorruptAnswerError(`${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`)
         }
-
-        return answer
       })
-      const parsed = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>
 
       // Distribution answers {"tags": null} for a repository whose last tag was deleted.
       const items = parsed?.[key] ?? []

@@ -352,6 +352,28 @@ export class Transport {
     const httpsBase = `https://${host}`
     if (!this.options.insecure && !isLoopbackHost(host)) return httpsBase
     try {
+      // Does it speak TLS at all? No certificate is checked by this probe (every later request checks
+      // it, on a connection pool of its own), so a plain-HTTP sandbox costs no CA store: ~50 ms.
+      await readOnce(`${httpsBase}/v2/`, {
+        method: 'GET',
+        headers: {'user-agent': this.options.userAgent ?? 'registryctl'},
+        followRedirect: false,
+        timeoutMs: this.options.timeoutMs,
+        agents: this.agents,
+        tls: {rejectUnauthorized: false, ca: []},
+        lookup: this.lookup,
+      })
+      return httpsBase
+    } catch (error) {
+      if (NOT_TLS.test((error as Error).message)) {
+        this.options.debug?.(`${host} does not speak TLS; falling back to plain HTTP (loopback or --insecure)`)
+        return `http://${host}`
+      }
+    }
+
+    // The probe could not tell (refused, reset, timed out): ask as every request asks, with retries
+    // and typed errors.
+    try {
       await this.request(`${httpsBase}/v2/`, {method: 'GET'})
       return httpsBase
     } catch (error) {

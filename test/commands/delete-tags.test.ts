@@ -81,6 +81,7 @@ describe('delete-tags @integration', () => {
   })
 
   describe('what the plan asks for', () => {
+    const planDir = useTempDir('listing-plans')
     const datesOf = (stdout: string) => (JSON.parse(stdout) as {plan: {tags: Array<{tag: string; created?: string}>}}).plan.tags.map((t) => t.created)
     const configRequests = (stderr: string) => stderr.split('\n').filter((line) => /^debug: GET .*\/blobs\/sha256:/.test(line)).length
 
@@ -90,6 +91,24 @@ describe('delete-tags @integration', () => {
       assert.equal(code, ExitCode.OK)
       assert.deepEqual(datesOf(stdout).sort(), ['2021-07-28T17:53:22Z', '2021-07-28T17:53:22Z', '2022-01-15T09:00:00Z', '2022-01-15T09:00:00Z'])
       assert.equal(configRequests(stderr), 2)
+    })
+
+    it('lists the repository once for a run planned and applied at once (--yes), and again before applying a plan file', async () => {
+      const {name} = await seedApp(client())
+      const requests = (stderr: string, pattern: RegExp) => stderr.split('\n').filter((line) => pattern.test(line)).length
+      const tagLists = /^debug: GET .*\/tags\/list/
+      // `latest` is neither selected nor deleted: only a listing resolves it.
+      const latestHeads = /^debug: HEAD .*\/manifests\/latest /
+      const unattended = await runCli(['delete-tags', `${registry().host}/${name}:2021-*`, '--yes', '--include-siblings', '--debug'])
+      assert.equal(unattended.code, ExitCode.OK, unattended.stderr)
+      assert.deepEqual([requests(unattended.stderr, tagLists), requests(unattended.stderr, latestHeads)], [1, 1], unattended.stderr)
+      const file = join(planDir(), 'listing.json')
+      const again = await seedApp(client())
+      assert.equal((await runCli(['delete-tags', `${registry().host}/${again.name}:2021-*`, '--include-siblings', '--dry-run', '--plan-out', file])).code, ExitCode.OK)
+      const applied = await runCli(['delete-tags', '--plan', file, '--yes', '--debug'])
+      assert.equal(applied.code, ExitCode.OK, applied.stderr)
+      assert.deepEqual([requests(applied.stderr, tagLists), requests(applied.stderr, latestHeads)], [1, 1], applied.stderr)
+      assert.deepEqual(await tagsOf(again.name), ['2022-01-15-090000-production', 'latest'])
     })
 
     it('skips the dates for an unattended --yes run without retention rules, not with --older-than', async () => {

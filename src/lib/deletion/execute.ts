@@ -4,7 +4,8 @@
  *    delete (and push, when tags must be moved onto placeholders);
  *  - one fresh tag listing, every tag resolved, right before deleting: a tag that appeared since the
  *    plan, or moved since onto a planned digest, would be deleted with it unseen, so that digest is
- *    skipped ([CHANGED]); the new listing never adds anything to the deletion;
+ *    skipped ([CHANGED]); the new listing never adds anything to the deletion. A plan whose own
+ *    listing has just ended (made in this run, applied without a prompt) is that fresh listing;
  *  - each planned tag re-resolved right before its DELETE: moved ([CHANGED]) or gone ([GONE]);
  *  - a 202 is trusted ([DONE]); a DELETE whose outcome is unknown (reset, truncated answer, retries
  *    used up, 5xx, a 404 after a retry) is resolved by looking: a HEAD of the digest, with retries of
@@ -59,6 +60,11 @@ export interface ExecuteOptions {
   lookAttempts?: number
   /** First pause between looks, in ms (doubles, with jitter). */
   lookDelayMs?: number
+  /**
+   * The plan was made from a listing that ended right before this call, with nothing (a prompt, a
+   * plan file) in between: that listing, every tag resolved, is the fresh one, and is not repeated.
+   */
+  planJustListed?: boolean
 }
 
 function message(error: unknown): string {
@@ -272,7 +278,7 @@ export async function executePlan(client: RegistryClient, plan: DeletionPlan, op
   // Interrupted before anything started: no request at all, every tag not attempted.
   const early = Boolean(options.signal?.aborted)
   if (!early) await preflight(client, plan)
-  const intruders = active.length > 0 && !early ? await unplannedTagsOnPlannedDigests(client, plan) : new Map<string, string[]>()
+  const intruders = active.length > 0 && !early && !options.planJustListed ? await unplannedTagsOnPlannedDigests(client, plan) : new Map<string, string[]>()
   const state: RunState = {options, stop: new AbortController()}
   if (options.signal?.aborted) state.stop.abort()
   options.signal?.addEventListener('abort', () => state.stop.abort(), {once: true})

@@ -55,6 +55,16 @@ describe('deletion/execute', () => {
     assert.equal(result.tags.find((t) => t.tag === 'old2')!.status, 'DONE')
   })
 
+  it('does not list again when the plan was listed right before (planJustListed), and still re-checks each tag', async () => {
+    // Only the preflight: no tag list and no HEAD of every tag; nock refuses any request not set up here.
+    nock(REGISTRY).delete(`/v2/app/manifests/${ZERO}`).reply(404)
+    nock(REGISTRY).head('/v2/app/manifests/old1').reply(...found(A)).head('/v2/app/manifests/old2').reply(...found(A))
+    const deleted = nock(REGISTRY).delete(`/v2/app/manifests/${A}`).reply(202)
+    const result = await executePlan(client(), plan(), {planJustListed: true})
+    assert.deepEqual(result.tags.map((t) => [t.tag, t.status]), [['old1', 'DONE'], ['old2', 'CHANGED']])
+    assert.ok(deleted.isDone())
+  })
+
   it('stops before touching anything when deletes are disabled', async () => {
     nock(REGISTRY).delete(`/v2/app/manifests/${ZERO}`).reply(405, {errors: [{code: 'UNSUPPORTED'}]}, {'content-type': 'application/json'})
     await assert.rejects(executePlan(client(), plan()), (error: RegistryCtlError) => error.exitCode === ExitCode.UNSUPPORTED && /deletes disabled/.test(error.message))
