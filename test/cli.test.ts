@@ -26,7 +26,8 @@ function loadedAtStart(meta: Metafile, output: string): Set<string> {
 }
 
 describe('bundled CLI (npm run build)', () => {
-  const meta = () => JSON.parse(readFileSync(`${ROOT}/dist/bundle/meta.json`, 'utf8')) as Metafile
+  let metafile: Metafile | undefined
+  const meta = () => (metafile ??= JSON.parse(readFileSync(`${ROOT}/dist/bundle/meta.json`, 'utf8')) as Metafile)
   const entry = (source: string) => Object.keys(meta().outputs).find((output) => meta().outputs[output]!.entryPoint === source)!
 
   it('has oclif find every command through the manifest, pointing into the bundle', () => {
@@ -63,6 +64,47 @@ describe('bundled CLI (npm run build)', () => {
     // oclif's entry loads no command, and no HTTP client: --help needs neither.
     const cli = [...loadedAtStart(meta(), entry('src/cli.ts'))]
     assert.deepEqual(cli.filter((input) => input.startsWith('src/commands/') || /node_modules\/got\//.test(input)), [])
+  })
+
+  it("loads oclif by its subpaths, never its index (which checks the Node version with semver at import)", () => {
+    const entries = Object.values(meta().outputs).flatMap((output) => (output.entryPoint ? [output.entryPoint] : []))
+    assert.ok(entries.includes('src/cli.ts') && entries.includes('src/commands/resolve.ts'), entries.join(' '))
+    for (const source of entries) {
+      const loaded = [...loadedAtStart(meta(), entry(source))]
+      assert.deepEqual(loaded.filter((input) => /node_modules\/(?:@oclif\/core\/lib\/index\.js|semver\/)/.test(input)), [], source)
+    }
+  })
+
+  it("renders every help page exactly as oclif's own Help does (the bundle's shortcut past EJS changes nothing)", async function () {
+    this.timeout(60_000)
+    // oclif from node_modules, unbundled and unpatched, on the same manifest.
+    const {Config} = await import('@oclif/core/config')
+    const {Help} = await import('@oclif/core/help')
+    const config = await Config.load(ROOT)
+    const subjects = [[], ...config.commandIDs.map((id) => id.split(':')), ...config.topics.map((topic) => topic.name.split(':'))]
+    assert.ok(subjects.some((subject) => subject.join(' ') === 'gc status') && subjects.some((subject) => subject.join(' ') === 'gc'))
+    // Examples written as `<%= config.bin %> …` still go through EJS.
+    assert.match(readFileSync(`${ROOT}/oclif.manifest.json`, 'utf8'), /<%= config\.bin %>/)
+    for (const subject of subjects) {
+      let expected = ''
+      const write = process.stdout.write
+      process.stdout.write = ((chunk: string) => {
+        expected += chunk
+        return true
+      }) as typeof process.stdout.write
+      try {
+        // A pipe is 80 columns wide, as the child's stdout below. A fresh config each time: oclif's help
+        // of `gc status` leaves its config without the commands of topic `gc`.
+        await new Help(await Config.load(ROOT), {maxWidth: 80}).showHelp([...subject, '--help'])
+      } finally {
+        process.stdout.write = write
+      }
+
+      const {code, stdout} = await runCli([...subject, '--help'])
+      assert.equal(code, 0, subject.join(' '))
+      assert.equal(stdout, expected, subject.join(' '))
+      assert.doesNotMatch(stdout, /<%|%>/, subject.join(' '))
+    }
   })
 
   it('runs from the bundle: help lists the commands', async () => {
