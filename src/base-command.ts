@@ -3,7 +3,10 @@
  * Session from them, and turning any error into one line on stderr with its documented exit code
  * (the stack only with --debug). Commands stay thin: parse → library call → render.
  */
-import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Errors from '@oclif/core/errors'
+import * as Flags from '@oclif/core/flags'
+import type * as Interfaces from '@oclif/core/interfaces'
 
 import {ExitCode, isRegistryCtlError, UsageError} from './lib/errors.js'
 import {globWarnings} from './lib/glob.js'

@@ -2,7 +2,7 @@
  * The bundled CLI's entry (scripts/bundle.js builds it into dist/bundle/cli.js, which bin/run.js
  * loads): oclif itself. Commands are separate entries of the bundle, found through oclif.manifest.json.
  */
-import {execute} from '@oclif/core'
+import {execute} from '@oclif/core/execute'
 
 import {prepareArgv} from './argv.js'
 

@@ -6,7 +6,7 @@
  */
 import {existsSync} from 'node:fs'
 
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from './base-command.js'
 import {type Interruption, trapInterruption} from './interruption.js'

@@ -26,7 +26,8 @@ function loadedAtStart(meta: Metafile, output: string): Set<string> {
 }
 
 describe('bundled CLI (npm run build)', () => {
-  const meta = () => JSON.parse(readFileSync(`${ROOT}/dist/bundle/meta.json`, 'utf8')) as Metafile
+  let metafile: Metafile | undefined
+  const meta = () => (metafile ??= JSON.parse(readFileSync(`${ROOT}/dist/bundle/meta.json`, 'utf8')) as Metafile)
   const entry = (source: string) => Object.keys(meta().outputs).find((output) => meta().outputs[output]!.entryPoint === source)!
 
   it('has oclif find every command through the manifest, pointing into the bundle', () => {
@@ -63,6 +64,53 @@ describe('bundled CLI (npm run build)', () => {
     // oclif's entry loads no command, and no HTTP client: --help needs neither.
     const cli = [...loadedAtStart(meta(), entry('src/cli.ts'))]
     assert.deepEqual(cli.filter((input) => input.startsWith('src/commands/') || /node_modules\/got\//.test(input)), [])
+  })
+
+  it('runs oclif from one CommonJS file with a code cache V8 takes, built from its subpaths, never its index', async () => {
+    // The index checks the Node version with semver at import, and runs all of oclif.
+    const oclif = JSON.parse(readFileSync(`${ROOT}/dist/bundle/oclif-meta.json`, 'utf8')) as {inputs: Record<string, unknown>}
+    const inputs = Object.keys(oclif.inputs)
+    assert.ok(inputs.some((input) => input.endsWith('node_modules/@oclif/core/lib/execute.js')), inputs.join(' '))
+    assert.deepEqual(inputs.filter((input) => /node_modules\/(?:@oclif\/core\/lib\/index\.js|semver\/)/.test(input)), [])
+    // The ES module bundle holds no second copy of oclif: every command shares the one loaded.
+    const bundled = Object.values(meta().outputs).flatMap((output) => Object.keys(output.inputs))
+    assert.deepEqual(bundled.filter((input) => input.includes('node_modules/@oclif/')), [])
+    // The loader, as the CLI runs it (this process has V8's flags of a CLI run).
+    const loader = Object.keys(meta().outputs).find((output) => meta().outputs[output]!.inputs['oclif-runtime:loader'])!
+    const exports = (await import(`${ROOT}/${loader}`)) as Record<string, {codeCache?: string}>
+    assert.equal(Object.values(exports).find((value) => value?.codeCache)?.codeCache, 'accepted')
+  })
+
+  it("renders every help page exactly as oclif's own Help does (the bundle's shortcut past EJS changes nothing)", async function () {
+    this.timeout(60_000)
+    // oclif from node_modules, unbundled and unpatched, on the same manifest.
+    const {Config} = await import('@oclif/core/config')
+    const {Help} = await import('@oclif/core/help')
+    const config = await Config.load(ROOT)
+    const subjects = [[], ...config.commandIDs.map((id) => id.split(':')), ...config.topics.map((topic) => topic.name.split(':'))]
+    assert.ok(subjects.some((subject) => subject.join(' ') === 'gc status') && subjects.some((subject) => subject.join(' ') === 'gc'))
+    // Examples written as `<%= config.bin %> …` still go through EJS.
+    assert.match(readFileSync(`${ROOT}/oclif.manifest.json`, 'utf8'), /<%= config\.bin %>/)
+    for (const subject of subjects) {
+      let expected = ''
+      const write = process.stdout.write
+      process.stdout.write = ((chunk: string) => {
+        expected += chunk
+        return true
+      }) as typeof process.stdout.write
+      try {
+        // A pipe is 80 columns wide, as the child's stdout below. A fresh config each time: oclif's help
+        // of `gc status` leaves its config without the commands of topic `gc`.
+        await new Help(await Config.load(ROOT), {maxWidth: 80}).showHelp([...subject, '--help'])
+      } finally {
+        process.stdout.write = write
+      }
+
+      const {code, stdout} = await runCli([...subject, '--help'])
+      assert.equal(code, 0, subject.join(' '))
+      assert.equal(stdout, expected, subject.join(' '))
+      assert.doesNotMatch(stdout, /<%|%>/, subject.join(' '))
+    }
   })
 
   it('runs from the bundle: help lists the commands', async () => {

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {RegistryCommand} from '../base-command.js'
 import {dockerConfigPath, lookupDockerCredentials} from '../lib/auth/docker-config.js'

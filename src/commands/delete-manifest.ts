@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {DeletionCommand, deletionFlags} from '../deletion-command.js'
 import type {DeletionResult} from '../lib/deletion/execute.js'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {DeletionCommand, deletionFlags} from '../deletion-command.js'
 import type {DeletionResult} from '../lib/deletion/execute.js'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../base-command.js'
 import {ExitCode} from '../lib/errors.js'

@@ -1,6 +1,7 @@
 import {setFlagsFromString} from 'node:v8'
 
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../../base-command.js'
 import {UsageError} from '../../lib/errors.js'
