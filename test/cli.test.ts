@@ -61,6 +61,13 @@ describe('bundled CLI (npm run build)', () => {
       }
     }
 
+    // Commands that only read send GET and HEAD through node:http: got (writes, retries) is loaded
+    // on first use, never at start.
+    for (const command of ['list-images', 'list-tags', 'resolve', 'inspect', 'delete-tags', 'smoke', 'gc/status', 'homepage']) {
+      const loaded = [...loadedAtStart(meta(), entry(`src/commands/${command}.ts`))]
+      assert.deepEqual(loaded.filter((input) => /node_modules\/got\//.test(input)), [], `${command} loads got at start`)
+    }
+
     // oclif's entry loads no command, and no HTTP client: --help needs neither.
     const cli = [...loadedAtStart(meta(), entry('src/cli.ts'))]
     assert.deepEqual(cli.filter((input) => input.startsWith('src/commands/') || /node_modules\/got\//.test(input)), [])
