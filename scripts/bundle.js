@@ -6,7 +6,8 @@
 // (dist/lib, with its .d.ts) is still built by tsc. `--code-cache`, after `oclif manifest`, writes
 // the code cache.
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {createRequire} from 'node:module'
 import {join, relative} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
@@ -77,7 +78,19 @@ if (process.argv.includes('--code-cache')) {
   rmSync(cache, {force: true})
   const bin = pathToFileURL(join(root, 'bin/run.js')).href
   const script = `const {run} = await import(${JSON.stringify(new URL('../dist/bundle/cli.js', bin).href)}); await run(${JSON.stringify(bin)}, ['--help']); await run(${JSON.stringify(bin)}, ['config', '--json'])`
-  execFileSync(process.execPath, ['--input-type=module', '-e', script], {env: {...process.env, REGISTRYCTL_WRITE_CODE_CACHE: cache}, stdio: 'ignore'})
+  // The builder's own settings (files, REGISTRYCTL_* variables) must not decide whether the build
+  // works: the run sees an empty home and no registryctl variable.
+  const home = mkdtempSync(join(tmpdir(), 'registryctl-code-cache-'))
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(?:REGISTRYCTL_|XDG_|DOCKER_CONFIG$)/.test(name)))
+  try {
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], {env: {...env, HOME: home, REGISTRYCTL_WRITE_CODE_CACHE: cache}, stdio: ['ignore', 'ignore', 'inherit']})
+  } catch (error) {
+    rmSync(cache, {force: true})
+    throw error
+  } finally {
+    rmSync(home, {recursive: true, force: true})
+  }
+
   if (!existsSync(cache)) throw new Error(`${cache} was not written`)
   process.exit(0)
 }
@@ -104,6 +117,9 @@ const oclifBuild = await build({
   format: 'cjs',
   plugins: [oclifPatches],
 })
+// V8 checks a cache against the source's length, not its content: a cache of an earlier oclif.cjs
+// would run that earlier code. A new oclif.cjs has no cache until --code-cache writes one.
+rmSync(join(root, `${OCLIF_FILE}.cache`), {force: true})
 if (new RegExp(NATIVE_IMPORT.source).test(readFileSync(join(root, OCLIF_FILE), 'utf8').replaceAll('"import()"', ''))) throw new Error(`${OCLIF_FILE} calls import(), which a vm script cannot; add its file to IMPORTS`)
 
 // The loader: an ES module in the bundle's shared chunk (next to oclif.cjs), run once. Its `oclif`

@@ -115,9 +115,9 @@ export abstract class DeletionCommand extends RegistryCommand {
       Journal.open(flags.journal).close()
     }
     if (destructive) await this.confirm(plan, flags.yes)
-    // Planned in this run and applied without a prompt: the plan's listing (every tag resolved) has
-    // just ended, and a second one would only repeat it a moment later. After a prompt, or from a
-    // plan file, the executor lists again.
+    // Planned in this run, its listing (every tag resolved) the last thing read, and applied without a
+    // prompt: that listing has just ended, and a second one would only repeat it a moment later. After
+    // a prompt, dates read after the listing, or from a plan file, the executor lists again.
     const planJustListed = Boolean(flags.plannedNow && flags.yes)
     let result: DeletionResult
     // Not on a terminal (a job's log): each outcome is written as it happens, so even kill -9 leaves

@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {DeletionCommand, deletionFlags} from '../deletion-command.js'
 import type {DeletionResult} from '../lib/deletion/execute.js'
-import {gatherTagPlan, readPlan} from '../lib/deletion/gather.js'
+import {gatherTagPlan, planReadsDates, readPlan} from '../lib/deletion/gather.js'
 import type {DeletionPlan, SiblingPolicy} from '../lib/deletion/plan.js'
 import {parseDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
@@ -40,6 +40,7 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
     const {args, flags} = await this.parse(DeleteTags)
     let plan: DeletionPlan
     let client
+    let listingIsLast = false
     if (flags.plan) {
       plan = await readPlan(flags.plan)
       const given = args.image ? parseGlobReference(args.image) : undefined
@@ -64,8 +65,11 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
       const dates = !flags.yes || flags['dry-run'] || Boolean(flags['plan-out'])
       const request = {name: reference.name, pattern: reference.pattern, policy, dates, keep: flags.keep, olderThanMs, protect: flags.protect}
       plan = await gatherTagPlan(client, request, inventory).finally(() => progress.stop())
+      // The plan's listing is the last thing it read only when no dates were read after it (those
+      // can take minutes on a cold cache, long enough for a tag to move): then it is fresh.
+      listingIsLast = !planReadsDates(request)
     }
 
-    return this.apply(client, plan, {...flags, plannedNow: !flags.plan})
+    return this.apply(client, plan, {...flags, plannedNow: listingIsLast})
   }
 }

@@ -59,8 +59,9 @@ export async function readOnce(url: string, options: ReadOptions): Promise<ReadA
     const next = new URL(location, current)
     // Credentials belong to the origin they were given for: a redirect to another scheme, host or
     // port (storage, a CDN, https → http) gets neither Authorization nor Cookie.
+    // A Host header given for the first origin does not belong to the next either.
     if (next.origin !== current.origin) {
-      const {authorization: _authorization, cookie: _cookie, ...rest} = headers
+      const {authorization: _authorization, cookie: _cookie, host: _host, ...rest} = headers
       headers = rest
     }
 
@@ -88,8 +89,12 @@ function send(url: URL, options: ReadOptions, headers: Record<string, string>): 
       reject(error)
     }
 
-    // Until the headers: as got's connect/response timeouts; then the socket's idle time bounds the body.
-    const timer = setTimeout(() => fail(new ReadError(`Timeout awaiting '${options.method} ${url.pathname}' answer for ${options.timeoutMs}ms`, 'ETIMEDOUT')), options.timeoutMs)
+    // From the moment the request has a socket (a wait for a free one in the pool does not count, as
+    // with got) until the answer's headers; then the socket's idle time bounds the body.
+    let timer: NodeJS.Timeout | undefined
+    request.once('socket', () => {
+      if (!settled) timer = setTimeout(() => fail(new ReadError(`Timeout awaiting '${options.method} ${url.pathname}' answer for ${options.timeoutMs}ms`, 'ETIMEDOUT')), options.timeoutMs)
+    })
     request.on('error', (error) => fail(error))
     request.on('response', (response) => {
       clearTimeout(timer)

@@ -92,10 +92,15 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(ceiling / 2 + (random() * ceiling) / 2)
 }
 
+/** Attempts the read path made before handing a request to got (none when got sent the first). */
+function retriedBefore(context: Record<string, unknown> | undefined): number {
+  return typeof context?.retried === 'number' ? context.retried : 0
+}
+
 /** A Retry-After header (seconds, or an HTTP date) in ms; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined || value.trim() === '') return undefined
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000
+  if (/^\s*\d+(?:\.\d+)?\s*$/.test(value)) return Math.round(Number(value) * 1000)
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
@@ -211,8 +216,9 @@ export class Transport {
           errorCodes: this.retryErrorCodes,
           enforceRetryRules: true,
           maxRetryAfter: retryMaxMs,
-          calculateDelay: ({attemptCount, retryAfter, computedValue}) =>
-            computedValue === 0 ? 0 : retryDelay({attempt: attemptCount, retryAfterMs: retryAfter, baseMs: retryBaseMs, maxMs: retryMaxMs}),
+          // Attempts count from the read path's, when it made the first (options.context.retried).
+          calculateDelay: ({attemptCount, retryAfter, computedValue, error}) =>
+            computedValue === 0 ? 0 : retryDelay({attempt: attemptCount + retriedBefore(error.options.context), retryAfterMs: retryAfter, baseMs: retryBaseMs, maxMs: retryMaxMs}),
         },
         // HTTP/1.1 with keep-alive: registries answer small JSON, and http2-wrapper's ALPN negotiation
         // costs more than it saves.
@@ -236,7 +242,7 @@ export class Transport {
             ? [
                 (error: RequestError, retryCount: number) => {
                   const status = error.response?.statusCode
-                  this.options.debug?.(`retry #${retryCount} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
+                  this.options.debug?.(`retry #${retryCount + retriedBefore(error.options.context)} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
                 },
               ]
             : [],
@@ -313,7 +319,7 @@ export class Transport {
         headers,
         body: request.body,
         followRedirect: request.followRedirect ?? true,
-        ...(retried > 0 ? {retry: {limit: this.options.retries - retried}} : {}),
+        ...(retried > 0 ? {retry: {limit: this.options.retries - retried}, context: {retried}} : {}),
         ...(request.timeoutMs === undefined ? {} : {timeout: {lookup: request.timeoutMs, connect: request.timeoutMs, secureConnect: request.timeoutMs, response: request.timeoutMs}}),
         ...(request.servername ? {https: {serverName: request.servername}} : {}),
       })
@@ -354,6 +360,7 @@ export class Transport {
     try {
       // Does it speak TLS at all? No certificate is checked by this probe (every later request checks
       // it, on a connection pool of its own), so a plain-HTTP sandbox costs no CA store: ~50 ms.
+      this.requests++
       await readOnce(`${httpsBase}/v2/`, {
         method: 'GET',
         headers: {'user-agent': this.options.userAgent ?? 'registryctl'},

@@ -102,6 +102,11 @@ describe('delete-tags @integration', () => {
       const unattended = await runCli(['delete-tags', `${registry().host}/${name}:2021-*`, '--yes', '--include-siblings', '--debug'])
       assert.equal(unattended.code, ExitCode.OK, unattended.stderr)
       assert.deepEqual([requests(unattended.stderr, tagLists), requests(unattended.stderr, latestHeads)], [1, 1], unattended.stderr)
+      // Dates read after the listing (a retention rule) take time: the listing is taken again.
+      const dated = await seedApp(client())
+      const retention = await runCli(['delete-tags', `${registry().host}/${dated.name}:2021-*`, '--yes', '--include-siblings', '--older-than', '1d', '--debug'])
+      assert.equal(retention.code, ExitCode.OK, retention.stderr)
+      assert.deepEqual([requests(retention.stderr, tagLists), requests(retention.stderr, latestHeads)], [2, 2], retention.stderr)
       const file = join(planDir(), 'listing.json')
       const again = await seedApp(client())
       assert.equal((await runCli(['delete-tags', `${registry().host}/${again.name}:2021-*`, '--include-siblings', '--dry-run', '--plan-out', file])).code, ExitCode.OK)

@@ -85,6 +85,18 @@ describe('http-read', () => {
     ])
   })
 
+  it('does not carry a Host header given for the first origin to another', async () => {
+    const hosts: Array<string | undefined> = []
+    other.once('request', (request: IncomingMessage) => hosts.push(request.headers.host))
+    handler = (request, response) => {
+      hosts.push(request.headers.host)
+      response.writeHead(302, {location: `${otherOrigin}/elsewhere`}).end()
+    }
+
+    await readOnce(`${origin}/start`, options({headers: {host: 'registry.test'}}))
+    assert.deepEqual(hosts, ['registry.test', new URL(otherOrigin).host])
+  })
+
   it('drops the credentials when https redirects to http on the same host', async () => {
     const pki = makePki(['127.0.0.1'])
     const secure = https.createServer({cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey)}, (request, response) => {

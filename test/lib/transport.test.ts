@@ -4,7 +4,7 @@ import {type AddressInfo, createServer} from 'node:net'
 import nock from 'nock'
 
 import {ExitCode, RegistryCtlError} from '../../src/lib/errors.js'
-import {backoffDelay, describeNetworkError, isLoopbackHost, retryDelay, Transport} from '../../src/lib/transport.js'
+import {backoffDelay, describeNetworkError, isLoopbackHost, parseRetryAfter, retryDelay, Transport} from '../../src/lib/transport.js'
 import {REGISTRY, useNock} from '../helpers/nock.js'
 
 const fast = () => new Transport({retryBaseMs: 1, retryMaxMs: 50, retries: 3})
@@ -67,6 +67,22 @@ describe('transport', () => {
     nock(REGISTRY).get('/v2/').reply(429, '', {'retry-after': '3600'})
     const response = await fast().request(`${REGISTRY}/v2/`)
     assert.deepEqual([response.status, response.retryCount], [429, 0])
+  })
+
+  it('numbers retries across the read path and got alike (backoff and log from the same count)', async () => {
+    nock(REGISTRY).get('/v2/').reply(503).get('/v2/').reply(503).get('/v2/').reply(200, '{}')
+    const lines: string[] = []
+    const response = await new Transport({retryBaseMs: 1, retryMaxMs: 50, retries: 3, debug: (line) => lines.push(line)}).request(`${REGISTRY}/v2/`)
+    assert.equal(response.retryCount, 2)
+    assert.deepEqual(lines.filter((line) => line.startsWith('retry')).map((line) => line.split(' ')[1]), ['#1', '#2'])
+  })
+
+  it('reads Retry-After as seconds (fractions too) or an HTTP date', () => {
+    assert.equal(parseRetryAfter('2'), 2000)
+    assert.equal(parseRetryAfter('1.5'), 1500)
+    assert.equal(parseRetryAfter('Wed, 25 Nov 2026 10:00:30 GMT', Date.parse('Wed, 25 Nov 2026 10:00:00 GMT')), 30_000)
+    assert.equal(parseRetryAfter('soon'), undefined)
+    assert.equal(parseRetryAfter(undefined), undefined)
   })
 
   it('computes Retry-After and backoff delays', () => {

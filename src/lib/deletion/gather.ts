@@ -12,6 +12,11 @@ import {fnmatcher} from '../glob.js'
 import {Inventory} from '../inventory.js'
 import {type DeletionPlan, planDeletion, type RetentionOptions, type SiblingPolicy} from './plan.js'
 
+/** Whether a tag plan reads created dates after its listing: asked for, or needed by a retention rule. */
+export function planReadsDates(request: {dates?: boolean} & RetentionOptions): boolean {
+  return request.dates !== false || request.keep !== undefined || request.olderThanMs !== undefined
+}
+
 /**
  * `dates: false` skips the created dates (a manifest and a config per selected image): for a run
  * nobody reviews (--yes) with no retention rule that needs them. Retention rules always get them.
@@ -27,7 +32,7 @@ export async function gatherTagPlan(
   const resolved = await inventory.resolveAll(request.name, {missingIsEmpty: missingIsEmpty ?? false})
   const matches = fnmatcher(request.pattern)
   const created = new Map<string, string | undefined>()
-  if (dates !== false || request.keep !== undefined || request.olderThanMs !== undefined) {
+  if (planReadsDates(request)) {
     // Each selected image once, however many tags point at it.
     const selectedDigests = [...new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.digest))]
     await mapConcurrent(selectedDigests, 2 * client.session.limit.concurrency, async (digest) => {
