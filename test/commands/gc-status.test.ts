@@ -68,6 +68,18 @@ describe('gc status @integration', () => {
       assertOneLineError(stderr, /uses the gcs storage driver: gc status reads the filesystem, swift and s3 drivers only/)
     })
 
+    it('says in one line that a config is not YAML (exit 2), never echoing the line it broke on, --debug included', async () => {
+      const config = join(dir(), 'broken.yml')
+      await writeFile(config, 'version: 0.1\nstorage:\n  s3:\n    accesskey: someone\n    secretkey: [broken-secret-91c4\n    bucket: images\n')
+      const {code, stderr} = await runCli(['gc', 'status', '--config', config])
+      assert.equal(code, ExitCode.USAGE)
+      assertOneLineError(stderr, /registry config .*broken\.yml is not valid YAML: .* at line \d+, column \d+$/)
+      const debug = await runCli(['gc', 'status', '--config', config, '--debug'])
+      assert.equal(debug.code, ExitCode.USAGE)
+      assert.match(debug.stderr, /^registryctl: registry config /)
+      assert.ok(!`${debug.stdout}${debug.stderr}`.includes('broken-secret-91c4'), 'the broken line (a secret) was printed')
+    })
+
     it('refuses a folder that is not a store', async () => {
       const {code, stderr} = await runCli(['gc', 'status', '--storage', dir()])
       assert.equal(code, ExitCode.USAGE)

@@ -88,7 +88,7 @@ export async function storeFromConfig(path: string, env: NodeJS.ProcessEnv = pro
   try {
     config = (parse(text) ?? {}) as typeof config
   } catch (error) {
-    throw new UsageError(`registry config ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {cause: error})
+    throw new UsageError(`registry config ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}`, {cause: error})
   }
 
   if (typeof config !== 'object' || Array.isArray(config)) throw new UsageError(`registry config ${path} is not a YAML mapping`)

@@ -9,11 +9,19 @@ import {type BuiltImage, buildImage, buildMultiArch} from '../../../src/sandbox/
 import {pushImage} from '../../../src/sandbox/push.js'
 import {type RunningRegistry, startRegistry} from '../../../src/sandbox/registry-process.js'
 import {SWIFT_KEY, SWIFT_USER} from '../../../src/sandbox/swift-process.js'
-import {runCli} from '../../helpers/cli.js'
+import {runCli, runCliInTerminal} from '../../helpers/cli.js'
 import {collectorDryRun} from '../../helpers/gc.js'
 import {localSession} from '../../helpers/registry.js'
 import {accountSnapshot, useSwift} from '../../helpers/swift.js'
 import {useTempDir} from '../../helpers/tmp.js'
+
+/** One `registryctl: …` line on stderr and nothing else. */
+function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trimEnd().split('\n')
+  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`)
+  assert.match(lines[0]!, /^registryctl: /)
+  assert.match(lines[0]!, pattern)
+}
 
 /** Sizes of everything pushed, by digest: the real sizes the report's bytes must add up to. */
 function recordSizes(sizes: Map<string, number>, image: BuiltImage): void {
@@ -117,6 +125,16 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
         assert.deepEqual(await accountSnapshot(swift()), before)
       })
 
+      it('shows progress (objects listed, blob shards done) on a terminal only, and clears it before the report', async () => {
+        const terminal = await runCliInTerminal(['gc', 'status', '--config', registry.configPath], '')
+        assert.equal(terminal.code, 0, terminal.stdout)
+        assert.match(terminal.stdout, /\r(listing|reading|sizing): \d+ objects listed, blob shards \d+\/\d+/)
+        assert.match(terminal.stdout, /\u001B\[K[^]*Store /)
+        const piped = await runCli(['gc', 'status', '--config', registry.configPath])
+        assert.equal(piped.code, 0, piped.stderr)
+        assert.equal(piped.stderr, '', 'progress or anything else on a stderr that is not a terminal')
+      })
+
       it('says in one line when the credentials are wrong, never printing them', async () => {
         const config = join(dir(), `${driver}-wrong.yml`)
         const section = storage() as unknown as Record<string, Record<string, unknown>>
@@ -139,7 +157,11 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
         await writeFile(missing, JSON.stringify({version: 0.1, storage: section}))
         const result = await runCli(['gc', 'status', '--config', missing, '--retries', '0'])
         assert.equal(result.code, 7, result.stderr)
-        assert.match(result.stderr, driver === 'swift' ? /^registryctl: swift container no-such-container does not exist/ : /^registryctl: s3 bucket no-such-bucket does not exist/)
+        assertOneLineError(result.stderr, driver === 'swift' ? /^registryctl: swift container no-such-container does not exist/ : /^registryctl: s3 bucket no-such-bucket does not exist/)
+        const debug = await runCli(['gc', 'status', '--config', missing, '--retries', '0', '--debug'])
+        assert.equal(debug.code, 7, debug.stderr)
+        assert.match(debug.stderr, /^debug: /m)
+        assert.ok(!`${debug.stdout}${debug.stderr}`.includes(SWIFT_KEY), 'a secret was printed with --debug')
         const empty = join(dir(), `${driver}-empty.yml`)
         if (driver === 'swift') {
           params.container = 'registry'
@@ -152,16 +174,22 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
         await writeFile(empty, JSON.stringify({version: 0.1, storage: section}))
         const none = await runCli(['gc', 'status', '--config', empty])
         assert.equal(none.code, 2, none.stderr)
-        assert.match(none.stderr, /holds no registry \(no docker\/registry\/v2\/blobs or repositories inside\)/)
+        assertOneLineError(none.stderr, /holds no registry \(no docker\/registry\/v2\/blobs or repositories inside\)/)
+        const noneDebug = await runCli(['gc', 'status', '--config', empty, '--debug'])
+        assert.equal(noneDebug.code, 2, noneDebug.stderr)
+        assert.ok(!`${noneDebug.stdout}${noneDebug.stderr}`.includes(SWIFT_KEY), 'a secret was printed with --debug')
       })
     })
   }
 
   it('says in one line when the endpoint is unreachable (exit 3)', async () => {
     const config = join(dir(), 'unreachable.yml')
-    await writeFile(config, JSON.stringify({version: 0.1, storage: {swift: {authurl: 'http://127.0.0.1:9/auth/v1.0', username: 'u', password: 'p', container: 'c'}}}))
+    await writeFile(config, JSON.stringify({version: 0.1, storage: {swift: {authurl: 'http://127.0.0.1:9/auth/v1.0', username: 'u', password: 'unreachable-secret-2b7e', container: 'c'}}}))
     const result = await runCli(['gc', 'status', '--config', config, '--retries', '0'])
     assert.equal(result.code, 3, result.stderr)
-    assert.match(result.stderr, /^registryctl: connection refused by 127\.0\.0\.1:9/)
+    assertOneLineError(result.stderr, /^registryctl: connection refused by 127\.0\.0\.1:9/)
+    const debug = await runCli(['gc', 'status', '--config', config, '--retries', '0', '--debug'])
+    assert.equal(debug.code, 3, debug.stderr)
+    assert.ok(!`${debug.stdout}${debug.stderr}`.includes('unreachable-secret-2b7e'), 'a secret was printed with --debug')
   })
 })
