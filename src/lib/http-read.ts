@@ -34,6 +34,17 @@ export interface ReadAnswer {
 
 export const MAX_REDIRECTS = 10
 
+/**
+ * Headers that belong to the origin they were given for: a redirect to another scheme, host or port
+ * (storage, a CDN, https → http) gets none of them. The rule of both paths: this one and got's hook.
+ */
+export const ORIGIN_BOUND_HEADERS = ['authorization', 'cookie', 'host'] as const
+
+/** Whether a redirect from `from` to `to` must drop ORIGIN_BOUND_HEADERS. */
+export function leavesOrigin(from: string | URL, to: string | URL): boolean {
+  return new URL(from).origin !== new URL(to).origin
+}
+
 /** An error with the code node or got would give it (ETIMEDOUT, ECONNRESET…), for the transport's mapping. */
 export class ReadError extends Error {
   constructor(
@@ -57,12 +68,8 @@ export async function readOnce(url: string, options: ReadOptions): Promise<ReadA
     if (!options.followRedirect || !location || ![301, 302, 303, 307, 308].includes(answer.status)) return answer
     if (redirects >= MAX_REDIRECTS) throw new ReadError(`more than ${MAX_REDIRECTS} redirects from ${url}`, 'ERR_TOO_MANY_REDIRECTS')
     const next = new URL(location, current)
-    // Credentials belong to the origin they were given for: a redirect to another scheme, host or
-    // port (storage, a CDN, https → http) gets neither Authorization nor Cookie.
-    // A Host header given for the first origin does not belong to the next either.
-    if (next.origin !== current.origin) {
-      const {authorization: _authorization, cookie: _cookie, host: _host, ...rest} = headers
-      headers = rest
+    if (leavesOrigin(current, next)) {
+      headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !(ORIGIN_BOUND_HEADERS as readonly string[]).includes(name)))
     }
 
     current = next

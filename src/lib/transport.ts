@@ -17,7 +17,7 @@ import {rootCertificates} from 'node:tls'
 import type {Got, Method, RequestError} from 'got'
 
 import {ExitCode, RegistryCtlError, TlsError, UnreachableError, UsageError} from './errors.js'
-import {readOnce, type ReadOptions} from './http-read.js'
+import {leavesOrigin, ORIGIN_BOUND_HEADERS, readOnce, type ReadOptions} from './http-read.js'
 import type {RegistryAddress} from './reference.js'
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Array<{address: string; family: number}>, family?: number) => void
@@ -163,6 +163,7 @@ export class Transport {
   private readonly lookup?: ReadOptions['lookup']
   private readonly retryStatusCodes: number[]
   private readonly retryErrorCodes: string[]
+  private readonly userAgent: string
   /** Requests sent so far (retries not counted), for progress displays and benchmarks. */
   requests = 0
   private readonly schemes = new Map<string, Promise<string>>()
@@ -192,6 +193,7 @@ export class Transport {
     if (connectTo) this.lookup = ((_hostname: string, options: LookupOptions, callback: LookupCallback) => lookup(connectTo.replace(/^\[|\]$/g, ''), options, callback)) as never
     this.retryStatusCodes = options.retryStatusCodes ?? RETRY_STATUS_CODES
     this.retryErrorCodes = options.retryErrorCodes ?? RETRY_ERROR_CODES
+    this.userAgent = options.userAgent ?? 'registryctl'
   }
 
   /** got, configured once, loaded on the first request the read path does not settle. */
@@ -207,7 +209,7 @@ export class Transport {
         // No Accept-Encoding, so servers answer uncompressed: got's decompression stream costs ~40 %
         // more CPU per request (measured on 500 tag lists), and registry answers are small JSON.
         decompress: false,
-        headers: {'user-agent': this.options.userAgent ?? 'registryctl'},
+        headers: {'user-agent': this.userAgent},
         timeout: {lookup: timeoutMs, connect: timeoutMs, secureConnect: timeoutMs, response: timeoutMs},
         retry: {
           limit: this.options.retries,
@@ -224,17 +226,12 @@ export class Transport {
         // costs more than it saves.
         http2: false,
         hooks: {
-          // got drops Authorization and Cookie when a redirect leaves the host or port; also when it
-          // leaves the scheme (https → http on the same host would send them in clear text), as the
-          // read path does.
+          // got drops Authorization and Cookie when a redirect leaves the host or port; the read
+          // path's rule also covers the scheme (https → http on the same host would send them in
+          // clear text).
           beforeRedirect: [
             (options, response) => {
-              const from = new URL(response.url)
-              const to = new URL(String(options.url))
-              if (from.origin !== to.origin) {
-                delete options.headers.authorization
-                delete options.headers.cookie
-              }
+              if (leavesOrigin(response.url, String(options.url))) for (const name of ORIGIN_BOUND_HEADERS) delete options.headers[name]
             },
           ],
           // A retry hook only when there is someone to tell: got runs every hook of every request.
@@ -281,7 +278,7 @@ export class Transport {
    */
   private async readAttempt(url: string, method: 'GET' | 'HEAD', request: HttpRequest): Promise<{response: HttpResponse} | {reason: string; delayMs: number}> {
     const {retries, retryBaseMs, retryMaxMs} = this.options
-    const headers: Record<string, string> = {'user-agent': this.options.userAgent ?? 'registryctl'}
+    const headers: Record<string, string> = {'user-agent': this.userAgent}
     for (const [name, value] of Object.entries(request.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value
     try {
       const answer = await readOnce(url, {
@@ -363,7 +360,7 @@ export class Transport {
       this.requests++
       await readOnce(`${httpsBase}/v2/`, {
         method: 'GET',
-        headers: {'user-agent': this.options.userAgent ?? 'registryctl'},
+        headers: {'user-agent': this.userAgent},
         followRedirect: false,
         timeoutMs: this.options.timeoutMs,
         agents: this.agents,
