@@ -9,7 +9,7 @@ import {runCli} from '../helpers/cli.js'
 import {type RunningNginx, startNginx, USERS} from '../helpers/nginx.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
-import {type RunningTokenServer, startTokenServer, TOKEN_ISSUER, TOKEN_SERVICE} from '../helpers/token-server.js'
+import {type RunningTokenServer, startTokenServer, tokenAuthOf} from '../helpers/token-server.js'
 import {assertOneLineError} from './list-images.test.js'
 
 describe('login / logout against the nginx realms @integration', () => {
@@ -86,7 +86,7 @@ describe('login against a token server (the registry asks at /v2/) @integration'
   before(async function () {
     this.timeout(60_000)
     tokens = await startTokenServer({[admin.username]: {password: admin.password, actions: ['pull', 'push', 'delete'], catalog: true}, [reader.username]: {password: reader.password, actions: ['pull']}})
-    registry = await startRegistry({tokenAuth: {realm: tokens.realm, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: tokens.certPath}})
+    registry = await startRegistry({tokenAuth: tokenAuthOf(tokens)})
     await seedSamples(localSession({explicit: admin}).client({host: registry.host}))
   })
   after(async () => {

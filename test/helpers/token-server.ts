@@ -7,6 +7,7 @@ import {createSign, randomUUID} from 'node:crypto'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import type {RegistryProcessOptions} from '../../src/sandbox/registry-process.js'
 import {makeSigningCertificate} from './tls.js'
 
 export const TOKEN_SERVICE = 'registryctl-test-registry'
@@ -25,6 +26,11 @@ export interface RunningTokenServer {
   /** Every token request received: scopes asked for and the user (undefined: anonymous). */
   requests: Array<{user?: string; scopes: string[]}>
   stop(): Promise<void>
+}
+
+/** The registry's `auth.token` settings that trust this token server (startRegistry's tokenAuth). */
+export function tokenAuthOf(tokens: Pick<RunningTokenServer, 'realm' | 'certPath'>): NonNullable<RegistryProcessOptions['tokenAuth']> {
+  return {realm: tokens.realm, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: tokens.certPath}
 }
 
 const base64url = (data: Buffer | string) => Buffer.from(data).toString('base64url')

@@ -7,7 +7,7 @@ import {type RunningRegistry, startRegistry} from '../../../src/sandbox/registry
 import {seedSamples} from '../../../src/sandbox/seed.js'
 import {runCli} from '../../helpers/cli.js'
 import {localSession} from '../../helpers/registry.js'
-import {type RunningTokenServer, startTokenServer, TOKEN_ISSUER, TOKEN_SERVICE} from '../../helpers/token-server.js'
+import {type RunningTokenServer, startTokenServer, tokenAuthOf} from '../../helpers/token-server.js'
 
 const ADMIN = {username: 'admin', password: 'admin-pw'}
 const READER = {username: 'reader', password: 'reader-pw'}
@@ -21,7 +21,7 @@ describe('auth: Bearer tokens from a token server @integration', () => {
       [ADMIN.username]: {password: ADMIN.password, actions: ['pull', 'push', 'delete'], catalog: true},
       [READER.username]: {password: READER.password, actions: ['pull']},
     })
-    registry = await startRegistry({tokenAuth: {realm: tokens.realm, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: tokens.certPath}})
+    registry = await startRegistry({tokenAuth: tokenAuthOf(tokens)})
     await seedSamples(localSession({explicit: ADMIN}).client({host: registry.host}))
   })
   after(async () => {

@@ -15,7 +15,7 @@ import {pushImage} from '../../../src/sandbox/push.js'
 import {SAMPLE_NAKED_TAG, seedSamples} from '../../../src/sandbox/seed.js'
 import {type RunningRegistry, startRegistry} from '../../../src/sandbox/registry-process.js'
 import {type RunningNginx, startNginx, USERS} from '../../helpers/nginx.js'
-import {type RunningTokenServer, startTokenServer, TOKEN_ISSUER, TOKEN_SERVICE} from '../../helpers/token-server.js'
+import {type RunningTokenServer, startTokenServer, tokenAuthOf} from '../../helpers/token-server.js'
 import {localSession, useRegistry} from '../../helpers/registry.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
@@ -147,7 +147,7 @@ describe('homepage build @integration', () => {
     before(async function () {
       this.timeout(60_000)
       tokens = await startTokenServer({[ADMIN.username]: {password: ADMIN.password, actions: ['pull', 'push'], catalog: true}})
-      secured = await startRegistry({tokenAuth: {realm: tokens.realm, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: tokens.certPath}})
+      secured = await startRegistry({tokenAuth: tokenAuthOf(tokens)})
       await seedSamples(localSession({explicit: ADMIN}).client({host: secured.host}))
     })
     after(async () => {
