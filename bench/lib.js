@@ -4,6 +4,8 @@ import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 export const CLI = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+/** A script of bench/floor/ (the barest Node client), for timeProcess(process.execPath, [floorScript(…), …]). */
+export const floorScript = (name) => fileURLToPath(new URL(`floor/${name}.js`, import.meta.url))
 
 export function median(samples) {
   const sorted = [...samples].sort((a, b) => a - b)
@@ -45,6 +47,31 @@ export function compare(label, {candidate, baseline, runs, goal, baselineLabel})
   return row(label, median(a), median(b), goal, baselineLabel)
 }
 
+/**
+ * compare() with a third process alternated in: the same requests sent by the barest Node client
+ * (bench/floor), so the table shows how much of a ratio is Node's own (start-up, node:http's CPU
+ * taken from the registry on two cores) and how much is registryctl's. Three rows: the candidate
+ * against the baseline (the goal), the floor against the baseline, the candidate against the floor.
+ */
+export function compareWithFloor(label, {candidate, baseline, floor, runs, goal, baselineLabel}) {
+  candidate(0)
+  baseline(0)
+  floor(0)
+  const [a, b, f] = [[], [], []]
+  for (let i = 1; i <= runs; i++) {
+    a.push(candidate(i))
+    b.push(baseline(i))
+    f.push(floor(i))
+  }
+
+  const floorLabel = "node:http floor, curl's requests"
+  return [
+    row(label, median(a), median(b), goal, baselineLabel),
+    row(`  ${floorLabel}`, median(f), median(b), {}, baselineLabel),
+    row('  registryctl against that floor', median(a), median(f), {}, floorLabel),
+  ]
+}
+
 export function row(label, candidateMs, baselineMs, goal, baselineLabel = '') {
   const ratio = candidateMs / baselineMs
   // A figure the issues set no goal for: reported, never failed.
@@ -75,7 +102,7 @@ export function printTable(rows, runs) {
     ['baseline', (r) => r.baseline, 10],
     ['result', (r) => r.result, 9],
     ['goal', (r) => r.goal, 15],
-    ['met', (r) => (r.met ? 'yes' : 'NO'), 4],
+    ['met', (r) => (r.goal === '-' ? '-' : r.met ? 'yes' : 'NO'), 4],
     ['baseline is', (r) => r.baselineLabel, 0],
   ]
   const line = (cells) => cells.map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(columns[i][2]) : cell.padStart(columns[i][2]))).join('  ').trimEnd()

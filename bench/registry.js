@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {buildImage} from '../dist/sandbox/images.js'
 import {startRegistry} from '../dist/sandbox/registry-process.js'
 import {StoreWriter} from '../dist/sandbox/store.js'
-import {CLI, compare, row, timeProcess} from './lib.js'
+import {CLI, compare, compareWithFloor, floorScript, row, timeProcess} from './lib.js'
 
 const DELETE_TAGS = 400
 const SMOKE_CASES = 200
@@ -71,9 +71,10 @@ export async function run({work, runs, repositories, tags}) {
     const cli = (args, cache) => timeProcess(process.execPath, [CLI, ...args], {env: {XDG_CACHE_HOME: cache ?? join(work, `cache-${cacheRun++}`)}})
 
     rows.push(
-      compare(`list-images (default: by name, ${names.length} repositories)`, {
+      ...compareWithFloor(`list-images (default: by name, ${names.length} repositories)`, {
         candidate: () => cli(['list-images', registry.host, '--concurrency', '8', '--no-cache']),
         baseline: floor,
+        floor: () => timeProcess(process.execPath, [floorScript('list'), base]),
         runs,
         goal: {ratio: 1.5},
         baselineLabel: 'curl: catalog + tag lists',
@@ -147,9 +148,10 @@ export async function run({work, runs, repositories, tags}) {
     writeFileSync(suite, `http://registry.bench:\n${smokeNames.map((name) => `- path: /v2/${name}/tags/list\n  assert_status: 200\n  assert_body_contains: '"tags"'\n`).join('')}`)
     const smokeUrls = curlFile(join(work, 'smoke.curl'), smokeNames.map((name) => `${base}/v2/${name}/tags/list`))
     rows.push(
-      compare(`smoke FILE (${smokeNames.length} cases, one host)`, {
+      ...compareWithFloor(`smoke FILE (${smokeNames.length} cases, one host)`, {
         candidate: () => cli(['smoke', suite, '--hosts', '127.0.0.1', '--http-port', String(registry.port)]),
         baseline: () => timeProcess('curl', ['-sf', '-H', 'Host: registry.bench', '-K', smokeUrls]),
+        floor: () => timeProcess(process.execPath, [floorScript('sequence'), base, 'registry.bench', ...smokeNames.map((name) => `/v2/${name}/tags/list`)]),
         runs,
         goal: {ratio: 2},
         baselineLabel: 'curl: the same requests, in order',

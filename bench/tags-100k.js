@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {buildImage} from '../dist/sandbox/images.js'
 import {startRegistry} from '../dist/sandbox/registry-process.js'
 import {StoreWriter} from '../dist/sandbox/store.js'
-import {CLI, compare, memoryRow, peakMemoryMb, timeProcess} from './lib.js'
+import {CLI, compare, compareWithFloor, floorScript, memoryRow, peakMemoryMb, timeProcess} from './lib.js'
 
 const NAME = 'big/app'
 const TAGS_PER_IMAGE = 10
@@ -41,9 +41,10 @@ export async function run({work, runs, bigTags}) {
     // 1,000 tags: build-000000 … build-000999; their images carry nine unselected siblings each.
     const dryRun = [CLI, 'delete-tags', `${registry.host}/${NAME}:build-000*`, '--dry-run', '--concurrency', '8']
     rows.push(
-      compare(`list-tags, ${bigTags} tags (by date), cold cache`, {
+      ...compareWithFloor(`list-tags, ${bigTags} tags (by date), cold cache`, {
         candidate: () => timeProcess(process.execPath, listTags, {env: env()}),
         baseline: curlHeads,
+        floor: () => timeProcess(process.execPath, [floorScript('heads'), registry.url, NAME]),
         runs: bigRuns,
         goal: {ratio: 1.3},
         baselineLabel: 'curl: tag list + HEAD every tag',

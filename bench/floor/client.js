@@ -1,0 +1,37 @@
+// The floor of any Node client, for the bench: the same requests as curl sends, through node:http on
+// a keep-alive agent and nothing else (no framework, no auth, no checks). registryctl's figures
+// against it show what is registryctl's own and what is Node's (its start-up, its HTTP client's CPU,
+// taken from the registry on a two-core machine).
+import http from 'node:http'
+
+export const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
+
+/** A client for one http://host:port with `sockets` keep-alive connections. */
+export function floorClient(base, sockets) {
+  const {hostname, port} = new URL(base)
+  const agent = new http.Agent({keepAlive: true, maxSockets: sockets})
+  const request = (method, path, headers = {}) =>
+    new Promise((resolve, reject) => {
+      http
+        .request({method, hostname, port, path, agent, headers}, (response) => {
+          const chunks = []
+          response.on('data', (chunk) => chunks.push(chunk))
+          response.on('end', () => resolve({status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks)}))
+        })
+        .on('error', reject)
+        .end()
+    })
+  return {request, close: () => agent.destroy()}
+}
+
+/** Run `work` on every item, `width` at a time. */
+export async function eachLimited(items, width, work) {
+  let next = 0
+  await Promise.all(Array.from({length: width}, async () => {
+    while (next < items.length) {
+      const index = next++
+      // eslint-disable-next-line no-await-in-loop
+      await work(items[index], index)
+    }
+  }))
+}
