@@ -33,6 +33,18 @@ export const deletionFlags = {
 }
 
 /**
+ * A terminal that reports no size (`script`, some `ssh -t` and CI pseudo-terminals) has 0 columns and
+ * 0 rows: listr2 then wraps its view to one character per line, and log-update cuts every frame to
+ * nothing, so the view shows nothing until the end. Such a terminal is taken as $COLUMNS x $LINES,
+ * else 80 x 24 (the progress line's width too).
+ */
+export function assumeTerminalSize(stream: {columns: number; rows: number}, env: NodeJS.ProcessEnv = process.env): void {
+  const given = (value: string | undefined, least: number) => (Number.isInteger(Number(value)) && Number(value) >= least ? Number(value) : undefined)
+  if (!stream.columns) stream.columns = given(env.COLUMNS, 20) ?? 80
+  if (!stream.rows) stream.rows = given(env.LINES, 2) ?? 24
+}
+
+/**
  * Run a plan with what every destructive command needs around the engine: the first SIGINT/SIGTERM
  * stops new DELETEs (a second exits at once), each outcome goes to the journal and to `onOutcome` as
  * it happens. Shared by the deletion commands and any command that applies plans (cleanup).
@@ -125,6 +137,7 @@ export abstract class DeletionCommand extends RegistryCommand {
     const streamed = new Set<string>()
     if (process.stdout.isTTY && !json && plan.digests.length > 1) {
       const {Listr} = await import('listr2')
+      assumeTerminalSize(process.stdout)
       let done: DeletionResult | undefined
       await new Listr([
         {

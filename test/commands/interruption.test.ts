@@ -19,7 +19,7 @@ import {buildImage} from '../../src/sandbox/images.js'
 import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 import {StoreWriter} from '../../src/sandbox/store.js'
 import {startFaultProxy} from '../helpers/fault-proxy.js'
-import {runCli} from '../helpers/cli.js'
+import {inTerminal, runCli} from '../helpers/cli.js'
 import {localSession} from '../helpers/registry.js'
 import {seededRandom, testSeed} from '../helpers/prng.js'
 
@@ -40,6 +40,34 @@ interface Interrupted {
  * Run delete-tags and send `signals` once `afterLines` result lines have been printed (0: as soon as
  * the plan is out, before any deletion), `delayMs` later.
  */
+/**
+ * Run delete-tags on a pseudo-terminal (util-linux `script`), as an operator does, and press Ctrl-C
+ * (the terminal turns it into SIGINT for the foreground process) once the progress view shows
+ * `afterImages` images handled. Returns the screen's text without colours and cursor movements.
+ */
+async function deleteOnTerminalAndPressCtrlC(args: string[], afterImages: number): Promise<{code: number | null; screen: string; pressed: boolean}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(...inTerminal(args), {env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', COLUMNS: '200'}, stdio: ['pipe', 'pipe', 'ignore']})
+    let raw = ''
+    let pressed = false
+    const watchdog = setTimeout(() => child.kill('SIGKILL'), 120_000)
+    child.stdout.on('data', (chunk: Buffer) => {
+      raw += chunk.toString()
+      const handled = [...raw.matchAll(/(\d+)\/\d+ images handled/g)].map((match) => Number(match[1]))
+      if (!pressed && handled.some((count) => count >= afterImages)) {
+        pressed = true
+        child.stdin.write('\u0003')
+      }
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(watchdog)
+      // eslint-disable-next-line no-control-regex -- a terminal's escape sequences
+      resolve({code, pressed, screen: raw.replaceAll(/\u001B\[[0-9;?]*[A-Za-z]/g, '').replaceAll('\r', '\n')})
+    })
+  })
+}
+
 async function deleteAndInterrupt(args: string[], afterLines: number, delayMs: number, signals: NodeJS.Signals[]): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUN, ...args], {env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config'}, stdio: ['ignore', 'pipe', 'pipe']})
@@ -100,7 +128,8 @@ describe('interrupting a deletion @integration', function () {
     const writer = new StoreWriter(join(work, 'store'))
     registry = await startRegistry({rootDirectory: join(work, 'store')})
     // Plans are written here too, as --plan-out would: the runs measure deleting, not planning.
-    for (let run = 0; run < RUNS + 1; run++) {
+    // Runs 0…RUNS-1 at random points, RUNS for two signals, RUNS+1 for Ctrl-C on a terminal.
+    for (let run = 0; run < RUNS + 2; run++) {
       const tags: Array<{tag: string; digest: string; created: string}> = []
       tagsOf.set(run, tags)
       for (let k = 0; k < TAGS; k++) {
@@ -156,6 +185,40 @@ describe('interrupting a deletion @integration', function () {
 
     // The random points did land inside deletions, not only before or after.
     assert.ok(exits.filter((code) => code === ExitCode.INTERRUPTED).length >= RUNS / 2, exits.join(' '))
+  })
+
+  it('Ctrl-C inside the progress view on a terminal: every tag reported once, as the registry says', async () => {
+    const name = `int/run-${RUNS + 1}`
+    const journal = join(work, 'journal-terminal.jsonl')
+    // DELETEs slowed down, so the key is surely pressed while most of the plan is still to do.
+    const proxy = await startFaultProxy({target: registry.url, rate: 0, force: (method) => (method === 'DELETE' ? 'delay' : null), delayMs: 300})
+    const planFile = join(work, 'plan-terminal.json')
+    await writePlan(planFile, planDeletion({registry: proxy.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS + 1)!}))
+    let result: Awaited<ReturnType<typeof deleteOnTerminalAndPressCtrlC>>
+    try {
+      result = await deleteOnTerminalAndPressCtrlC(['delete-tags', '--plan', planFile, '--yes', '--journal', journal], 16)
+    } finally {
+      await proxy.stop()
+    }
+
+    const context = `exit ${result.code}\n${result.screen.slice(-3000)}`
+    assert.ok(result.pressed, `the progress view never showed 16 images handled\n${context}`)
+    assert.equal(result.code, ExitCode.INTERRUPTED, context)
+    assert.match(result.screen, /SIGINT: starting no more deletions/, context)
+    assert.match(result.screen, /interrupted: \d+ tag\(s\) deleted, \d+ not attempted/, context)
+    // The screen keeps one line per tag, none erased by the progress view, each as the registry says.
+    const printed = printedOutcomes(result.screen)
+    assert.equal(printed.size, TAGS, context)
+    const left = await remaining(name)
+    for (const [tag, status] of printed) {
+      if (left.has(tag)) assert.ok(status === 'SKIPPED' || status === 'FAIL', `${tag} is still there but was reported ${status}; ${context}`)
+      else assert.equal(status, 'DONE', `${tag} is gone but was reported ${status}; ${context}`)
+    }
+
+    const done = [...printed.values()].filter((status) => status === 'DONE').length
+    assert.ok(done >= 16 && done < TAGS, `${done} DONE; ${context}`)
+    const journaled = new Map(readJournal(journal).flatMap((record) => (record.event === 'outcome' ? [[record.tag, record.status] as const] : [])))
+    assert.deepEqual(new Map([...printed].sort()), new Map([...journaled].sort()), context)
   })
 
   it('a second signal exits at once; what was printed and journaled is still true', async () => {

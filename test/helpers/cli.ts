@@ -56,11 +56,16 @@ export async function runCli(args: string[], options: {input?: string; env?: Nod
  * Runs the CLI on a pseudo-terminal (util-linux `script`), so stdin is a TTY as for an operator, and
  * types `answer` once a confirmation prompt shows (if one does).
  */
-export async function runCliInTerminal(args: string[], answer: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
+/** The command and arguments that run the CLI with `args` on a pseudo-terminal (util-linux `script`). */
+export function inTerminal(args: string[]): [string, string[]] {
   const quoted = [process.execPath, RUN, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
+  return ['script', ['-qec', quoted, '/dev/null']]
+}
+
+export async function runCliInTerminal(args: string[], answer: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
   const {env, done} = cliEnvironment(options.env)
   return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn('script', ['-qec', quoted, '/dev/null'], {
+    const child = spawn(...inTerminal(args), {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
