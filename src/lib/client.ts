@@ -91,9 +91,14 @@ export interface Subject {
  */
 function withRealm(error: unknown, challenges: Array<{params: Record<string, string>}>, url: string): unknown {
   if (!(error instanceof UnauthorizedError)) return error
-  const realm = challenges.find((challenge) => challenge.params.realm)?.params.realm
+  const realm = realmOf(challenges)
   const path = new URL(url).pathname
-  return new UnauthorizedError(`${error.message} (for ${path}${realm ? `, realm "${realm}"` : ''})`, ExitCode.UNAUTHORIZED, {status: error.status, codes: error.codes, url: error.url}, {cause: error, hint: error.hint})
+  return new UnauthorizedError(`${error.message} (for ${path}${realm ? `, realm "${realm}"` : ''})`, ExitCode.UNAUTHORIZED, {status: error.status, codes: error.codes, url: error.url, realm}, {cause: error, hint: error.hint})
+}
+
+/** The realm a registry's challenges name (nginx's auth_basic text, or a token server's URL). */
+function realmOf(challenges: Array<{params: Record<string, string>}>): string | undefined {
+  return challenges.find((challenge) => challenge.params.realm)?.params.realm
 }
 
 export class RegistryClient {
@@ -137,7 +142,8 @@ export class RegistryClient {
       response = await transport.request(url, {...request, headers: {...request.headers, authorization: answer}})
       if (response.status === 401) {
         this.refuseForeignChallenge(base, response)
-        throw new UnauthorizedError(`${this.host} rejected ${await auth.describeTried(this.host)}`, ExitCode.UNAUTHORIZED, {status: 401, codes: codesOf(response), url})
+        const realm = realmOf(parseChallenges(response.headers['www-authenticate']))
+        throw new UnauthorizedError(`${this.host} rejected ${await auth.describeTried(this.host)}`, ExitCode.UNAUTHORIZED, {status: 401, codes: codesOf(response), url, realm})
       }
 
       return response

@@ -88,17 +88,20 @@ export class RegistryResponseError extends RegistryCtlError {
   readonly status: number
   readonly codes: string[]
   readonly url: string
+  /** For a 401: the realm of the registry's challenge, when it named one. */
+  readonly realm?: string
 
   constructor(
     message: string,
     exitCode: ExitCodeValue,
-    details: {status: number; codes: string[]; url: string},
+    details: {status: number; codes: string[]; url: string; realm?: string},
     options: {cause?: unknown; hint?: string} = {},
   ) {
     super(message, exitCode, options)
     this.status = details.status
     this.codes = details.codes
     this.url = details.url
+    if (details.realm !== undefined) this.realm = details.realm
   }
 
   has(code: string): boolean {

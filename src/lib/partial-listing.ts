@@ -4,7 +4,7 @@
  * listed. The catalog itself failing is still an error: then nothing can be listed.
  */
 import {parseChallenges} from './auth/challenge.js'
-import {DeniedError} from './errors.js'
+import {DeniedError, type UnauthorizedError} from './errors.js'
 import type {Inventory, RepositoryEntry, TagSelection, TagSort} from './inventory.js'
 
 export interface UnreadableRepository {
@@ -21,8 +21,12 @@ export interface PartialListing {
   unreadable: UnreadableRepository[]
 }
 
-/** The realm an anonymous request for the repository's tags is challenged with (one request). */
-async function realmOf(inventory: Inventory, name: string): Promise<string | undefined> {
+/**
+ * The realm that protects a repository: a 401 carries it from its challenge; a 403 (credentials
+ * accepted, access refused) does not, so an anonymous request for the tags asks (one request).
+ */
+async function realmOf(inventory: Inventory, name: string, error: UnauthorizedError | DeniedError): Promise<string | undefined> {
+  if (error.realm !== undefined) return error.realm
   try {
     const base = await inventory.client.baseUrl()
     const response = await inventory.client.session.transport.request(`${base}/v2/${name}/tags/list`, {method: 'GET'})
@@ -42,7 +46,7 @@ export async function listImagesPartially(
   const repositories = await inventory.listImages({
     ...options,
     async onUnreadable(name, error) {
-      unreadable.push({name, status: error instanceof DeniedError ? 403 : 401, realm: await realmOf(inventory, name), message: error.message})
+      unreadable.push({name, status: error instanceof DeniedError ? 403 : 401, realm: await realmOf(inventory, name, error), message: error.message})
     },
   })
   return {repositories, unreadable: unreadable.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))}
