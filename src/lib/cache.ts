@@ -7,8 +7,11 @@
  *
  * Layout: DIR/sha256/<2 hex>/<hex>, each file the media type, a newline, then the content. Writes go
  * to a temporary file renamed into place, so concurrent processes never see half an entry. The total
- * size is bounded: when a process adds entries, it measures the cache once and removes the least
- * recently used entries (by modification time, refreshed on reads at most daily) down to 80 %.
+ * size is bounded: when a process adds entries, it estimates the cache's size from one folder of the
+ * 256 (digests spread evenly over them), and only when that says the bound is passed (or the cache is
+ * small enough to count exactly) does it measure every entry and remove the least recently used ones
+ * (by modification time, refreshed on reads at most daily) down to 80 %. Measuring every entry costs
+ * ~37 µs each: 4 s for 100,000, which every run that stored anything used to pay.
  */
 import {mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
@@ -21,6 +24,8 @@ export const DEFAULT_CACHE_MAX_BYTES = 256 * 1024 * 1024
 export const CACHE_MAX_ENTRY_BYTES = 4 * 1024 * 1024
 const DIGEST = /^(sha256|sha384|sha512):([a-f0-9]{64,128})$/
 const DAY_MS = 86_400_000
+/** Below this many entries (estimated), measuring every one is cheap (~40 ms) and exact. */
+const MEASURE_ALL_BELOW = 1024
 
 /** $XDG_CACHE_HOME/registryctl, else ~/.cache/registryctl (the XDG default). */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -118,7 +123,7 @@ export class ContentCache {
       return
     }
 
-    this.pruning ??= this.prune()
+    this.pruning ??= this.pruneIfOver()
   }
 
   /** Wait for a pending size check (tests; a CLI process need not wait). */
@@ -133,6 +138,32 @@ export class ContentCache {
       const now = Date.now()
       if (now - mtimeMs > DAY_MS) await utimes(path, now / 1000, now / 1000)
     } catch {}
+  }
+
+  /** Measure and evict only when an estimate says the bound is passed (or cannot tell). */
+  private async pruneIfOver(): Promise<void> {
+    const estimate = await this.estimateBytes()
+    if (estimate !== undefined && estimate <= this.maxBytes) return
+    await this.prune()
+  }
+
+  /**
+   * The cache's size (its sha256 entries) extrapolated from one folder of its 256, chosen at random;
+   * undefined when the cache is small (then counting every entry is cheap and exact) or unreadable.
+   */
+  async estimateBytes(random: () => number = Math.random): Promise<number | undefined> {
+    try {
+      const folders = await readdir(join(this.dir, 'sha256'))
+      if (folders.length === 0) return 0
+      const folder = join(this.dir, 'sha256', folders[Math.floor(random() * folders.length)]!)
+      const names = (await readdir(folder)).filter((name) => !name.endsWith('.tmp'))
+      if (names.length * folders.length < MEASURE_ALL_BELOW) return undefined
+      let bytes = 0
+      for (const name of names) bytes += (await stat(join(folder, name)).catch(() => undefined))?.size ?? 0
+      return bytes * folders.length
+    } catch {
+      return undefined
+    }
   }
 
   /** Measure the cache; above its bound, remove the oldest entries down to 80 % of it. */

@@ -68,4 +68,49 @@ describe('content-addressed cache', () => {
     assert.equal(await cache.get(digests[0]!), undefined)
     assert.ok(await cache.get(digests[11]!))
   })
+
+  it('measures every entry only when an estimate from one folder says the bound is passed', async () => {
+    const bytesPerEntry = 300 + 1 // the content and the newline after an empty media type
+    const entries = 3000
+    const fill = async (cache: ContentCache) => {
+      for (let i = 0; i < entries; i++) {
+        const data = Buffer.from(`entry ${i}`.padEnd(300))
+        await cache.put(sha256Digest(data), '', data)
+      }
+    }
+
+    // An earlier run filled it (its first store, into a small cache, measured every entry).
+    const earlier = new ContentCache(join(dir(), 'big'))
+    await fill(earlier)
+    await earlier.settled()
+    const big = new ContentCache(join(dir(), 'big'), 100 * entries * bytesPerEntry)
+    let measured = 0
+    big.prune = async () => {
+      measured++
+    }
+
+    const data = Buffer.from('one more entry')
+    await big.put(sha256Digest(data), '', data)
+    await big.settled()
+    assert.equal(measured, 0, 'a cache far below its bound is not measured entry by entry')
+    // One folder of 256 holds about 12 of 3,000 entries: the estimate is rough, never off by 3x.
+    for (const at of [0, 0.5, 0.99]) {
+      const estimate = (await big.estimateBytes(() => at))!
+      assert.ok(estimate > (entries * bytesPerEntry) / 3 && estimate < entries * bytesPerEntry * 3, `estimate ${estimate}`)
+    }
+
+    const small = new ContentCache(join(dir(), 'big'), (entries * bytesPerEntry) / 4)
+    small.prune = async () => {
+      measured++
+    }
+
+    const another = Buffer.from('another entry')
+    await small.put(sha256Digest(another), '', another)
+    await small.settled()
+    assert.equal(measured, 1, 'a cache past its bound is measured')
+    // A small cache (under ~1,000 entries) is measured every time: exact, and cheap.
+    const tiny = new ContentCache(join(dir(), 'tiny'), 1_000_000)
+    await tiny.put(sha256Digest(data), '', data)
+    assert.equal(await tiny.estimateBytes(), undefined)
+  })
 })
