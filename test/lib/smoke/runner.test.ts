@@ -56,6 +56,24 @@ describe('smoke/runner', () => {
       assert.equal(checkResponse(testCase, answer(200, {'cache-control': 'no-cache, private'})).length, 1)
       assert.equal(checkResponse(testCase, answer(200, {'cache-control': 'no-cache'})).length, 0)
     })
+
+    it('decodes the body only for a case that asserts on it', () => {
+      const unreadable = {status: 200, headers: {}, body: {toString: () => assert.fail('body decoded')} as unknown as Buffer}
+      assert.deepEqual(checkResponse(oneCase('  assert_status: 200\n  assert_headers: {X-A: b}'), {...unreadable, headers: {'x-a': 'b'}}), [])
+      assert.throws(() => checkResponse(oneCase('  assert_body_contains: x'), unreadable), /body decoded/)
+    })
+  })
+
+  describe('url', () => {
+    it('names the suite, on the port of each host (or of the scheme), for every case', () => {
+      const runner = new SmokeRunner({httpPort: 8080, httpsPort: 8443})
+      const [a, b] = parseSuite('http://svc.example:\n- path: /a\n- path: /b\nhttps://other.example:5001:\n- path: /c\n', 's.yaml') as [TestCase, TestCase]
+      const c = parseSuite('https://other.example:5001:\n- path: /c\n', 's.yaml')[0]!
+      assert.deepEqual(
+        [runner.url(a, 'node1'), runner.url(b, 'node1'), runner.url(a, 'node2:5000'), runner.url(c, 'node1'), runner.url(c, '[::1]:6000'), runner.url({...a, name: '[::1]:7000'}, 'node1')],
+        ['http://svc.example:8080/a', 'http://svc.example:8080/b', 'http://svc.example:5000/a', 'https://other.example:8443/c', 'https://other.example:6000/c', 'http://[::1]:8080/a'],
+      )
+    })
   })
 
   describe('against a server', () => {
