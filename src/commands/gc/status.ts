@@ -1,3 +1,4 @@
+import {once} from 'node:events'
 import {setFlagsFromString} from 'node:v8'
 
 import * as Args from '@oclif/core/args'
@@ -13,6 +14,7 @@ import {analyzeStore, type StoreReport} from '../../lib/gc/store.js'
 import {parseDuration} from '../../lib/duration.js'
 import {parseRegistry} from '../../lib/reference.js'
 import {formatApiState, formatStoreProgress, formatStoreReport} from '../../render/gc.js'
+import {jsonChunks} from '../../render/json.js'
 
 export default class GcStatus extends RegistryCommand {
   static override summary = 'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
@@ -36,13 +38,27 @@ export default class GcStatus extends RegistryCommand {
     top: Flags.integer({default: 10, min: 0, description: 'Repositories to show by reclaimable bytes.'}),
   }
 
+  /** Whether run() wrote the JSON itself (then oclif's logJson writes nothing). */
+  private jsonWritten = false
+
+  override logJson(json: unknown): void {
+    if (!this.jsonWritten) super.logJson(json)
+  }
+
   /**
    * The store report of a large registry is megabytes of JSON: oclif's colorizer tokenizes it with
-   * regular expressions (seconds and tens of MB); piped output has no colours anyway.
+   * regular expressions (seconds and tens of MB), and one string of it, then its bytes, would double
+   * the command's memory. Piped output has no colours anyway: it is written in pieces, each waiting
+   * for the pipe to take the previous one (a pipe's writes are queued in memory otherwise).
    */
-  override logJson(json: unknown): void {
-    if (process.stdout.isTTY) super.logJson(json)
-    else process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  private async writeJson(result: unknown): Promise<void> {
+    for (const chunk of jsonChunks(this.toSuccessJson(result))) {
+      // eslint-disable-next-line no-await-in-loop -- one piece at a time is the point
+      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain')
+    }
+
+    process.stdout.write('\n')
+    this.jsonWritten = true
   }
 
   async run(): Promise<{api?: ApiState; store?: StoreReport}> {
@@ -70,14 +86,14 @@ export default class GcStatus extends RegistryCommand {
             userAgent: `registryctl/${this.config.version}`,
             debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
           })
-      // A small young generation on object stores: the walk makes much short-lived garbage, and V8
-      // doubles its semi-spaces (up to 16 MB each) while it does. --max-semi-space-size is read only when
-      // the heap is set up, so at run time the growth factor is what holds the young generation at its
-      // current size; --optimize-for-size then keeps the old generation from growing on what gets
-      // promoted (either alone: no gain or worse). Peak RSS on 20,000 Swift objects 98 -> 81 MB, S3
-      // 99 -> 86 MB; the requests dominate there. Not on the filesystem, where the walk is CPU-bound:
-      // 100,000 blobs 130 -> 101 MB but ~25 % more CPU, against a time goal of half the collector's.
-      if (store.driver !== 'filesystem') setFlagsFromString('--semi-space-growth-factor=1')
+      // A small young generation: the walk makes much short-lived garbage, and V8 doubles its
+      // semi-spaces (up to 16 MB each) while it does. --max-semi-space-size is read only when the heap
+      // is set up, so at run time the growth factor is what holds the young generation at its current
+      // size; --optimize-for-size then keeps the old generation from growing on what gets promoted
+      // (either alone: no gain or worse). Peak RSS on 20,000 Swift objects 98 -> 81 MB, S3 99 -> 86 MB;
+      // on the filesystem (100,000 blobs) 124 -> 90 MB for ~15 % more CPU, since the walk no longer
+      // makes a promise per blob up front (it was 25 % then).
+      setFlagsFromString('--semi-space-growth-factor=1')
       setFlagsFromString('--optimize-for-size')
       const progress = process.stderr.isTTY && !this.jsonEnabled()
       // At most ten updates a second: the walk reports every repository, and a terminal is slow.
@@ -99,6 +115,7 @@ export default class GcStatus extends RegistryCommand {
     }
 
     if (!this.jsonEnabled()) this.log(output.join('\n'))
+    else if (!process.stdout.isTTY) await this.writeJson(result)
     // A probe that could not answer: the state is unknown, not healthy (exit code of what stopped it).
     const unanswered = result.api && unansweredProbe(result.api)
     if (unanswered) {

@@ -325,7 +325,6 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
     const shards: string[] = []
     for (const algorithm of (await level(BLOBS)).prefixes) shards.push(...(await level(algorithm)).prefixes)
     progress.shards.total = shards.length
-    const sizes = pLimit(concurrency)
     const blob = (key: string, size: number | undefined) => {
       // <alg>/<2 hex>/<hex>/data
       const parts = key.slice(BLOBS.length).split('/')
@@ -348,15 +347,11 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
           } else {
             // The filesystem: the shard's folders, then a stat of each blob's data file.
             const folders = (await firstLevel(reader, shard)).prefixes
-            await Promise.all(
-              folders.map((folder) =>
-                sizes(async () => {
-                  const key = `${folder}data`
-                  const found = await reader.stat(key)
-                  if (found) blob(key, found.size)
-                }),
-              ),
-            )
+            await eachLimited(folders, concurrency, async (folder) => {
+              const key = `${folder}data`
+              const found = await reader.stat(key)
+              if (found) blob(key, found.size)
+            })
             progress.objects += folders.length
           }
 
