@@ -312,13 +312,20 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   }
 
   // Repositories are the folders holding `_manifests`; `_`-prefixed folders are not descended into.
-  const walkRepositories = async (prefix: string): Promise<void> => {
+  const found: Array<{name: string; prefix: string; folders: string[]}> = []
+  const findRepositories = async (prefix: string): Promise<void> => {
     const children = (await level(prefix)).prefixes
     const names = children.map((child) => lastName(child))
-    const work: Array<Promise<void>> = []
-    if (prefix !== REPOSITORIES && names.includes('_manifests')) work.push(readRepository(prefix.slice(REPOSITORIES.length, -1), prefix, names))
-    for (const child of children) if (!lastName(child).startsWith('_')) work.push(walkRepositories(child))
-    await Promise.all(work)
+    if (prefix !== REPOSITORIES && names.includes('_manifests')) found.push({name: prefix.slice(REPOSITORIES.length, -1), prefix, folders: names})
+    await Promise.all(children.filter((child) => !lastName(child).startsWith('_')).map((child) => findRepositories(child)))
+  }
+
+  // Found first, then read `concurrency` at a time: each repository holds its listings until its last
+  // one is in, so all of them at once (queued behind one request slot on the filesystem) held every
+  // repository's listings at once.
+  const walkRepositories = async () => {
+    await findRepositories(REPOSITORIES)
+    await eachLimited(found, concurrency, ({name, prefix, folders}) => readRepository(name, prefix, folders))
   }
 
   const listBlobs = async () => {
@@ -331,7 +338,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
       if (parts.length !== 4 || parts[3] !== 'data') return
       const id = table.intern(`${parts[0]}:${parts[2]}`)
       table.set(id, PRESENT)
-      if (size !== undefined) table.sizes[id] = size
+      if (size !== undefined) table.setSize(id, size)
     }
 
     await Promise.all(
@@ -362,14 +369,17 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
     )
   }
 
-  await Promise.all([listBlobs(), walkRepositories(REPOSITORIES)])
+  await Promise.all([listBlobs(), walkRepositories()])
 
   const ordered = [...repositories.values()].sort((a, b) => byPath(a.name, b.name))
 
   // ---- reading: the tags' current links, then every present revision's manifest once.
   progress.phase = 'reading'
-  const tagReads = ordered.flatMap((repository) => repository.tagNames.map((tag) => ({repository, tag})))
-  await eachLimited(tagReads, concurrency, async ({repository, tag}) => {
+  const tagReads = function* () {
+    for (const repository of ordered) for (const tag of repository.tagNames) yield {repository, tag}
+  }
+
+  await eachLimited(tagReads(), concurrency, async ({repository, tag}) => {
     const link = await reader.read(`${REPOSITORIES}${repository.name}/_manifests/tags/${tag}/current/link`)
     const digest = link?.toString('utf8').trim()
     if (digest) repository.tags.set(tag, table.intern(digest))
@@ -412,6 +422,19 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   })
 
   // ---- marking per repository, in the collector's order.
+  // Untagged manifests are named up to three times (per repository, eligible for --delete-untagged,
+  // and as eligible blobs): one string each.
+  const names = new Map<number, string>()
+  const nameOf = (id: number) => {
+    let name = names.get(id)
+    if (name === undefined) {
+      name = table.digest(id)
+      names.set(id, name)
+    }
+
+    return name
+  }
+
   const eligibleManifests: GcModeResult['eligibleManifests'] = []
   const brokenIndexes: BrokenIndex[] = []
   let untaggedAbort: string | undefined
@@ -423,7 +446,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
       untaggedAbort ??= `repository ${name} has manifests but no tags folder: garbage-collect --delete-untagged fails with "failed to retrieve tags unknown repository name=${name}" and deletes nothing`
     }
 
-    for (const id of repository.revisions) if (!tagged.has(id)) eligibleManifests.push({repository: name, digest: table.digest(id)})
+    for (const id of repository.revisions) if (!tagged.has(id)) eligibleManifests.push({repository: name, digest: nameOf(id)})
     // Tagged indexes whose children are untagged here: --delete-untagged deletes the children.
     const revisions = new Set(repository.revisions)
     for (const id of tagged) {
@@ -442,13 +465,13 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   const unsizedEligible = function* () {
     const known = table.size
     for (let id = 0; id < known; id++) {
-      if (table.has(id, PRESENT) && (!table.has(id, MARK_DEFAULT) || !table.has(id, MARK_UNTAGGED)) && Number.isNaN(table.sizes[id])) yield id
+      if (table.has(id, PRESENT) && (!table.has(id, MARK_DEFAULT) || !table.has(id, MARK_UNTAGGED)) && Number.isNaN(table.sizeOf(id))) yield id
     }
   }
 
   await eachLimited(unsizedEligible(), concurrency, async (id) => {
     const found = await reader.stat(blobKey(table.digest(id)))
-    if (found) table.sizes[id] = found.size
+    if (found) table.setSize(id, found.size)
   })
   const eligibleDefault: number[] = []
   const eligibleUntagged: number[] = []
@@ -458,7 +481,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   for (let id = 0; id < table.size; id++) {
     if (!table.has(id, PRESENT)) continue
     blobCount++
-    const size = table.sizes[id]!
+    const size = table.sizeOf(id)
     if (Number.isNaN(size)) unsized++
     else blobBytes += size
     if (!table.has(id, MARK_DEFAULT)) eligibleDefault.push(id)
@@ -468,7 +491,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   const bytesOf = (ids: Iterable<number>) => {
     let total = 0
     for (const id of ids) {
-      const size = table.sizes[id]!
+      const size = table.sizeOf(id)
       if (!Number.isNaN(size)) total += size
     }
 
@@ -512,7 +535,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
       name: repository.name,
       tags: repository.tags.size,
       manifests: repository.revisions.length,
-      untaggedManifests: repository.revisions.filter((id) => !tagged.has(id)).map((id) => table.digest(id)),
+      untaggedManifests: repository.revisions.filter((id) => !tagged.has(id)).map((id) => nameOf(id)),
       reclaimable: {default: bytesOf(inDefault), deleteUntagged: bytesOf(inUntagged)},
       uploads: repository.uploads.size,
     })
@@ -526,7 +549,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
       blobsEligible: eligible.length,
       manifestsEligible: manifests.length,
       bytesReclaimable: bytesOf(eligible),
-      eligibleBlobs: eligible.map((id) => table.digest(id)).sort(),
+      eligibleBlobs: eligible.map((id) => names.get(id) ?? table.digest(id)).sort(),
       eligibleManifests: manifests,
       ...(abort ? {abort} : {}),
     }
