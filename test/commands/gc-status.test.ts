@@ -116,5 +116,13 @@ describe('gc status --json on a large store', () => {
     assert.ok(stdout.length > 65_536, `${stdout.length} bytes`)
     const report = await analyzeStore(dir())
     assert.equal(stdout, `${JSON.stringify({store: report}, null, 2)}\n`)
+
+    // A reader that stops early (`| head -c 100`): the rest is not written, and it is no error.
+    const early = spawn(process.execPath, [fileURLToPath(new URL('../../bin/run.js', import.meta.url)), 'gc', 'status', '--storage', dir(), '--json'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    early.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    early.stdout.once('data', () => early.stdout.destroy())
+    assert.deepEqual(await once(early, 'close'), [0, null])
+    assert.equal(stderr, '')
   })
 })

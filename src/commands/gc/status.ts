@@ -50,13 +50,22 @@ export default class GcStatus extends RegistryCommand {
    * for the pipe to take the previous one (a pipe's writes are queued in memory otherwise).
    */
   private async writeJson(result: unknown): Promise<void> {
+    this.jsonWritten = true
+    // A reader that stops early (`| head`) closes the pipe: the rest is not wanted, and that is no
+    // error (EPIPE ends the writing quietly, as one write at the end would have).
+    let failed: NodeJS.ErrnoException | undefined
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      failed ??= error
+      process.stdout.emit('drain')
+    })
     for (const chunk of jsonChunks(this.toSuccessJson(result))) {
+      if (failed) break
       // eslint-disable-next-line no-await-in-loop -- one piece at a time is the point
       if (!process.stdout.write(chunk)) await once(process.stdout, 'drain')
     }
 
-    process.stdout.write('\n')
-    this.jsonWritten = true
+    if (!failed) process.stdout.write('\n')
+    if (failed && failed.code !== 'EPIPE') throw failed
   }
 
   async run(): Promise<{api?: ApiState; store?: StoreReport}> {
