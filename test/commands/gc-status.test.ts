@@ -1,11 +1,17 @@
 import {strict as assert} from 'node:assert'
+import {spawn} from 'node:child_process'
+import {once} from 'node:events'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {setTimeout} from 'node:timers/promises'
+import {fileURLToPath} from 'node:url'
 
 import {ExitCode} from '../../src/lib/errors.js'
-import {buildMultiArch} from '../../src/sandbox/images.js'
+import {analyzeStore} from '../../src/lib/gc/store.js'
+import {buildImage, buildMultiArch} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'
 import {seedSamples} from '../../src/sandbox/seed.js'
+import {StoreWriter} from '../../src/sandbox/store.js'
 import {runCli, runCliInTerminal} from '../helpers/cli.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
@@ -85,5 +91,38 @@ describe('gc status @integration', () => {
       assert.equal(code, ExitCode.USAGE)
       assertOneLineError(stderr, /is not a distribution store/)
     })
+  })
+})
+
+describe('gc status --json on a large store', () => {
+  const dir = useTempDir('gcjson')
+
+  it('writes through a slow pipe, in pieces, exactly the library report as JSON.stringify(report, null, 2)', async () => {
+    // 1,200 images, a third untagged: over 100 KB of JSON, more than a pipe holds.
+    const writer = new StoreWriter(dir())
+    for (let i = 0; i < 1200; i++) {
+      const image = buildImage({created: new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString(), layers: [`json layer ${i}`]})
+      if (i % 3 === 0) writer.manifest(`json/repo-${i % 7}`, image)
+      else writer.image(`json/repo-${i % 7}`, [`t${i}`], image)
+    }
+
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/run.js', import.meta.url)), 'gc', 'status', '--storage', dir(), '--json'], {stdio: ['ignore', 'pipe', 'inherit']})
+    const chunks: Buffer[] = []
+    // Nothing is read for a second: the CLI finds the pipe full and waits for it to drain, piece by piece.
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk)).pause()
+    setTimeout(1000).then(() => child.stdout.resume(), () => {})
+    assert.deepEqual(await once(child, 'close'), [0, null])
+    const stdout = Buffer.concat(chunks).toString('utf8')
+    assert.ok(stdout.length > 65_536, `${stdout.length} bytes`)
+    const report = await analyzeStore(dir())
+    assert.equal(stdout, `${JSON.stringify({store: report}, null, 2)}\n`)
+
+    // A reader that stops early (`| head -c 100`): the rest is not written, and it is no error.
+    const early = spawn(process.execPath, [fileURLToPath(new URL('../../bin/run.js', import.meta.url)), 'gc', 'status', '--storage', dir(), '--json'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    early.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    early.stdout.once('data', () => early.stdout.destroy())
+    assert.deepEqual(await once(early, 'close'), [0, null])
+    assert.equal(stderr, '')
   })
 })

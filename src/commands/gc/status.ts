@@ -1,3 +1,4 @@
+import {once} from 'node:events'
 import {setFlagsFromString} from 'node:v8'
 
 import * as Args from '@oclif/core/args'
@@ -5,14 +6,13 @@ import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../../base-command.js'
 import {UsageError} from '../../lib/errors.js'
-import {type ApiState, probeApiState, unansweredProbe} from '../../lib/gc/api.js'
-import {storeFromConfig} from '../../lib/gc/config.js'
+import type {ApiState} from '../../lib/gc/api.js'
 import {FilesystemReader} from '../../lib/gc/filesystem.js'
-import {openStore} from '../../lib/gc/open.js'
 import {analyzeStore, type StoreReport} from '../../lib/gc/store.js'
 import {parseDuration} from '../../lib/duration.js'
 import {parseRegistry} from '../../lib/reference.js'
 import {formatApiState, formatStoreProgress, formatStoreReport} from '../../render/gc.js'
+import {jsonChunks} from '../../render/json.js'
 
 export default class GcStatus extends RegistryCommand {
   static override summary = 'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
@@ -36,13 +36,36 @@ export default class GcStatus extends RegistryCommand {
     top: Flags.integer({default: 10, min: 0, description: 'Repositories to show by reclaimable bytes.'}),
   }
 
+  /** Whether run() wrote the JSON itself (then oclif's logJson writes nothing). */
+  private jsonWritten = false
+
+  override logJson(json: unknown): void {
+    if (!this.jsonWritten) super.logJson(json)
+  }
+
   /**
    * The store report of a large registry is megabytes of JSON: oclif's colorizer tokenizes it with
-   * regular expressions (seconds and tens of MB); piped output has no colours anyway.
+   * regular expressions (seconds and tens of MB), and one string of it, then its bytes, would double
+   * the command's memory. Piped output has no colours anyway: it is written in pieces, each waiting
+   * for the pipe to take the previous one (a pipe's writes are queued in memory otherwise).
    */
-  override logJson(json: unknown): void {
-    if (process.stdout.isTTY) super.logJson(json)
-    else process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  private async writeJson(result: unknown): Promise<void> {
+    this.jsonWritten = true
+    // A reader that stops early (`| head`) closes the pipe: the rest is not wanted, and that is no
+    // error (EPIPE ends the writing quietly, as one write at the end would have).
+    let failed: NodeJS.ErrnoException | undefined
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      failed ??= error
+      process.stdout.emit('drain')
+    })
+    for (const chunk of jsonChunks(this.toSuccessJson(result))) {
+      if (failed) break
+      // eslint-disable-next-line no-await-in-loop -- one piece at a time is the point
+      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain')
+    }
+
+    if (!failed) process.stdout.write('\n')
+    if (failed && failed.code !== 'EPIPE') throw failed
   }
 
   async run(): Promise<{api?: ApiState; store?: StoreReport}> {
@@ -51,17 +74,20 @@ export default class GcStatus extends RegistryCommand {
     const uploadsOlderThanMs = parseDuration(flags['uploads-older-than'])
     const result: {api?: ApiState; store?: StoreReport} = {}
     const output: string[] = []
+    // What only the API view or a registry config needs is loaded only for them (YAML is a tenth of
+    // the command's start-up): `--storage DIR` starts with less.
+    const api = args.registry ? await import('../../lib/gc/api.js') : undefined
     if (args.registry) {
       const address = parseRegistry(args.registry)
       const session = await this.buildSession(flags, address.host)
-      result.api = await probeApiState(session.client(address), {writeProbe: flags['write-probe']})
+      result.api = await api!.probeApiState(session.client(address), {writeProbe: flags['write-probe']})
       output.push(...formatApiState(result.api))
     }
 
     if (flags.storage || flags.config) {
       const store = flags.storage
         ? new FilesystemReader(flags.storage)
-        : await openStore(await storeFromConfig(flags.config!), {
+        : await (await import('../../lib/gc/open.js')).openStore(await (await import('../../lib/gc/config.js')).storeFromConfig(flags.config!), {
             insecure: flags.insecure,
             caFile: flags['ca-file'],
             timeoutMs: flags.timeout * 1000,
@@ -70,15 +96,20 @@ export default class GcStatus extends RegistryCommand {
             userAgent: `registryctl/${this.config.version}`,
             debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
           })
-      // A small young generation on object stores: the walk makes much short-lived garbage, and V8
-      // doubles its semi-spaces (up to 16 MB each) while it does. --max-semi-space-size is read only when
-      // the heap is set up, so at run time the growth factor is what holds the young generation at its
-      // current size; --optimize-for-size then keeps the old generation from growing on what gets
-      // promoted (either alone: no gain or worse). Peak RSS on 20,000 Swift objects 98 -> 81 MB, S3
-      // 99 -> 86 MB; the requests dominate there. Not on the filesystem, where the walk is CPU-bound:
-      // 100,000 blobs 130 -> 101 MB but ~25 % more CPU, against a time goal of half the collector's.
-      if (store.driver !== 'filesystem') setFlagsFromString('--semi-space-growth-factor=1')
+      // A small young generation: the walk makes much short-lived garbage, and V8 doubles its
+      // semi-spaces (up to 16 MB each) while it does. --max-semi-space-size is read only when the heap
+      // is set up, so at run time the growth factor is what holds the young generation at its current
+      // size; --optimize-for-size then keeps the old generation from growing on what gets promoted
+      // (either alone: no gain or worse). Peak RSS on 20,000 Swift objects 98 -> 81 MB, S3 99 -> 86 MB;
+      // on the filesystem (100,000 blobs) 124 -> 90 MB for ~15 % more CPU, since the walk no longer
+      // makes a promise per blob up front (it was 25 % then).
+      setFlagsFromString('--semi-space-growth-factor=1')
       setFlagsFromString('--optimize-for-size')
+      // On the filesystem, no optimizing compiler (TurboFan) either: compiling the walk's hot functions
+      // takes ~10 MB (its code paged in, its zones, the code made) of the ~27 MB the walk of 100,000
+      // blobs adds to start-up, for ~20 % less CPU; the walk spends most of its time in system calls,
+      // and its per-digest work is native (DigestTable). Baseline code (Sparkplug) is kept.
+      if (store.driver === 'filesystem') setFlagsFromString('--max-opt=1')
       const progress = process.stderr.isTTY && !this.jsonEnabled()
       // At most ten updates a second: the walk reports every repository, and a terminal is slow.
       let shownAt = 0
@@ -99,8 +130,9 @@ export default class GcStatus extends RegistryCommand {
     }
 
     if (!this.jsonEnabled()) this.log(output.join('\n'))
+    else if (!process.stdout.isTTY) await this.writeJson(result)
     // A probe that could not answer: the state is unknown, not healthy (exit code of what stopped it).
-    const unanswered = result.api && unansweredProbe(result.api)
+    const unanswered = result.api && api!.unansweredProbe(result.api)
     if (unanswered) {
       process.stderr.write(`registryctl: the ${unanswered.probe} probe could not answer, so the registry's state is unknown: ${unanswered.reason}\n`)
       process.exitCode = unanswered.exitCode

@@ -251,7 +251,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   const digestFolders = async (prefix: string): Promise<number[]> => {
     const ids: number[] = []
     for (const algorithm of (await level(prefix)).prefixes) {
-      for (const hex of (await level(algorithm)).prefixes) ids.push(table.intern(`${lastName(algorithm)}:${lastName(hex)}`))
+      for (const hex of (await level(algorithm)).prefixes) ids.push(table.internHex(lastName(algorithm), lastName(hex)))
     }
 
     progress.objects += ids.length
@@ -260,15 +260,35 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
 
   /**
    * `<alg>/<hex>/link` objects below a prefix, as digest ids. Revisions need the link itself: deleting
-   * a manifest removes its revision link but leaves the folder on the filesystem.
+   * a manifest removes its revision link but leaves the folder on the filesystem. A flat listing is a
+   * page per 1,000 or 10,000 links on object stores, but a folder read per revision on the filesystem
+   * (listsSizes false, as for blobs): there the `<alg>/<hex>/` folders are listed and each link is
+   * stat'ed, a third of the system calls (100,000 blobs: 33,000 folder reads fewer, 15 % of the CPU).
    */
-  const revisionLinks = (prefix: string) =>
+  const revisionLinks = (prefix: string): Promise<number[]> => (source.listsSizes ? flatLinks(prefix) : statedLinks(prefix))
+  const statedLinks = async (prefix: string): Promise<number[]> => {
+    const ids: number[] = []
+    for (const algorithm of (await level(prefix)).prefixes) {
+      const name = lastName(algorithm)
+      const folders = (await level(algorithm)).prefixes
+      // In order: one at a time on the filesystem (concurrency 1), so the ids come in listing order.
+      // eslint-disable-next-line no-await-in-loop -- one algorithm folder at a time
+      await eachLimited(folders, 1, async (folder) => {
+        if (await reader.stat(`${folder}link`)) ids.push(table.internHex(name, lastName(folder)))
+      })
+      progress.objects += folders.length
+    }
+
+    return ids
+  }
+
+  const flatLinks = (prefix: string) =>
     list(async () => {
       const ids: number[] = []
       for await (const page of reader.list(prefix)) {
         for (const object of page.objects) {
           const parts = object.key.slice(prefix.length).split('/')
-          if (parts.length === 3 && parts[2] === 'link') ids.push(table.intern(`${parts[0]}:${parts[1]}`))
+          if (parts.length === 3 && parts[2] === 'link') ids.push(table.internHex(parts[0]!, parts[1]!))
         }
 
         progress.objects += page.objects.length
@@ -312,27 +332,36 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   }
 
   // Repositories are the folders holding `_manifests`; `_`-prefixed folders are not descended into.
-  const walkRepositories = async (prefix: string): Promise<void> => {
+  const found: Array<{name: string; prefix: string; folders: string[]}> = []
+  const findRepositories = async (prefix: string): Promise<void> => {
     const children = (await level(prefix)).prefixes
     const names = children.map((child) => lastName(child))
-    const work: Array<Promise<void>> = []
-    if (prefix !== REPOSITORIES && names.includes('_manifests')) work.push(readRepository(prefix.slice(REPOSITORIES.length, -1), prefix, names))
-    for (const child of children) if (!lastName(child).startsWith('_')) work.push(walkRepositories(child))
-    await Promise.all(work)
+    if (prefix !== REPOSITORIES && names.includes('_manifests')) found.push({name: prefix.slice(REPOSITORIES.length, -1), prefix, folders: names})
+    await Promise.all(children.filter((child) => !lastName(child).startsWith('_')).map((child) => findRepositories(child)))
+  }
+
+  // Found first, then read `concurrency` at a time: each repository holds its listings until its last
+  // one is in, so all of them at once (queued behind one request slot on the filesystem) held every
+  // repository's listings at once.
+  const walkRepositories = async () => {
+    await findRepositories(REPOSITORIES)
+    await eachLimited(found, concurrency, ({name, prefix, folders}) => readRepository(name, prefix, folders))
   }
 
   const listBlobs = async () => {
     const shards: string[] = []
     for (const algorithm of (await level(BLOBS)).prefixes) shards.push(...(await level(algorithm)).prefixes)
     progress.shards.total = shards.length
-    const sizes = pLimit(concurrency)
+    const present = (algorithm: string, hex: string, size: number | undefined) => {
+      const id = table.internHex(algorithm, hex)
+      table.set(id, PRESENT)
+      if (size !== undefined) table.setSize(id, size)
+    }
+
     const blob = (key: string, size: number | undefined) => {
       // <alg>/<2 hex>/<hex>/data
       const parts = key.slice(BLOBS.length).split('/')
-      if (parts.length !== 4 || parts[3] !== 'data') return
-      const id = table.intern(`${parts[0]}:${parts[2]}`)
-      table.set(id, PRESENT)
-      if (size !== undefined) table.sizes[id] = size
+      if (parts.length === 4 && parts[3] === 'data') present(parts[0]!, parts[2]!, size)
     }
 
     await Promise.all(
@@ -346,17 +375,13 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
               report()
             }
           } else {
-            // The filesystem: the shard's folders, then a stat of each blob's data file.
+            // The filesystem: the shard's folders (<alg>/<2 hex>/<hex>/), then a stat of each blob's data file.
+            const algorithm = lastName(shard.slice(0, shard.lastIndexOf('/', shard.length - 2) + 1))
             const folders = (await firstLevel(reader, shard)).prefixes
-            await Promise.all(
-              folders.map((folder) =>
-                sizes(async () => {
-                  const key = `${folder}data`
-                  const found = await reader.stat(key)
-                  if (found) blob(key, found.size)
-                }),
-              ),
-            )
+            await eachLimited(folders, concurrency, async (folder) => {
+              const found = await reader.stat(`${folder}data`)
+              if (found) present(algorithm, folder.slice(shard.length, -1), found.size)
+            })
             progress.objects += folders.length
           }
 
@@ -367,14 +392,17 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
     )
   }
 
-  await Promise.all([listBlobs(), walkRepositories(REPOSITORIES)])
+  await Promise.all([listBlobs(), walkRepositories()])
 
   const ordered = [...repositories.values()].sort((a, b) => byPath(a.name, b.name))
 
   // ---- reading: the tags' current links, then every present revision's manifest once.
   progress.phase = 'reading'
-  const tagReads = ordered.flatMap((repository) => repository.tagNames.map((tag) => ({repository, tag})))
-  await eachLimited(tagReads, concurrency, async ({repository, tag}) => {
+  const tagReads = function* () {
+    for (const repository of ordered) for (const tag of repository.tagNames) yield {repository, tag}
+  }
+
+  await eachLimited(tagReads(), concurrency, async ({repository, tag}) => {
     const link = await reader.read(`${REPOSITORIES}${repository.name}/_manifests/tags/${tag}/current/link`)
     const digest = link?.toString('utf8').trim()
     if (digest) repository.tags.set(tag, table.intern(digest))
@@ -417,6 +445,19 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   })
 
   // ---- marking per repository, in the collector's order.
+  // Untagged manifests are named up to three times (per repository, eligible for --delete-untagged,
+  // and as eligible blobs): one string each.
+  const names = new Map<number, string>()
+  const nameOf = (id: number) => {
+    let name = names.get(id)
+    if (name === undefined) {
+      name = table.digest(id)
+      names.set(id, name)
+    }
+
+    return name
+  }
+
   const eligibleManifests: GcModeResult['eligibleManifests'] = []
   const brokenIndexes: BrokenIndex[] = []
   let untaggedAbort: string | undefined
@@ -428,7 +469,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
       untaggedAbort ??= `repository ${name} has manifests but no tags folder: garbage-collect --delete-untagged fails with "failed to retrieve tags unknown repository name=${name}" and deletes nothing`
     }
 
-    for (const id of repository.revisions) if (!tagged.has(id)) eligibleManifests.push({repository: name, digest: table.digest(id)})
+    for (const id of repository.revisions) if (!tagged.has(id)) eligibleManifests.push({repository: name, digest: nameOf(id)})
     // Tagged indexes whose children are untagged here: --delete-untagged deletes the children.
     const revisions = new Set(repository.revisions)
     for (const id of tagged) {
@@ -447,13 +488,13 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   const unsizedEligible = function* () {
     const known = table.size
     for (let id = 0; id < known; id++) {
-      if (table.has(id, PRESENT) && (!table.has(id, MARK_DEFAULT) || !table.has(id, MARK_UNTAGGED)) && Number.isNaN(table.sizes[id])) yield id
+      if (table.has(id, PRESENT) && (!table.has(id, MARK_DEFAULT) || !table.has(id, MARK_UNTAGGED)) && Number.isNaN(table.sizeOf(id))) yield id
     }
   }
 
   await eachLimited(unsizedEligible(), concurrency, async (id) => {
     const found = await reader.stat(blobKey(table.digest(id)))
-    if (found) table.sizes[id] = found.size
+    if (found) table.setSize(id, found.size)
   })
   const eligibleDefault: number[] = []
   const eligibleUntagged: number[] = []
@@ -463,7 +504,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   for (let id = 0; id < table.size; id++) {
     if (!table.has(id, PRESENT)) continue
     blobCount++
-    const size = table.sizes[id]!
+    const size = table.sizeOf(id)
     if (Number.isNaN(size)) unsized++
     else blobBytes += size
     if (!table.has(id, MARK_DEFAULT)) eligibleDefault.push(id)
@@ -473,7 +514,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
   const bytesOf = (ids: Iterable<number>) => {
     let total = 0
     for (const id of ids) {
-      const size = table.sizes[id]!
+      const size = table.sizeOf(id)
       if (!Number.isNaN(size)) total += size
     }
 
@@ -517,7 +558,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
       name: repository.name,
       tags: repository.tags.size,
       manifests: repository.revisions.length,
-      untaggedManifests: repository.revisions.filter((id) => !tagged.has(id)).map((id) => table.digest(id)),
+      untaggedManifests: repository.revisions.filter((id) => !tagged.has(id)).map((id) => nameOf(id)),
       reclaimable: {default: bytesOf(inDefault), deleteUntagged: bytesOf(inUntagged)},
       uploads: repository.uploads.size,
     })
@@ -531,7 +572,7 @@ export async function analyzeStore(store: string | StorageReader, options: Analy
       blobsEligible: eligible.length,
       manifestsEligible: manifests.length,
       bytesReclaimable: bytesOf(eligible),
-      eligibleBlobs: eligible.map((id) => table.digest(id)).sort(),
+      eligibleBlobs: eligible.map((id) => names.get(id) ?? table.digest(id)).sort(),
       eligibleManifests: manifests,
       ...(abort ? {abort} : {}),
     }
