@@ -83,15 +83,21 @@ describe('content-addressed cache', () => {
     const earlier = new ContentCache(join(dir(), 'big'))
     await fill(earlier)
     await earlier.settled()
-    const big = new ContentCache(join(dir(), 'big'), 100 * entries * bytesPerEntry)
+    // A later run with this bound stores one entry: how often does it measure every entry?
     let measured = 0
-    big.prune = async () => {
-      measured++
+    const storeOneMore = async (maxBytes: number, text: string) => {
+      const cache = new ContentCache(join(dir(), 'big'), maxBytes)
+      cache.prune = async () => {
+        measured++
+      }
+
+      const data = Buffer.from(text)
+      await cache.put(sha256Digest(data), '', data)
+      await cache.settled()
+      return cache
     }
 
-    const data = Buffer.from('one more entry')
-    await big.put(sha256Digest(data), '', data)
-    await big.settled()
+    const big = await storeOneMore(100 * entries * bytesPerEntry, 'one more entry')
     assert.equal(measured, 0, 'a cache far below its bound is not measured entry by entry')
     // One folder of 256 holds about 12 of 3,000 entries: the estimate is rough, never off by 3x.
     for (const at of [0, 0.5, 0.99]) {
@@ -99,17 +105,11 @@ describe('content-addressed cache', () => {
       assert.ok(estimate > (entries * bytesPerEntry) / 3 && estimate < entries * bytesPerEntry * 3, `estimate ${estimate}`)
     }
 
-    const small = new ContentCache(join(dir(), 'big'), (entries * bytesPerEntry) / 4)
-    small.prune = async () => {
-      measured++
-    }
-
-    const another = Buffer.from('another entry')
-    await small.put(sha256Digest(another), '', another)
-    await small.settled()
+    await storeOneMore((entries * bytesPerEntry) / 4, 'another entry')
     assert.equal(measured, 1, 'a cache past its bound is measured')
     // A small cache (under ~1,000 entries) is measured every time: exact, and cheap.
     const tiny = new ContentCache(join(dir(), 'tiny'), 1_000_000)
+    const data = Buffer.from('one entry')
     await tiny.put(sha256Digest(data), '', data)
     assert.equal(await tiny.estimateBytes(), undefined)
   })
