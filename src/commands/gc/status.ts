@@ -1,4 +1,3 @@
-import {once} from 'node:events'
 import {setFlagsFromString} from 'node:v8'
 
 import * as Args from '@oclif/core/args'
@@ -8,11 +7,12 @@ import {RegistryCommand} from '../../base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import type {ApiState} from '../../lib/gc/api.js'
 import {FilesystemReader} from '../../lib/gc/filesystem.js'
+import type {StorageReader} from '../../lib/gc/storage.js'
 import {analyzeStore, type StoreReport} from '../../lib/gc/store.js'
 import {parseDuration} from '../../lib/duration.js'
 import {parseRegistry} from '../../lib/reference.js'
 import {formatApiState, formatStoreProgress, formatStoreReport} from '../../render/gc.js'
-import {jsonChunks} from '../../render/json.js'
+import {writeJsonInPieces} from '../../render/json.js'
 
 export default class GcStatus extends RegistryCommand {
   static override summary = 'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
@@ -46,26 +46,11 @@ export default class GcStatus extends RegistryCommand {
   /**
    * The store report of a large registry is megabytes of JSON: oclif's colorizer tokenizes it with
    * regular expressions (seconds and tens of MB), and one string of it, then its bytes, would double
-   * the command's memory. Piped output has no colours anyway: it is written in pieces, each waiting
-   * for the pipe to take the previous one (a pipe's writes are queued in memory otherwise).
+   * the command's memory. Piped output has no colours anyway: it is written in pieces.
    */
   private async writeJson(result: unknown): Promise<void> {
     this.jsonWritten = true
-    // A reader that stops early (`| head`) closes the pipe: the rest is not wanted, and that is no
-    // error (EPIPE ends the writing quietly, as one write at the end would have).
-    let failed: NodeJS.ErrnoException | undefined
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      failed ??= error
-      process.stdout.emit('drain')
-    })
-    for (const chunk of jsonChunks(this.toSuccessJson(result))) {
-      if (failed) break
-      // eslint-disable-next-line no-await-in-loop -- one piece at a time is the point
-      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain')
-    }
-
-    if (!failed) process.stdout.write('\n')
-    if (failed && failed.code !== 'EPIPE') throw failed
+    await writeJsonInPieces(process.stdout, this.toSuccessJson(result))
   }
 
   async run(): Promise<{api?: ApiState; store?: StoreReport}> {
@@ -76,26 +61,32 @@ export default class GcStatus extends RegistryCommand {
     const output: string[] = []
     // What only the API view or a registry config needs is loaded only for them (YAML is a tenth of
     // the command's start-up): `--storage DIR` starts with less.
-    const api = args.registry ? await import('../../lib/gc/api.js') : undefined
+    let unanswered: ReturnType<typeof import('../../lib/gc/api.js').unansweredProbe>
     if (args.registry) {
+      const {probeApiState, unansweredProbe} = await import('../../lib/gc/api.js')
       const address = parseRegistry(args.registry)
       const session = await this.buildSession(flags, address.host)
-      result.api = await api!.probeApiState(session.client(address), {writeProbe: flags['write-probe']})
+      result.api = await probeApiState(session.client(address), {writeProbe: flags['write-probe']})
       output.push(...formatApiState(result.api))
+      unanswered = unansweredProbe(result.api)
     }
 
     if (flags.storage || flags.config) {
-      const store = flags.storage
-        ? new FilesystemReader(flags.storage)
-        : await (await import('../../lib/gc/open.js')).openStore(await (await import('../../lib/gc/config.js')).storeFromConfig(flags.config!), {
-            insecure: flags.insecure,
-            caFile: flags['ca-file'],
-            timeoutMs: flags.timeout * 1000,
-            retries: flags.retries,
-            concurrency: flags.concurrency,
-            userAgent: `registryctl/${this.config.version}`,
-            debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
-          })
+      let store: StorageReader
+      if (flags.storage) store = new FilesystemReader(flags.storage)
+      else {
+        const [{openStore}, {storeFromConfig}] = await Promise.all([import('../../lib/gc/open.js'), import('../../lib/gc/config.js')])
+        store = await openStore(await storeFromConfig(flags.config!), {
+          insecure: flags.insecure,
+          caFile: flags['ca-file'],
+          timeoutMs: flags.timeout * 1000,
+          retries: flags.retries,
+          concurrency: flags.concurrency,
+          userAgent: `registryctl/${this.config.version}`,
+          debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
+        })
+      }
+
       // A small young generation: the walk makes much short-lived garbage, and V8 doubles its
       // semi-spaces (up to 16 MB each) while it does. --max-semi-space-size is read only when the heap
       // is set up, so at run time the growth factor is what holds the young generation at its current
@@ -132,7 +123,6 @@ export default class GcStatus extends RegistryCommand {
     if (!this.jsonEnabled()) this.log(output.join('\n'))
     else if (!process.stdout.isTTY) await this.writeJson(result)
     // A probe that could not answer: the state is unknown, not healthy (exit code of what stopped it).
-    const unanswered = result.api && api!.unansweredProbe(result.api)
     if (unanswered) {
       process.stderr.write(`registryctl: the ${unanswered.probe} probe could not answer, so the registry's state is unknown: ${unanswered.reason}\n`)
       process.exitCode = unanswered.exitCode
