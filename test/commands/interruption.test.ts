@@ -37,10 +37,6 @@ interface Interrupted {
 }
 
 /**
- * Run delete-tags and send `signals` once `afterLines` result lines have been printed (0: as soon as
- * the plan is out, before any deletion), `delayMs` later.
- */
-/**
  * Run delete-tags on a pseudo-terminal (util-linux `script`), as an operator does, and press Ctrl-C
  * (the terminal turns it into SIGINT for the foreground process) once the progress view shows
  * `afterImages` images handled. Returns the screen's text without colours and cursor movements.
@@ -68,6 +64,10 @@ async function deleteOnTerminalAndPressCtrlC(args: string[], afterImages: number
   })
 }
 
+/**
+ * Run delete-tags and send `signals` once `afterLines` result lines have been printed (0: as soon as
+ * the plan is out, before any deletion), `delayMs` later.
+ */
 async function deleteAndInterrupt(args: string[], afterLines: number, delayMs: number, signals: NodeJS.Signals[]): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUN, ...args], {env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config'}, stdio: ['ignore', 'pipe', 'pipe']})
@@ -206,7 +206,7 @@ describe('interrupting a deletion @integration', function () {
     assert.equal(result.code, ExitCode.INTERRUPTED, context)
     assert.match(result.screen, /SIGINT: starting no more deletions/, context)
     assert.match(result.screen, /interrupted: \d+ tag\(s\) deleted, \d+ not attempted/, context)
-    // The screen keeps one line per tag, none erased by the progress view, each as the registry says.
+    // One line per tag (the view's own frames are not report lines), each as the registry says.
     const printed = printedOutcomes(result.screen)
     assert.equal(printed.size, TAGS, context)
     const left = await remaining(name)

@@ -52,16 +52,16 @@ export async function runCli(args: string[], options: {input?: string; env?: Nod
   }).finally(done)
 }
 
-/**
- * Runs the CLI on a pseudo-terminal (util-linux `script`), so stdin is a TTY as for an operator, and
- * types `answer` once a confirmation prompt shows (if one does).
- */
 /** The command and arguments that run the CLI with `args` on a pseudo-terminal (util-linux `script`). */
 export function inTerminal(args: string[]): [string, string[]] {
   const quoted = [process.execPath, RUN, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
   return ['script', ['-qec', quoted, '/dev/null']]
 }
 
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), so stdin is a TTY as for an operator, and
+ * types `answer` once a confirmation prompt shows (if one does).
+ */
 export async function runCliInTerminal(args: string[], answer: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
   const {env, done} = cliEnvironment(options.env)
   return new Promise<CliResult>((resolve, reject) => {
