@@ -5,7 +5,7 @@
  */
 import pLimit, {type LimitFunction} from 'p-limit'
 
-import {parseChallenges} from './auth/challenge.js'
+import {type Challenge, challengeRealm, parseChallenges} from './auth/challenge.js'
 import {Authenticator, type AuthOptions} from './auth/authenticator.js'
 import type {ContentCache} from './cache.js'
 import {
@@ -89,16 +89,11 @@ export interface Subject {
  * A 401 we could not answer names what was asked for: the path, and the realm of the challenge
  * (nginx's per-realm passwords: `docker-registry restricted (restricted-read)`).
  */
-function withRealm(error: unknown, challenges: Array<{params: Record<string, string>}>, url: string): unknown {
+function withRealm(error: unknown, challenges: Challenge[], url: string): unknown {
   if (!(error instanceof UnauthorizedError)) return error
-  const realm = realmOf(challenges)
+  const realm = challengeRealm(challenges)
   const path = new URL(url).pathname
   return new UnauthorizedError(`${error.message} (for ${path}${realm ? `, realm "${realm}"` : ''})`, ExitCode.UNAUTHORIZED, {status: error.status, codes: error.codes, url: error.url, realm}, {cause: error, hint: error.hint})
-}
-
-/** The realm a registry's challenges name (nginx's auth_basic text, or a token server's URL). */
-function realmOf(challenges: Array<{params: Record<string, string>}>): string | undefined {
-  return challenges.find((challenge) => challenge.params.realm)?.params.realm
 }
 
 export class RegistryClient {
@@ -142,7 +137,7 @@ export class RegistryClient {
       response = await transport.request(url, {...request, headers: {...request.headers, authorization: answer}})
       if (response.status === 401) {
         this.refuseForeignChallenge(base, response)
-        const realm = realmOf(parseChallenges(response.headers['www-authenticate']))
+        const realm = challengeRealm(parseChallenges(response.headers['www-authenticate']))
         throw new UnauthorizedError(`${this.host} rejected ${await auth.describeTried(this.host)}`, ExitCode.UNAUTHORIZED, {status: 401, codes: codesOf(response), url, realm})
       }
 

@@ -3,7 +3,7 @@
  * a repository that answers 401 or 403 is set aside, with the realm that protects it, and the rest is
  * listed. The catalog itself failing is still an error: then nothing can be listed.
  */
-import {parseChallenges} from './auth/challenge.js'
+import {challengeRealm, parseChallenges} from './auth/challenge.js'
 import {DeniedError, type UnauthorizedError} from './errors.js'
 import type {Inventory, RepositoryEntry, TagSelection, TagSort} from './inventory.js'
 
@@ -31,7 +31,7 @@ async function realmOf(inventory: Inventory, name: string, error: UnauthorizedEr
     const base = await inventory.client.baseUrl()
     const response = await inventory.client.session.transport.request(`${base}/v2/${name}/tags/list`, {method: 'GET'})
     const challenges = parseChallenges(response.headers['www-authenticate'] as string | string[] | undefined)
-    return challenges.find((challenge) => challenge.params.realm)?.params.realm
+    return challengeRealm(challenges)
   } catch {
     return undefined
   }

@@ -10,6 +10,11 @@ export interface Challenge {
 
 const TOKEN = /^[!#$%&'*+.^_`|~\w-]+/
 
+/** The realm the challenges name first (nginx's auth_basic text, or a token server's URL). */
+export function challengeRealm(challenges: Challenge[]): string | undefined {
+  return challenges.find((challenge) => challenge.params.realm)?.params.realm
+}
+
 export function parseChallenges(header: string | string[] | undefined): Challenge[] {
   if (header === undefined) return []
   const headers = Array.isArray(header) ? header : [header]
