@@ -146,7 +146,7 @@ export class ContentCache {
 
   /** Measure and evict only when an estimate says the bound is passed (or cannot tell). */
   private async pruneIfOver(): Promise<void> {
-    const estimate = await this.estimateBytes(this.random)
+    const estimate = await this.estimateBytes()
     if (estimate !== undefined && estimate <= this.maxBytes) return
     await this.prune()
   }
@@ -156,7 +156,7 @@ export class ContentCache {
    * at random (a few folders, so that one holding a large config does not decide alone); undefined when
    * the cache is small (then counting every entry is cheap and exact) or unreadable.
    */
-  async estimateBytes(random: () => number = Math.random): Promise<number | undefined> {
+  async estimateBytes(random: () => number = this.random): Promise<number | undefined> {
     try {
       const folders = await readdir(join(this.dir, 'sha256'))
       if (folders.length === 0) return 0

@@ -351,6 +351,12 @@ export class Transport {
     return decided
   }
 
+  /** The base URL of a loopback or --insecure host found not to speak TLS. */
+  private plainHttp(host: string): string {
+    this.options.debug?.(`${host} does not speak TLS; falling back to plain HTTP (loopback or --insecure)`)
+    return `http://${host}`
+  }
+
   private async decideScheme(host: string): Promise<string> {
     const httpsBase = `https://${host}`
     if (!this.options.insecure && !isLoopbackHost(host)) return httpsBase
@@ -370,8 +376,7 @@ export class Transport {
       return httpsBase
     } catch (error) {
       if (NOT_TLS.test((error as Error).message)) {
-        this.options.debug?.(`${host} does not speak TLS; falling back to plain HTTP (loopback or --insecure)`)
-        return `http://${host}`
+        return this.plainHttp(host)
       }
     }
 
@@ -384,8 +389,7 @@ export class Transport {
       // Only a server that does not speak TLS at all gets plain HTTP; one that speaks TLS with a
       // certificate we do not trust stays a TLS error (with its --ca-file hint).
       if (error instanceof RegistryCtlError && error.exitCode === ExitCode.TLS && NOT_TLS.test(String((error.cause as Error | undefined)?.message))) {
-        this.options.debug?.(`${host} does not speak TLS; falling back to plain HTTP (loopback or --insecure)`)
-        return `http://${host}`
+        return this.plainHttp(host)
       }
 
       throw error

@@ -7,7 +7,7 @@ import {once} from 'node:events'
 
 import {stringifyChunked} from '@discoveryjs/json-ext'
 
-/** The text of `JSON.stringify(value, null, 2)` in pieces of at least `chunkSize` characters (none when it is undefined). */
+/** The text of `JSON.stringify(value, null, 2)` (for a value that has one) in pieces of at least `chunkSize` characters. */
 export function jsonChunks(value: unknown, chunkSize = 1 << 16): Generator<string, void, unknown> {
   return stringifyChunked(value, {space: 2, highWaterMark: chunkSize})
 }

@@ -53,6 +53,9 @@ function formatHost(host: string): string {
 
 const truncate = (text: string, length = 200) => (text.length > length ? `${text.slice(0, length)}…` : text)
 
+/** Milliseconds since `started` (performance.now()), to a tenth. */
+const msSince = (started: number) => Math.round((performance.now() - started) * 10) / 10
+
 /** A header's value, repeated ones joined as HTTP joins them. */
 function headerOf(headers: HttpResponse['headers'], name: string): string | undefined {
   const value = headers[name.toLowerCase()]
@@ -172,7 +175,7 @@ export class SmokeRunner {
         body,
         followRedirect: false,
       })
-      const durationMs = Math.round((performance.now() - started) * 10) / 10
+      const durationMs = msSince(started)
       const failures = checkResponse(testCase, response)
       if (cleanUp) {
         // The follow-up goes to the same node and port whatever host a Location names: the registry
@@ -188,7 +191,7 @@ export class SmokeRunner {
       return {...base, durationMs, failures}
     } catch (error) {
       if (!isRegistryCtlError(error)) throw error
-      return {...base, durationMs: Math.round((performance.now() - started) * 10) / 10, failures: [], error: error.message, errorExitCode: error.exitCode}
+      return {...base, durationMs: msSince(started), failures: [], error: error.message, errorExitCode: error.exitCode}
     }
   }
 
