@@ -1,25 +1,12 @@
 // gc status --storage on a store of about GC_BLOBS blobs against the registry's own
 // `garbage-collect --dry-run` on the same store (time and peak memory). No registry runs: both read
 // the store.
-import {spawnSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {buildImage} from '../dist/sandbox/images.js'
 import {StoreWriter} from '../dist/sandbox/store.js'
-import {CLI, median, memoryRow, row} from './lib.js'
-
-/**
- * Wall time (ms) and peak RSS (MB, GNU time's %M) of one run, measured together: both rows are medians
- * of the same runs (the Go collector's peak alone varies by a quarter from run to run).
- */
-function measure(command, args) {
-  const started = process.hrtime.bigint()
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26})
-  const ms = Number(process.hrtime.bigint() - started) / 1e6
-  if (result.status !== 0) throw new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${result.status}): ${result.stderr.slice(-500)}`)
-  return {ms, mb: Number(result.stderr.trim().split('\n').at(-1)) / 1024}
-}
+import {CLI, median, memoryRow, row, timeAndPeakMemory} from './lib.js'
 
 /** A store for the collector: `images` images in 100 repositories, a third of them untagged. */
 function buildGcStore(root, images) {
@@ -44,10 +31,11 @@ export async function run({work, runs, gcBlobs}) {
   const ours = []
   const theirs = []
   for (let i = 0; i < gcRuns; i++) {
-    ours.push(measure(process.execPath, [CLI, 'gc', 'status', '--storage', gcRoot, '--json']))
-    theirs.push(measure('docker-registry', ['garbage-collect', '--dry-run', gcConfig]))
+    ours.push(timeAndPeakMemory(process.execPath, [CLI, 'gc', 'status', '--storage', gcRoot, '--json']))
+    theirs.push(timeAndPeakMemory('docker-registry', ['garbage-collect', '--dry-run', gcConfig]))
   }
 
+  // Both rows are medians of the same runs (the Go collector's peak alone varies by a quarter run to run).
   const label = `gc status --storage (${images * 3} blobs)`
   const ms = (samples) => median(samples.map((sample) => sample.ms))
   const mb = (samples) => median(samples.map((sample) => sample.mb))

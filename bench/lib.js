@@ -21,11 +21,18 @@ export function timeProcess(command, args, options = {}) {
   return elapsed
 }
 
+/** Wall time (ms) and peak resident memory (MB, GNU time's %M) of one run of a process, measured together. */
+export function timeAndPeakMemory(command, args, options = {}) {
+  const started = process.hrtime.bigint()
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26, env: {...process.env, ...options.env}})
+  const ms = Number(process.hrtime.bigint() - started) / 1e6
+  if (result.status !== (options.expect ?? 0)) throw new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${result.status}): ${result.stderr.slice(-500)}`)
+  return {ms, mb: Number(result.stderr.trim().split('\n').at(-1)) / 1024}
+}
+
 /** Peak resident memory of a process in MB, from GNU time. */
 export function peakMemoryMb(command, args, options = {}) {
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26, env: {...process.env, ...options.env}})
-  if (result.status !== (options.expect ?? 0)) throw new Error(`${command} failed: ${result.stderr.slice(-500)}`)
-  return Number(result.stderr.trim().split('\n').at(-1)) / 1024
+  return timeAndPeakMemory(command, args, options).mb
 }
 
 /**
@@ -35,16 +42,16 @@ export function peakMemoryMb(command, args, options = {}) {
  * (candidate <= baseline + 100 ms).
  */
 export function compare(label, {candidate, baseline, runs, goal, baselineLabel}) {
-  candidate(0)
-  baseline(0)
-  const a = []
-  const b = []
-  for (let i = 1; i <= runs; i++) {
-    a.push(candidate(i))
-    b.push(baseline(i))
-  }
+  const [a, b] = alternate([candidate, baseline], runs)
+  return row(label, a, b, goal, baselineLabel)
+}
 
-  return row(label, median(a), median(b), goal, baselineLabel)
+/** Each process's median over `runs` runs, the processes taking turns, after one warm-up run each. */
+function alternate(processes, runs) {
+  for (const run of processes) run(0)
+  const samples = processes.map(() => [])
+  for (let i = 1; i <= runs; i++) for (const [k, run] of processes.entries()) samples[k].push(run(i))
+  return samples.map((times) => median(times))
 }
 
 /**
@@ -54,22 +61,9 @@ export function compare(label, {candidate, baseline, runs, goal, baselineLabel})
  * against the baseline (the goal), the floor against the baseline, the candidate against the floor.
  */
 export function compareWithFloor(label, {candidate, baseline, floor, runs, goal, baselineLabel}) {
-  candidate(0)
-  baseline(0)
-  floor(0)
-  const [a, b, f] = [[], [], []]
-  for (let i = 1; i <= runs; i++) {
-    a.push(candidate(i))
-    b.push(baseline(i))
-    f.push(floor(i))
-  }
-
+  const [a, b, f] = alternate([candidate, baseline, floor], runs)
   const floorLabel = "node:http floor, curl's requests"
-  return [
-    row(label, median(a), median(b), goal, baselineLabel),
-    row(`  ${floorLabel}`, median(f), median(b), {}, baselineLabel),
-    row('  registryctl against that floor', median(a), median(f), {}, floorLabel),
-  ]
+  return [row(label, a, b, goal, baselineLabel), row(`  ${floorLabel}`, f, b, {}, baselineLabel), row('  registryctl against that floor', a, f, {}, floorLabel)]
 }
 
 export function row(label, candidateMs, baselineMs, goal, baselineLabel = '') {

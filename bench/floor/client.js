@@ -1,5 +1,6 @@
 // The floor of any Node client, for the bench: the same requests as curl sends, through node:http on
-// a keep-alive agent and nothing else (no framework, no auth, no checks). registryctl's figures
+// a keep-alive agent and nothing else (no framework, no auth, no checks; the fan-out is the
+// project's own plain loop, dist/lib/concurrency.js). registryctl's figures
 // against it show what is registryctl's own and what is Node's (its start-up, its HTTP client's CPU,
 // taken from the registry on a two-core machine).
 import http from 'node:http'
@@ -24,14 +25,3 @@ export function floorClient(base, sockets) {
   return {request, close: () => agent.destroy()}
 }
 
-/** Run `work` on every item, `width` at a time. */
-export async function eachLimited(items, width, work) {
-  let next = 0
-  await Promise.all(Array.from({length: width}, async () => {
-    while (next < items.length) {
-      const index = next++
-      // eslint-disable-next-line no-await-in-loop
-      await work(items[index], index)
-    }
-  }))
-}
