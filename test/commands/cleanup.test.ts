@@ -2,17 +2,15 @@ import {strict as assert} from 'node:assert'
 import {spawn} from 'node:child_process'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import type {CleanupPlan} from '../../src/lib/cleanup/plan.js'
 import {readJournal} from '../../src/lib/deletion/journal.js'
 import {ExitCode} from '../../src/lib/errors.js'
-import {type CliResult, runCli} from '../helpers/cli.js'
+import {type CliResult, inTerminal, RUN, runCli} from '../helpers/cli.js'
 import {type Fleet, fleetPolicy, writeFleet} from '../helpers/fleet.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
 
-const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 let fleets = 0
 
 describe('cleanup @integration', function () {
@@ -239,8 +237,7 @@ describe('cleanup @integration', function () {
     let second: CliResult | undefined
     let waiting: Promise<CliResult> | undefined
     const first = await new Promise<{code: number; stdout: string}>((resolve, reject) => {
-      const command = [process.execPath, RUN, 'cleanup', policy, '--lock-dir', dir()].map((arg) => `'${arg}'`).join(' ')
-      const child = spawn('script', ['-qec', command, '/dev/null'], {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}, stdio: ['pipe', 'pipe', 'pipe']})
+      const child = spawn(...inTerminal(['cleanup', policy, '--lock-dir', dir()]), {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}, stdio: ['pipe', 'pipe', 'pipe']})
       let stdout = ''
       let answered = false
       child.stdout.on('data', async (chunk: Buffer) => {

@@ -4,7 +4,6 @@ import {once} from 'node:events'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout} from 'node:timers/promises'
-import {fileURLToPath} from 'node:url'
 
 import {ExitCode} from '../../src/lib/errors.js'
 import {analyzeStore} from '../../src/lib/gc/store.js'
@@ -12,7 +11,7 @@ import {buildImage, buildMultiArch} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'
 import {seedSamples} from '../../src/sandbox/seed.js'
 import {StoreWriter} from '../../src/sandbox/store.js'
-import {runCli, runCliInTerminal} from '../helpers/cli.js'
+import {RUN, runCli, runCliInTerminal} from '../helpers/cli.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
 import {assertOneLineError} from './list-images.test.js'
@@ -106,7 +105,7 @@ describe('gc status --json on a large store', () => {
       else writer.image(`json/repo-${i % 7}`, [`t${i}`], image)
     }
 
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/run.js', import.meta.url)), 'gc', 'status', '--storage', dir(), '--json'], {stdio: ['ignore', 'pipe', 'inherit']})
+    const child = spawn(process.execPath, [RUN, 'gc', 'status', '--storage', dir(), '--json'], {stdio: ['ignore', 'pipe', 'inherit']})
     const chunks: Buffer[] = []
     // Nothing is read for a second: the CLI finds the pipe full and waits for it to drain, piece by piece.
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk)).pause()
@@ -118,7 +117,7 @@ describe('gc status --json on a large store', () => {
     assert.equal(stdout, `${JSON.stringify({store: report}, null, 2)}\n`)
 
     // A reader that stops early (`| head -c 100`): the rest is not written, and it is no error.
-    const early = spawn(process.execPath, [fileURLToPath(new URL('../../bin/run.js', import.meta.url)), 'gc', 'status', '--storage', dir(), '--json'], {stdio: ['ignore', 'pipe', 'pipe']})
+    const early = spawn(process.execPath, [RUN, 'gc', 'status', '--storage', dir(), '--json'], {stdio: ['ignore', 'pipe', 'pipe']})
     let stderr = ''
     early.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     early.stdout.once('data', () => early.stdout.destroy())

@@ -9,7 +9,6 @@ import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {writePlan} from '../../src/lib/deletion/gather.js'
 import {readJournal} from '../../src/lib/deletion/journal.js'
@@ -19,11 +18,10 @@ import {buildImage} from '../../src/sandbox/images.js'
 import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 import {StoreWriter} from '../../src/sandbox/store.js'
 import {startFaultProxy} from '../helpers/fault-proxy.js'
-import {inTerminal, runCli} from '../helpers/cli.js'
+import {inTerminal, RUN, runCli} from '../helpers/cli.js'
 import {localSession} from '../helpers/registry.js'
 import {seededRandom, testSeed} from '../helpers/prng.js'
 
-const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 const TAGS = 200
 const RUNS = 20
 const tagName = (k: number) => `build-${String(k).padStart(3, '0')}`

@@ -5,7 +5,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+/** bin/run.js, for tests that drive the CLI's process themselves (pipes, signals). */
+export const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 /** The machine's own registryctl settings and docker certs.d must not leak into tests either. */
 const ISOLATED = {
