@@ -7,6 +7,9 @@ import {fileURLToPath} from 'node:url'
 
 import {execute} from '@oclif/core'
 
+import {guardStandardOutput} from '../src/output.js'
+
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 const root = fileURLToPath(new URL('../src', import.meta.url))
+guardStandardOutput()
 await execute({development: true, loadOptions: {root, pjson: {...pjson, oclif: {...pjson.oclif, commands: './commands'}}}})

@@ -15,7 +15,8 @@ import {type DeletionResult, executePlan, type ExecuteOptions, type TagOutcome} 
 import {writePlan} from './lib/deletion/gather.js'
 import {Journal, lastRun, readJournal} from './lib/deletion/journal.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
-import {ExitCode, RegistryCtlError} from './lib/errors.js'
+import {ExitCode, OutputError, RegistryCtlError} from './lib/errors.js'
+import {describeOutputError} from './output.js'
 import {confirmFromStdin, dryRunPreflight, showPlan, showResult} from './deletion-habits.js'
 import {confirmationMessage, formatOutcome} from './render/deletion.js'
 
@@ -160,6 +161,15 @@ export abstract class DeletionCommand extends RegistryCommand {
           this.log(formatOutcome(plan.registry, plan.name, outcome))
         },
       })
+    }
+
+    if (interruption.outputError) {
+      // Which lines reached stdout before it failed is unknown: all of them go to stderr, the notes too.
+      showResult(result, plan, {reportTo: process.stderr})
+      throw new OutputError(
+        `standard output failed: ${describeOutputError(interruption.outputError)}; ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]); every tag's outcome is above`,
+        {cause: interruption.outputError},
+      )
     }
 
     if (!json) showResult(result, plan, {silent: flags.silent, streamed})

@@ -63,11 +63,18 @@ export function showPlan(plan: DeletionPlan, options: {dryRun: boolean; silent?:
   stream.write(`${formatPlan(plan, lineWidth(stream)).join('\n')}\n`)
 }
 
-/** Writes the report lines on stdout and registryctl's notes (why, counts) on stderr. */
-export function showResult(result: DeletionResult, plan: DeletionPlan, options: {silent?: boolean; streamed?: ReadonlySet<string>} = {}): void {
+/**
+ * Writes the report lines on stdout (on `reportTo` when stdout has failed) and registryctl's notes
+ * (why, counts) on stderr.
+ */
+export function showResult(
+  result: DeletionResult,
+  plan: DeletionPlan,
+  options: {silent?: boolean; streamed?: ReadonlySet<string>; reportTo?: NodeJS.WritableStream} = {},
+): void {
   // Lines already written as their outcome happened (off a terminal) are not written twice.
   const report = formatResult(result).filter((_line, index) => !options.streamed?.has(result.tags[index]!.tag))
-  if (report.length > 0) process.stdout.write(`${report.join('\n')}\n`)
+  if (report.length > 0) (options.reportTo ?? process.stdout).write(`${report.join('\n')}\n`)
   if (!options.silent) process.stderr.write(`${formatResultNotes(result, {plan, width: lineWidth(process.stderr)}).join('\n')}\n`)
 }
 

@@ -11,8 +11,9 @@ import {collectMetrics, writeMetricsFile} from '../lib/cleanup/metrics.js'
 import {type CleanupPlan, limitViolations, type PlanTotals, planTotals} from '../lib/cleanup/plan.js'
 import type {ResolvedRule} from '../lib/cleanup/policy.js'
 import {Journal} from '../lib/deletion/journal.js'
-import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
+import {ExitCode, InterruptedError, OutputError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/reference.js'
+import {describeOutputError} from '../output.js'
 import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
@@ -136,6 +137,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       // Off a terminal (a job's log) and on one alike, each outcome is a line as it happens, so even
       // kill -9 leaves an accurate log; the journal (--journal) records the same as JSON lines.
       const journal = flags.journal ? Journal.open(flags.journal) : undefined
+      // What stdout was given, for stderr if stdout fails (which of these lines reached it is unknown).
+      const reported: string[] = []
       const interruption = trapInterruption({
         onFirst: (signal) => {
           if (!json) process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
@@ -149,7 +152,9 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
             journal?.outcome(repository, outcome)
             if (json) return
             progress?.('')
-            this.log(formatOutcomeLine(repository, outcome))
+            const line = formatOutcomeLine(repository, outcome)
+            reported.push(line)
+            this.log(line)
           },
           onRepository: (repositoryResult, handled, total) => {
             journal?.end(repositoryResult)
@@ -160,6 +165,15 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         interruption.dispose()
         journal?.close()
         progress?.('')
+      }
+
+      if (interruption.outputError) {
+        process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
+        const notRun = `${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started`
+        throw new OutputError(
+          `standard output failed: ${describeOutputError(interruption.outputError)}; ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${notRun}; every outcome is above`,
+          {cause: interruption.outputError},
+        )
       }
 
       if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))

@@ -39,6 +39,8 @@ export const ExitCode = {
   LISTING_PARTIAL: 15,
   /** A bug: an error nobody anticipated. */
   INTERNAL: 70,
+  /** Standard output could not be written (a full disk, a device error); a deletion stops as on SIGINT. */
+  OUTPUT: 74,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -133,6 +135,13 @@ export function isRegistryCtlError(error: unknown): error is RegistryCtlError {
 }
 
 /** A request that was not sent because the operation was interrupted (its AbortSignal fired). */
+/** Standard output could not be written: what it should have carried went to stderr instead. */
+export class OutputError extends RegistryCtlError {
+  constructor(message: string, options: {cause?: unknown; hint?: string} = {}) {
+    super(message, ExitCode.OUTPUT, options)
+  }
+}
+
 export class InterruptedError extends RegistryCtlError {
   constructor(message = 'interrupted', options: {cause?: unknown; hint?: string} = {}) {
     super(message, ExitCode.INTERRUPTED, options)

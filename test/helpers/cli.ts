@@ -1,6 +1,6 @@
 /** Runs the built CLI (bin/run.js) as users do: a child process with its own stdin, env and exit code. */
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -82,4 +82,25 @@ export async function runCliInTerminal(args: string[], answer: string, options: 
     child.on('error', reject)
     child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr: ''}))
   }).finally(done)
+}
+
+/**
+ * Runs the CLI with a standard output that cannot be written: `/dev/full` (every write fails with
+ * ENOSPC, as on a full disk) or a pipe whose reader has gone (EPIPE, as after `| head`).
+ */
+export async function runCliWithBrokenStdout(args: string[], stdout: 'full' | 'closed-pipe'): Promise<Omit<CliResult, 'stdout'>> {
+  const {env, done} = cliEnvironment(undefined)
+  const full = stdout === 'full' ? openSync('/dev/full', 'w') : undefined
+  return new Promise<Omit<CliResult, 'stdout'>>((resolve, reject) => {
+    const child = spawn(process.execPath, [RUN, ...args], {env, stdio: ['ignore', full ?? 'pipe', 'pipe']})
+    // The reading end closes before the CLI writes anything.
+    child.stdout?.destroy()
+    let stderr = ''
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? -1, stderr}))
+  }).finally(() => {
+    if (full !== undefined) closeSync(full)
+    done()
+  })
 }
