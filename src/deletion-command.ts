@@ -16,7 +16,7 @@ import {writePlan} from './lib/deletion/gather.js'
 import {Journal, lastRun, readJournal} from './lib/deletion/journal.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
 import {ExitCode, OutputError, RegistryCtlError} from './lib/errors.js'
-import {describeOutputError} from './output.js'
+import {describeOutputError, outputSettled} from './output.js'
 import {confirmFromStdin, dryRunPreflight, showPlan, showResult} from './deletion-habits.js'
 import {confirmationMessage, formatOutcome} from './render/deletion.js'
 
@@ -163,6 +163,7 @@ export abstract class DeletionCommand extends RegistryCommand {
       })
     }
 
+    await outputSettled()
     if (interruption.outputError) {
       // Which lines reached stdout before it failed is unknown: all of them go to stderr, the notes too.
       showResult(result, plan, {reportTo: process.stderr})

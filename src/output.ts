@@ -54,3 +54,14 @@ export function watchOutputFailure(watcher: Watcher): () => void {
   else watchers.add(watcher)
   return () => watchers.delete(watcher)
 }
+
+/**
+ * Resolves once every write to standard output made so far has succeeded or failed, its failure
+ * then told to the watchers. On Linux stdout writes are synchronous and a failure is emitted on the
+ * next tick, so a run that checks for one right after its last line would otherwise miss it.
+ */
+export async function outputSettled(stream: NodeJS.WriteStream = process.stdout): Promise<void> {
+  await new Promise<void>((resolve) => {
+    stream.write('', () => setImmediate(resolve))
+  })
+}

@@ -84,6 +84,17 @@ describe('output @integration', () => {
     assert.match(stderr.trimEnd().split('\n').at(-1)!, /^registryctl: standard output failed: no space left on device \(ENOSPC\); \d+ tag\(s\) deleted, \d+ not attempted \(\[SKIPPED\]\); every tag's outcome is above$/)
   })
 
+  it('reports a single deletion whose line stdout could not take on stderr, exit 74', async () => {
+    const name = 'output/delete-manifest'
+    const image = buildImage({created: '2021-01-01T00:00:00Z', layers: [name]})
+    await pushImage(client(), name, ['only'], image)
+    const {code, stderr} = await runCliWithBrokenStdout(['delete-manifest', `${registry().host}/${name}@${image.digest}`, '--yes'], 'full')
+    assert.equal(code, ExitCode.OUTPUT, stderr)
+    assert.match(stderr, new RegExp(`^${registry().host}/${name}:only +\\[DONE\\]$`, 'm'))
+    assert.equal(await client().exists(name, 'only'), undefined)
+    assert.match(stderr.trimEnd().split('\n').at(-1)!, /^registryctl: standard output failed: no space left on device \(ENOSPC\); 1 tag\(s\) deleted, 0 not attempted/)
+  })
+
   it('stops cleanup when stdout fails, the same way', async () => {
     const name = 'output/cleanup'
     await seed(name)

@@ -13,7 +13,7 @@ import type {ResolvedRule} from '../lib/cleanup/policy.js'
 import {Journal} from '../lib/deletion/journal.js'
 import {ExitCode, InterruptedError, OutputError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/reference.js'
-import {describeOutputError} from '../output.js'
+import {describeOutputError, outputSettled} from '../output.js'
 import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
@@ -161,6 +161,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
             progress?.(`deleting: ${handled}/${total} repositories done`)
           },
         })
+        // A failed write of the last outcome lines still reaches the trap, not the process-wide guard.
+        await outputSettled()
       } finally {
         interruption.dispose()
         journal?.close()
