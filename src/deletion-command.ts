@@ -4,19 +4,19 @@
  * apply it with a progress view on a terminal, and report one line per tag with the exit code.
  * Prompt and progress modules are loaded only here, and only when used.
  */
-import {existsSync} from 'node:fs'
+import {statSync} from 'node:fs'
 
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from './base-command.js'
-import {type Interruption, trapInterruption} from './interruption.js'
+import {describeFailure, type Interruption, trapInterruption} from './interruption.js'
 import type {RegistryClient} from './lib/client.js'
 import {type DeletionResult, executePlan, type ExecuteOptions, type TagOutcome} from './lib/deletion/execute.js'
 import {writePlan} from './lib/deletion/gather.js'
 import {Journal, lastRun, readJournal} from './lib/deletion/journal.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
 import {ExitCode, OutputError, RegistryCtlError} from './lib/errors.js'
-import {describeOutputError, outputSettled} from './output.js'
+import {outputSettled} from './output.js'
 import {confirmFromStdin, dryRunPreflight, showPlan, showResult} from './deletion-habits.js'
 import {confirmationMessage, formatOutcome} from './render/deletion.js'
 
@@ -61,8 +61,9 @@ export async function runPlanSafely(
     interruption?: Interruption
   } & Pick<ExecuteOptions, 'onProgress' | 'planJustListed'>,
 ): Promise<DeletionResult> {
-  const journal = options.journal ? Journal.open(options.journal) : undefined
   const interruption = options.interruption ?? trapInterruption({onFirst: options.onInterrupt})
+  // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
+  const journal = options.journal ? Journal.open(options.journal, {onError: (error) => interruption.fail(`journal ${options.journal}`, error)}) : undefined
   try {
     journal?.start(plan)
     const result = await executePlan(client, plan, {
@@ -118,7 +119,8 @@ export abstract class DeletionCommand extends RegistryCommand {
     const destructive = plan.digests.some((digest) => digest.action !== 'blocked')
     if (destructive && flags.journal) {
       // A rerun tells what the last run recorded when it did not finish.
-      const previous = existsSync(flags.journal) ? lastRun(readJournal(flags.journal)) : undefined
+      // Only a file is read back: a pipe or a device (/dev/stderr) may block, or never end (/dev/full reads zeros).
+      const previous = statSync(flags.journal, {throwIfNoEntry: false})?.isFile() ? lastRun(readJournal(flags.journal)) : undefined
       if (previous && (!previous.ended || previous.interrupted)) {
         const counts = Object.entries(previous.counts).map(([status, count]) => `${count} ${status}`).join(', ') || 'no outcome'
         process.stderr.write(`registryctl: note: the last run in journal ${flags.journal} (${previous.start.registry}/${previous.start.name}, started ${previous.start.time}) ${previous.ended ? 'was interrupted' : 'did not finish (killed?)'} and recorded ${counts}; every tag is checked again now\n`)
@@ -164,13 +166,20 @@ export abstract class DeletionCommand extends RegistryCommand {
     }
 
     await outputSettled()
-    if (interruption.outputError) {
-      // Which lines reached stdout before it failed is unknown: all of them go to stderr, the notes too.
-      showResult(result, plan, {reportTo: process.stderr})
-      throw new OutputError(
-        `standard output failed: ${describeOutputError(interruption.outputError)}; ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]); every tag's outcome is above`,
-        {cause: interruption.outputError},
-      )
+    const {failure} = interruption
+    if (failure) {
+      // Which lines reached a failed stdout is unknown: then all of them go to stderr.
+      const stdoutFailed = failure.what === 'standard output'
+      const where = stdoutFailed ? 'above' : json ? 'in the JSON' : 'on stdout'
+      const message = `${describeFailure(failure)}; ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]); every tag's outcome is ${where}`
+      if (json && !stdoutFailed) {
+        process.stderr.write(`registryctl: ${message}\n`)
+        process.exitCode = ExitCode.OUTPUT
+        return {plan, result}
+      }
+
+      showResult(result, plan, stdoutFailed ? {reportTo: process.stderr} : {silent: flags.silent, streamed})
+      throw new OutputError(message, {cause: failure.error})
     }
 
     if (!json) showResult(result, plan, {silent: flags.silent, streamed})

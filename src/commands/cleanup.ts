@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../base-command.js'
 import {NotConfirmedError} from '../deletion-command.js'
-import {trapInterruption} from '../interruption.js'
+import {describeFailure, trapInterruption} from '../interruption.js'
 import {type CleanupResult, executeCleanup} from '../lib/cleanup/execute.js'
 import {gatherCleanupPlan, readCleanupPlan, writeCleanupPlan} from '../lib/cleanup/gather.js'
 import {acquireLock, type CleanupLock} from '../lib/cleanup/lock.js'
@@ -13,7 +13,7 @@ import type {ResolvedRule} from '../lib/cleanup/policy.js'
 import {Journal} from '../lib/deletion/journal.js'
 import {ExitCode, InterruptedError, OutputError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/reference.js'
-import {describeOutputError, outputSettled} from '../output.js'
+import {outputSettled} from '../output.js'
 import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
@@ -136,7 +136,6 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
 
       // Off a terminal (a job's log) and on one alike, each outcome is a line as it happens, so even
       // kill -9 leaves an accurate log; the journal (--journal) records the same as JSON lines.
-      const journal = flags.journal ? Journal.open(flags.journal) : undefined
       // What stdout was given, for stderr if stdout fails (which of these lines reached it is unknown).
       const reported: string[] = []
       const interruption = trapInterruption({
@@ -144,6 +143,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
           if (!json) process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
         },
       })
+      // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
+      const journal = flags.journal ? Journal.open(flags.journal, {onError: (error) => interruption.fail(`journal ${flags.journal}`, error)}) : undefined
       try {
         result = await executeCleanup(client, plan, {
           signal: interruption.signal,
@@ -169,19 +170,25 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         progress?.('')
       }
 
-      if (interruption.outputError) {
-        process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
-        const notRun = `${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started`
-        throw new OutputError(
-          `standard output failed: ${describeOutputError(interruption.outputError)}; ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${notRun}; every outcome is above`,
-          {cause: interruption.outputError},
-        )
-      }
-
-      if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))
+      const {failure} = interruption
+      const stdoutFailed = failure?.what === 'standard output'
+      if (stdoutFailed) process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
+      else if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))
       exitCode = result.exitCode
       const {error, repositories, ...rest} = result
       output.result = {...rest, repositories: repositories.map((repository) => ({name: repository.name, counts: repository.counts, tags: repository.tags}))}
+      if (failure) {
+        // The run stopped because its record failed: that, not the interruption it caused, is the error.
+        const notRun = `${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started`
+        const where = stdoutFailed ? 'above' : json ? 'in the JSON' : 'on stdout'
+        const message = `${describeFailure(failure)}; ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${notRun}; every outcome is ${where}`
+        if (!json || stdoutFailed) throw new OutputError(message, {cause: failure.error})
+        process.stderr.write(`registryctl: ${message}\n`)
+        exitCode = ExitCode.OUTPUT
+        process.exitCode = exitCode
+        return output
+      }
+
       if (error) throw error
       if (result.stopped?.reason === 'interrupted') {
         throw new InterruptedError(`interrupted: ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started; run the cleanup again to finish`)

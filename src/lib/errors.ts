@@ -39,7 +39,7 @@ export const ExitCode = {
   LISTING_PARTIAL: 15,
   /** A bug: an error nobody anticipated. */
   INTERNAL: 70,
-  /** Standard output could not be written (a full disk, a device error); a deletion stops as on SIGINT. */
+  /** Standard output or the journal could not be written (a full disk, a device error); a deletion stops as on SIGINT. */
   OUTPUT: 74,
 } as const
 
@@ -135,7 +135,7 @@ export function isRegistryCtlError(error: unknown): error is RegistryCtlError {
 }
 
 /** A request that was not sent because the operation was interrupted (its AbortSignal fired). */
-/** Standard output could not be written: what it should have carried went to stderr instead. */
+/** Standard output or the journal could not be written during a run; the run stopped and said so. */
 export class OutputError extends RegistryCtlError {
   constructor(message: string, options: {cause?: unknown; hint?: string} = {}) {
     super(message, ExitCode.OUTPUT, options)

@@ -19,28 +19,46 @@ export type JournalRecord =
   | ({event: 'outcome'; time: string; registry: string; name: string} & TagOutcome)
   | {event: 'end'; time: string; registry: string; name: string; interrupted: boolean; exitCode: number; counts: DeletionResult['counts']}
 
+export interface JournalOptions {
+  /**
+   * Called once when a line cannot be written (a full disk); the journal then writes nothing more.
+   * Without it, the write's error is thrown.
+   */
+  onError?: (error: NodeJS.ErrnoException) => void
+}
+
 export class Journal {
   private fd: number | undefined
+  private failed = false
 
   private constructor(
     readonly path: string,
     fd: number,
+    private readonly options: JournalOptions,
   ) {
     this.fd = fd
   }
 
-  /** Open (create or append to) a journal. Fails before anything is deleted when it cannot be written. */
-  static open(path: string): Journal {
+  /** Open (create or append to) a journal. Fails before anything is deleted when it cannot be opened. */
+  static open(path: string, options: JournalOptions = {}): Journal {
     try {
-      return new Journal(path, openSync(path, 'a'))
+      return new Journal(path, openSync(path, 'a'), options)
     } catch (error) {
       throw new UsageError(`cannot write journal ${path}: ${(error as Error).message}`, {cause: error})
     }
   }
 
   private write(record: JournalRecord): void {
-    if (this.fd === undefined) return
-    writeSync(this.fd, `${JSON.stringify(record)}\n`)
+    if (this.fd === undefined || this.failed) return
+    const line = Buffer.from(`${JSON.stringify(record)}\n`)
+    try {
+      // A disk that fills up first takes part of a line (a short write), then fails the rest.
+      for (let written = 0; written < line.length; ) written += writeSync(this.fd, line, written)
+    } catch (error) {
+      if (!this.options.onError) throw error
+      this.failed = true
+      this.options.onError(error as NodeJS.ErrnoException)
+    }
   }
 
   start(plan: DeletionPlan): void {

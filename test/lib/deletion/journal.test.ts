@@ -45,6 +45,18 @@ describe('deletion/journal', () => {
     assert.deepEqual(readJournal(path).map((record) => record.event), ['start'])
   })
 
+  it('tells onError once when a line cannot be written (a full disk), then writes nothing more; throws without it', () => {
+    const errors: string[] = []
+    const journal = Journal.open('/dev/full', {onError: (error) => errors.push(error.code!)})
+    journal.start(plan())
+    journal.outcome(plan(), {tag: 'old1', digest: A, status: 'DONE'})
+    journal.close()
+    assert.deepEqual(errors, ['ENOSPC'])
+    const strict = Journal.open('/dev/full')
+    assert.throws(() => strict.start(plan()), /ENOSPC/)
+    strict.close()
+  })
+
   it('refuses a journal it cannot write, before anything is deleted (exit 2)', () => {
     assert.throws(() => Journal.open(join(dir(), 'missing-dir', 'j.jsonl')), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /cannot write journal/.test(error.message))
   })
