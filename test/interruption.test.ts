@@ -11,13 +11,11 @@ import {join} from 'node:path'
 
 import {readJournal} from '../src/lib/deletion/journal.js'
 import {ExitCode} from '../src/lib/errors.js'
-import {buildImage} from '../src/sandbox/images.js'
-import {pushImage} from '../src/sandbox/push.js'
 import {runCli} from './helpers/cli.js'
 import {localSession, useRegistry} from './helpers/registry.js'
+import {assertReportTrue, seedBuilds} from './helpers/stopped-run.js'
 
 const TAGS = 30
-const tagName = (k: number) => `build-${String(k).padStart(2, '0')}`
 
 /** A 4 KB tmpfs (one page): a journal there fills after about 15 lines, as a disk fills mid-run. */
 function mountTinyDisk(): string | undefined {
@@ -35,46 +33,25 @@ describe('interruption @integration', () => {
   const registry = useRegistry()
   const client = () => localSession().client({host: registry().host})
 
-  async function seed(name: string): Promise<void> {
-    for (let k = 0; k < TAGS; k++) {
-      // eslint-disable-next-line no-await-in-loop -- a few pushes, in order
-      await pushImage(client(), name, [tagName(k)], buildImage({created: `2021-01-${String(k + 1).padStart(2, '0')}T00:00:00Z`, layers: [`${name} ${k}`]}))
-    }
-  }
-
-  /** stdout has one line per tag, DONE or SKIPPED, agreeing with the registry; returns the statuses. */
-  async function reportedAndTrue(name: string, stdout: string): Promise<Map<string, string>> {
-    const outcomes = new Map<string, string>()
-    for (const match of stdout.matchAll(new RegExp(`^${registry().host}/${name}:(build-\\d+) +\\[(\\w+)\\]`, 'gm'))) outcomes.set(match[1]!, match[2]!)
-    assert.equal(outcomes.size, TAGS, stdout)
-    const left = new Set(await client().tags(name))
-    for (const [tag, status] of outcomes) {
-      assert.ok(status === 'DONE' || status === 'SKIPPED', `${tag}: ${status}`)
-      assert.equal(left.has(tag), status === 'SKIPPED', `${tag} is ${status} but ${left.has(tag) ? 'still tagged' : 'gone'}`)
-    }
-
-    return outcomes
-  }
-
   it('stops when the journal cannot be written at all: nothing deleted, every tag [SKIPPED], exit 74', async () => {
     const name = 'journal/full-at-start'
-    await seed(name)
+    await seedBuilds(client(), name, TAGS)
     const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:build-*`, '--yes', '--journal', '/dev/full'])
     assert.equal(code, ExitCode.OUTPUT, stderr)
-    assert.deepEqual(new Set((await reportedAndTrue(name, stdout)).values()), new Set(['SKIPPED']))
+    assert.deepEqual(new Set((await assertReportTrue(client(), registry().host, name, TAGS, stdout)).values()), new Set(['SKIPPED']))
     assert.match(stderr.trimEnd().split('\n').at(-1)!, /^registryctl: journal \/dev\/full failed: no space left on device \(ENOSPC\); 0 tag\(s\) deleted, 30 not attempted \(\[SKIPPED\]\); every tag's outcome is on stdout$/)
   })
 
   it('stops cleanup the same way when its journal cannot be written', async () => {
     const name = 'journal/cleanup'
-    await seed(name)
+    await seedBuilds(client(), name, TAGS)
     const dir = mkdtempSync(join(tmpdir(), 'registryctl-cleanup-journal-'))
     try {
       const policy = join(dir, 'policy.yaml')
       writeFileSync(policy, `registry: ${registry().host}\nrules:\n  - name: all\n    repositories: ["${name}"]\n    tags: ["build-*"]\n    keep: 0\n`)
       const {code, stdout, stderr} = await runCli(['cleanup', policy, '--yes', '--journal', '/dev/full', '--lock-dir', dir])
       assert.equal(code, ExitCode.OUTPUT, stderr)
-      assert.deepEqual(new Set((await reportedAndTrue(name, stdout)).values()), new Set(['SKIPPED']))
+      assert.deepEqual(new Set((await assertReportTrue(client(), registry().host, name, TAGS, stdout)).values()), new Set(['SKIPPED']))
       assert.match(stderr.trimEnd().split('\n').at(-1)!, /^registryctl: journal \/dev\/full failed: no space left on device \(ENOSPC\); 0 tag\(s\) deleted, 30 not attempted \(\[SKIPPED\]\), 0 repositories not started; every outcome is on stdout$/)
     } finally {
       rmSync(dir, {recursive: true, force: true})
@@ -86,11 +63,11 @@ describe('interruption @integration', () => {
     if (!disk) this.skip() // needs root and mount(8): the CI machine has both
     try {
       const name = 'journal/full-mid-run'
-      await seed(name)
+      await seedBuilds(client(), name, TAGS)
       const journal = join(disk!, 'deletions.jsonl')
       const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:build-*`, '--yes', '--journal', journal, '--concurrency', '2'])
       assert.equal(code, ExitCode.OUTPUT, stderr)
-      const outcomes = await reportedAndTrue(name, stdout)
+      const outcomes = await assertReportTrue(client(), registry().host, name, TAGS, stdout)
       const statuses = [...outcomes.values()]
       assert.ok(statuses.includes('DONE') && statuses.includes('SKIPPED'), stdout)
       assert.match(stderr, new RegExp(`^registryctl: journal ${journal} failed: no space left on device \\(ENOSPC\\); starting no more deletions`, 'm'))

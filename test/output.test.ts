@@ -13,6 +13,7 @@ import {pushImage} from '../src/sandbox/push.js'
 import {assertOneLineError} from './commands/list-images.test.js'
 import {runCliWithBrokenStdout} from './helpers/cli.js'
 import {localSession, useRegistry} from './helpers/registry.js'
+import {assertReportTrue, seedBuilds} from './helpers/stopped-run.js'
 import {useTempDir} from './helpers/tmp.js'
 
 const errno = (code: string, message: string) => Object.assign(new Error(message), {code}) as NodeJS.ErrnoException
@@ -30,30 +31,14 @@ describe('output @integration', () => {
   const dir = useTempDir('output')
   const client = () => localSession().client({host: registry().host})
   const TAGS = 24
-  const tagName = (k: number) => `build-${String(k).padStart(2, '0')}`
 
   /** A repository of TAGS tags, each on its own image. */
-  async function seed(name: string): Promise<void> {
-    for (let k = 0; k < TAGS; k++) {
-      // eslint-disable-next-line no-await-in-loop -- a few pushes, in order
-      await pushImage(client(), name, [tagName(k)], buildImage({created: `2021-01-${String(k + 1).padStart(2, '0')}T00:00:00Z`, layers: [`${name} ${k}`]}))
-    }
-  }
-
   /**
    * The report that stdout could not carry is on stderr: one `[DONE]` or `[SKIPPED]` line per tag,
    * agreeing with the registry, some tags not attempted, and no stack trace.
    */
   async function assertStoppedAndReported(name: string, stderr: string): Promise<void> {
-    const outcomes = new Map<string, string>()
-    for (const match of stderr.matchAll(new RegExp(`^${registry().host}/${name}:(build-\\d+) +\\[(\\w+)\\]`, 'gm'))) outcomes.set(match[1]!, match[2]!)
-    assert.equal(outcomes.size, TAGS, stderr)
-    const left = new Set(await client().tags(name))
-    for (const [tag, status] of outcomes) {
-      assert.ok(status === 'DONE' || status === 'SKIPPED', `${tag}: ${status}`)
-      assert.equal(left.has(tag), status === 'SKIPPED', `${tag} is ${status} but ${left.has(tag) ? 'still tagged' : 'gone'}`)
-    }
-
+    const outcomes = await assertReportTrue(client(), registry().host, name, TAGS, stderr)
     assert.ok([...outcomes.values()].includes('SKIPPED'), `the run went on after stdout failed:\n${stderr}`)
     assert.doesNotMatch(stderr, /^\s+at /m)
     assert.match(stderr, /^registryctl: standard output failed: no space left on device \(ENOSPC\); starting no more deletions, letting those in flight finish$/m)
@@ -77,7 +62,7 @@ describe('output @integration', () => {
 
   it('stops delete-tags when stdout fails: deletions in flight finish, every outcome on stderr, exit 74', async () => {
     const name = 'output/delete-tags'
-    await seed(name)
+    await seedBuilds(client(), name, TAGS)
     const {code, stderr} = await runCliWithBrokenStdout(['delete-tags', `${registry().host}/${name}:build-*`, '--yes', '--concurrency', '2'], 'full')
     assert.equal(code, ExitCode.OUTPUT, stderr)
     await assertStoppedAndReported(name, stderr)
@@ -97,7 +82,7 @@ describe('output @integration', () => {
 
   it('stops cleanup when stdout fails, the same way', async () => {
     const name = 'output/cleanup'
-    await seed(name)
+    await seedBuilds(client(), name, TAGS)
     const policy = join(dir(), 'policy.yaml')
     await writeFile(policy, `registry: ${registry().host}\nrules:\n  - name: all\n    repositories: ["${name}"]\n    tags: ["build-*"]\n    keep: 0\n`)
     const {code, stderr} = await runCliWithBrokenStdout(['cleanup', policy, '--yes', '--concurrency', '2', '--lock-dir', dir()], 'full')
