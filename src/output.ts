@@ -5,8 +5,9 @@
  * and a deletion with DELETEs in flight, its outcomes unreported. Instead:
  * - while a run that changes things is under way (it holds an interruption trap), the failure stops
  *   it as a first Ctrl-C does, and the trap's owner reports on stderr;
- * - otherwise EPIPE ends the process quietly with 0 (the reader wanted no more: `| head`), and any
- *   other failure with one line on stderr and exit code 74.
+ * - otherwise a reader that went away (EPIPE: `| head`) is no error: the rest of the output is
+ *   dropped and the command ends with its own exit code (a failed smoke check still fails under
+ *   pipefail); any other failure ends the process with one line on stderr and exit code 74.
  */
 import {ExitCode} from './lib/errors.js'
 
@@ -34,9 +35,10 @@ function onError(error: NodeJS.ErrnoException): void {
     return
   }
 
-  if (error.code !== 'EPIPE') process.stderr.write(`registryctl: cannot write to standard output: ${describeOutputError(error)}\n`)
+  if (error.code === 'EPIPE') return
+  process.stderr.write(`registryctl: cannot write to standard output: ${describeOutputError(error)}\n`)
   // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- nothing else can be said
-  process.exit(error.code === 'EPIPE' ? ExitCode.OK : ExitCode.OUTPUT)
+  process.exit(ExitCode.OUTPUT)
 }
 
 /** Replace oclif's listener (installed when its modules load) with the behaviour above. */

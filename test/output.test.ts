@@ -54,10 +54,15 @@ describe('output @integration', () => {
     }
   })
 
-  it('ends a listing whose reader has gone quietly, exit 0', async () => {
+  it('drops the output of a command whose reader has gone, quietly, and keeps its exit code', async () => {
     await pushImage(client(), 'output/piped', ['a'], buildImage({created: '2021-01-01T00:00:00Z', layers: ['piped']}))
-    const {code, stderr} = await runCliWithBrokenStdout(['list-tags', `${registry().host}/output/piped`], 'closed-pipe')
-    assert.deepEqual({code, stderr}, {code: 0, stderr: ''})
+    const listed = await runCliWithBrokenStdout(['list-tags', `${registry().host}/output/piped`], 'closed-pipe')
+    assert.deepEqual(listed, {code: 0, stderr: ''})
+    // A failing check still fails (`set -o pipefail; registryctl smoke … | head`).
+    const suite = join(dir(), 'failing.yaml')
+    await writeFile(suite, 'http://registry.test:\n- path: /v2/\n  assert_status: 404\n')
+    const checked = await runCliWithBrokenStdout(['smoke', suite, '--hosts', '127.0.0.1', '--http-port', String(registry().port)], 'closed-pipe')
+    assert.deepEqual(checked, {code: ExitCode.CHECK_FAILED, stderr: ''})
   })
 
   it('stops delete-tags when stdout fails: deletions in flight finish, every outcome on stderr, exit 74', async () => {
