@@ -170,6 +170,7 @@ export abstract class RegistryCommand extends Command {
     }
 
     const settings = this.effectiveSettings(registry)
+    const cacheDir = flags.cache === false ? undefined : defaultCacheDir()
     return {
       insecure: settings.insecure,
       caFile: settings.caFile,
@@ -181,7 +182,7 @@ export abstract class RegistryCommand extends Command {
       explicit,
       userAgent: `registryctl/${this.config.version}`,
       debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
-      cache: flags.cache === false ? undefined : new ContentCache(defaultCacheDir(), cacheMaxBytes()),
+      cache: cacheDir ? new ContentCache(cacheDir, cacheMaxBytes()) : undefined,
     }
   }
 

@@ -13,6 +13,7 @@
  * (by modification time, refreshed on reads at most daily) down to 80 %. Measuring every entry costs
  * ~37 µs each: 4 s for 100,000, which every run that stored anything used to pay.
  */
+import {existsSync} from 'node:fs'
 import {mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -29,10 +30,14 @@ const MEASURE_ALL_BELOW = 1024
 /** Folders of the 256 measured for an estimate: ~1.5 % of the entries, ~55 ms on 100,000. */
 const SAMPLED_FOLDERS = 4
 
-/** $XDG_CACHE_HOME/registryctl, else ~/.cache/registryctl (the XDG default). */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache')
-  return join(base, 'registryctl')
+/**
+ * $XDG_CACHE_HOME/registryctl, else ~/.cache/registryctl (the XDG default). None for an account whose
+ * home does not exist (system users' /nonexistent, as a timer's job may run): making the cache would
+ * create that home, which root can do and must not.
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string | undefined {
+  if (env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/')) return join(env.XDG_CACHE_HOME, 'registryctl')
+  return existsSync(home) ? join(home, '.cache', 'registryctl') : undefined
 }
 
 export interface CacheEntry {

@@ -103,6 +103,20 @@ describe('list-images @integration', () => {
     }
   })
 
+  it("keeps no cache for an account whose home does not exist, and does not create that home", async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'registryctl-home-'))
+    try {
+      // A system user's HOME, as for a timer's job (/nonexistent); XDG_CACHE_HOME unset.
+      const home = join(parent, 'nonexistent')
+      const {code, stdout} = await runCli(['list-images', registry().host, '--sort', 'created'], {env: {HOME: home, XDG_CACHE_HOME: ''}})
+      assert.equal(code, 0)
+      assert.match(stdout, /^base\//m)
+      assert.deepEqual(await readdir(parent), [])
+    } finally {
+      await rm(parent, {recursive: true, force: true})
+    }
+  })
+
   it('gives digests, media types and dates with --json --sort created', async () => {
     const {code, stdout} = await runCli(['list-images', `http://${registry().host}`, '--select', 'base/*', '--json', '--sort', 'created'])
     assert.equal(code, 0)

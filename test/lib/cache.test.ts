@@ -1,5 +1,6 @@
 import {strict as assert} from 'node:assert'
 import {readdir, readFile, utimes, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ContentCache, defaultCacheDir} from '../../src/lib/cache.js'
@@ -14,9 +15,12 @@ describe('content-addressed cache', () => {
 
   it('lives in $XDG_CACHE_HOME/registryctl, else ~/.cache/registryctl', () => {
     assert.equal(defaultCacheDir({XDG_CACHE_HOME: '/var/cache/me'}), '/var/cache/me/registryctl')
-    assert.match(defaultCacheDir({}), /\/\.cache\/registryctl$/)
+    assert.match(defaultCacheDir({}, tmpdir()) ?? '', /\/\.cache\/registryctl$/)
     // The XDG spec: a relative path is invalid and ignored.
-    assert.match(defaultCacheDir({XDG_CACHE_HOME: 'relative'}), /\/\.cache\/registryctl$/)
+    assert.match(defaultCacheDir({XDG_CACHE_HOME: 'relative'}, tmpdir()) ?? '', /\/\.cache\/registryctl$/)
+    // A system user's home that does not exist is not created for a cache (root could).
+    assert.equal(defaultCacheDir({}, '/nonexistent'), undefined)
+    assert.equal(defaultCacheDir({XDG_CACHE_HOME: '/var/cache/me'}, '/nonexistent'), '/var/cache/me/registryctl')
   })
 
   it('returns what was stored under its digest, with its media type', async () => {
