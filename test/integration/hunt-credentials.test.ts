@@ -1,0 +1,136 @@
+/**
+ * Adversarial hunt (credentials): absolute URLs the registry hands back (a blob upload's Location, a
+ * listing's Link) that name another host than the one the operator gave. Distribution builds the
+ * upload Location from `http.host` (or the Host it was asked with): a registry configured with its
+ * internal name, behind nginx, sends clients to a host they never named.
+ */
+import {strict as assert} from 'node:assert'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {createServer, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {freePort, registryConfig, stopProcess} from '../../src/sandbox/registry-process.js'
+import {runCli} from '../helpers/cli.js'
+import {type RunningNginx, startNginx, USERS} from '../helpers/nginx.js'
+
+interface Seen {
+  method: string
+  path: string
+  authorization?: string
+}
+
+/** A host nobody named, on another loopback address, recording what it is sent. */
+async function startRecorder(seen: Seen[]): Promise<{origin: string; close(): Promise<void>}> {
+  const server: Server = createServer((request, response) => {
+    seen.push({method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization})
+    response.writeHead(204).end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve))
+  const {port} = server.address() as AddressInfo
+  return {origin: `http://127.0.0.2:${port}`, close: () => new Promise((resolve) => server.close(() => resolve()))}
+}
+
+/** docker-registry with `http.host` set: the absolute URLs it generates name that host. */
+async function startRegistryWithHost(host: string): Promise<{host: string; stop(): Promise<void>}> {
+  const dir = await mkdtemp(join(tmpdir(), 'registryctl-hunt-'))
+  const port = await freePort()
+  const config = registryConfig({rootDirectory: join(dir, 'store'), port}) as {http: Record<string, unknown>}
+  config.http.host = host
+  await writeFile(join(dir, 'config.yml'), JSON.stringify(config))
+  const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {stdio: 'ignore'})
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    try {
+      // eslint-disable-next-line no-await-in-loop -- polling
+      if ((await fetch(`http://127.0.0.1:${port}/v2/`)).status === 200) break
+    } catch {
+      if (Date.now() > deadline) throw new Error('docker-registry did not start')
+    }
+
+    // eslint-disable-next-line no-await-in-loop -- polling
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+
+  return {
+    host: `127.0.0.1:${port}`,
+    async stop() {
+      await stopProcess(child, 'SIGTERM')
+      await rm(dir, {recursive: true, force: true})
+    },
+  }
+}
+
+describe('hunt: credentials and absolute URLs from the registry @integration', () => {
+  const seen: Seen[] = []
+  let recorder: Awaited<ReturnType<typeof startRecorder>>
+  let registry: Awaited<ReturnType<typeof startRegistryWithHost>>
+  let nginx: RunningNginx
+  before(async function () {
+    this.timeout(60_000)
+    recorder = await startRecorder(seen)
+    registry = await startRegistryWithHost(recorder.origin)
+    nginx = await startNginx(registry.host)
+  })
+  after(async () => {
+    await nginx?.stop()
+    await registry?.stop()
+    await recorder?.close()
+  })
+  beforeEach(() => {
+    seen.length = 0
+  })
+
+  // DEFECT: client.probePush (src/lib/client.ts, the DELETE on the upload's Location) and pushBlob (the
+  // PUT) send the registry's Authorization to whatever host the Location names: send() takes the
+  // header from auth.authorization(base) for the registry, whatever URL it is then sent to.
+  it.skip('gc status --write-probe sends no credentials to the host an upload Location names', async () => {
+    const user = USERS.push
+    const result = await runCli(['gc', 'status', nginx.host, '--ca-file', nginx.pki.caCert, '--username', user.username, '--password-stdin'], {input: `${user.password}\n`})
+    assert.ok(seen.length > 0, `the recorder got no request: ${result.stdout}${result.stderr}`)
+    assert.deepEqual(
+      seen.filter((request) => request.authorization !== undefined),
+      [],
+      `credentials went to ${recorder.origin}: ${JSON.stringify(seen)}`,
+    )
+  })
+})
+
+describe('hunt: credentials and a Link header naming another host', () => {
+  const seen: Array<Seen & {server: string}> = []
+  const BASIC = `Basic ${Buffer.from('operator:registry-secret').toString('base64')}`
+  let registry: Server
+  let other: Server
+  let otherOrigin: string
+  let registryHost: string
+  before(async () => {
+    other = createServer((request, response) => {
+      seen.push({server: 'other', method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization})
+      response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({name: 'app', tags: []}))
+    })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.2', resolve))
+    otherOrigin = `http://127.0.0.2:${(other.address() as AddressInfo).port}`
+    registry = createServer((request, response) => {
+      seen.push({server: 'registry', method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization})
+      if (request.url === '/v2/') response.writeHead(200).end()
+      else if (request.headers.authorization !== BASIC) response.writeHead(401, {'www-authenticate': 'Basic realm="registry"'}).end()
+      else response.writeHead(200, {'content-type': 'application/json', link: `<${otherOrigin}/v2/app/tags/list?last=a&n=1000>; rel="next"`}).end(JSON.stringify({name: 'app', tags: ['a']}))
+    })
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve))
+    registryHost = `127.0.0.1:${(registry.address() as AddressInfo).port}`
+  })
+  after(async () => {
+    await Promise.all([new Promise((resolve) => registry?.close(resolve)), new Promise((resolve) => other?.close(resolve))])
+  })
+
+  // DEFECT: the next page of a listing is fetched with the registry's Authorization wherever the Link
+  // header points (src/lib/client.ts pagedNames -> send(url): the header comes from
+  // auth.authorization(base), for the registry, whatever host the URL names).
+  it.skip('list-tags sends no credentials to the host a Link header names', async () => {
+    const result = await runCli(['list-tags', `${registryHost}/app`, '--username', 'operator', '--password-stdin'], {input: 'registry-secret\n'})
+    const leaked = seen.filter((request) => request.server === 'other' && request.authorization !== undefined)
+    assert.deepEqual(leaked, [], `credentials went to ${otherOrigin} (exit ${result.code}): ${JSON.stringify(seen)}`)
+  })
+})
