@@ -96,6 +96,27 @@ describe('hunt: credentials and absolute URLs from the registry @integration', (
       `credentials went to ${recorder.origin}: ${JSON.stringify(seen)}`,
     )
   })
+  // DEFECT: a docker config.json that is valid JSON of the wrong shape ends in "internal error", exit 70
+  // (src/lib/auth/docker-config.ts lookupDockerCredentials: `host in auths` on a string, and
+  // fromAuthsEntry on null or a non-string "auth"). It should be one line naming the file, exit 2.
+  for (const [label, config] of [
+    ['"auths" a string', '{"auths": "x"}'],
+    ['an auths entry null', '{"auths": {"HOST": null}}'],
+    ['"auth" a number', '{"auths": {"HOST": {"auth": 5}}}'],
+  ] as const) {
+    it.skip(`a docker config with ${label} is a usage error (exit 2), not an internal error`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'registryctl-hunt-docker-'))
+      try {
+        await writeFile(join(dir, 'config.json'), config.replace('HOST', nginx.host))
+        const result = await runCli(['list-tags', `${nginx.host}/restricted/app`, '--ca-file', nginx.pki.caCert], {env: {DOCKER_CONFIG: dir}})
+        assert.equal(result.code, 2, result.stderr)
+        assert.doesNotMatch(result.stderr, /internal error/)
+        assert.match(result.stderr, /config\.json/)
+      } finally {
+        await rm(dir, {recursive: true, force: true})
+      }
+    })
+  }
 })
 
 describe('hunt: credentials and a Link header naming another host', () => {
