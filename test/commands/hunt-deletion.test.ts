@@ -5,10 +5,13 @@ import {strict as assert} from 'node:assert'
 import {spawn} from 'node:child_process'
 import {mkdtempSync, openSync, closeSync, rmSync, writeSync} from 'node:fs'
 import {readFile, writeFile} from 'node:fs/promises'
+import {createServer, type IncomingMessage, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ExitCode} from '../../src/lib/errors.js'
+import {MANIFEST_ACCEPT} from '../../src/lib/manifests.js'
 import {buildImage, buildMultiArch} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'
 import {RUN, runCli} from '../helpers/cli.js'
@@ -122,5 +125,67 @@ describe('hunt: deletions against the real registry @integration', () => {
     rmSync(journal, {force: true})
     assert.doesNotMatch(result.stderr, /internal error/)
     assert.equal(result.code, ExitCode.OK, result.stderr)
+  })
+
+  /**
+   * A registry whose DELETE by tag deletes the tag's whole manifest (what OCI 1.1 tag deletion must not
+   * do, and some registries did): a proxy in front of the real one, passing everything else on.
+   */
+  async function startTagDeletingProxy(upstream: string): Promise<{host: string; close(): Promise<void>}> {
+    const readAll = async (request: IncomingMessage) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of request) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks)
+    }
+
+    const server: Server = createServer(async (request, response) => {
+      const body = await readAll(request)
+      const byTag = /^\/v2\/(.+)\/manifests\/([^/:]+)$/.exec(request.url ?? '')
+      if (request.method === 'DELETE' && byTag) {
+        const head = await fetch(`http://${upstream}/v2/${byTag[1]}/manifests/${byTag[2]}`, {method: 'HEAD', headers: {accept: MANIFEST_ACCEPT}})
+        const digest = head.headers.get('docker-content-digest')
+        if (digest) await fetch(`http://${upstream}/v2/${byTag[1]}/manifests/${digest}`, {method: 'DELETE'})
+        response.writeHead(digest ? 202 : 404).end()
+        return
+      }
+
+      const headers: Record<string, string> = {}
+      for (const [key, value] of Object.entries(request.headers)) if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(key)) headers[key] = value
+      const answer = await fetch(`http://${upstream}${request.url}`, {method: request.method, headers, body: ['GET', 'HEAD'].includes(request.method ?? '') ? undefined : body, redirect: 'manual'})
+      const out: Record<string, string> = {}
+      for (const [key, value] of answer.headers) if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(key)) out[key] = value
+      const payload = Buffer.from(await answer.arrayBuffer())
+      if (request.method === 'HEAD') {
+        const length = answer.headers.get('content-length')
+        if (length) out['content-length'] = length
+        response.writeHead(answer.status, out).end()
+      } else {
+        out['content-length'] = String(payload.length)
+        response.writeHead(answer.status, out).end(payload)
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return {host: `127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve()))}
+  }
+
+  // DEFECT: with --keep-siblings, when the registry's DELETE by tag takes the image (and every sibling)
+  // with it, placeholder.ts untag() notices ("the registry deleted the image, not just the tag") and
+  // throws, but untagDigest (src/lib/deletion/execute.ts, the catch after untag) only looks where the
+  // tag is now: gone, so [DONE] "tag confirmed gone after: …", the digest "DONE", exit 0, while the
+  // siblings the plan promised to keep are gone. Fix: in that catch, also check the digest still
+  // resolves; if not, report FAIL (or a distinct status) naming the lost siblings, exit 10.
+  it.skip('--keep-siblings never reports success when the registry deleted the kept image', async () => {
+    const name = `hunt/untag-${++counter}-${Date.now()}`
+    const image = buildImage({created: '2021-01-01T00:00:00Z', layers: [name]})
+    await pushImage(client(), name, ['release-1', 'stable'], image)
+    const proxy = await startTagDeletingProxy(registry().host)
+    try {
+      const result = await runCli(['delete-tags', `${proxy.host}/${name}:release-*`, '--keep-siblings', '--yes'])
+      const stable = await client().exists(name, 'stable')
+      assert.ok(stable !== undefined || result.code !== ExitCode.OK, `stable (kept) was deleted, yet exit 0:\n${result.stdout}${result.stderr}`)
+      assert.ok(stable !== undefined || !/\[DONE\]/.test(result.stdout), `stable (kept) was deleted, yet [DONE]:\n${result.stdout}${result.stderr}`)
+    } finally {
+      await proxy.close()
+    }
   })
 })
