@@ -96,6 +96,19 @@ function withRealm(error: unknown, challenges: Challenge[], url: string): unknow
   return new UnauthorizedError(`${error.message} (for ${path}${realm ? `, realm "${realm}"` : ''})`, ExitCode.UNAUTHORIZED, {status: error.status, codes: error.codes, url: error.url, realm}, {cause: error, hint: error.hint})
 }
 
+/**
+ * A path, or an absolute URL the registry handed back (a listing's Link, an upload's Location), on
+ * the registry the operator named. Distribution builds those URLs from its own idea of its name
+ * (http.host, or the Host it was asked with), which behind a proxy can be a host nobody named: they
+ * are followed on the named registry's origin, with their path and query, and the registry's
+ * credentials never go anywhere else.
+ */
+export function onRegistry(base: string, pathOrUrl: string): string {
+  if (pathOrUrl.startsWith('/')) return `${base}${pathOrUrl}`
+  const target = new URL(pathOrUrl)
+  return target.origin === new URL(base).origin ? pathOrUrl : `${base}${target.pathname}${target.search}`
+}
+
 export class RegistryClient {
   private base?: Promise<string>
 
@@ -123,7 +136,7 @@ export class RegistryClient {
       // after an interruption; a request already sent is never abandoned (its outcome matters).
       if (options.signal?.aborted) throw new InterruptedError('interrupted before the request was sent')
       const base = await this.baseUrl()
-      const url = pathOrUrl.startsWith('/') ? `${base}${pathOrUrl}` : pathOrUrl
+      const url = onRegistry(base, pathOrUrl)
       const {transport, auth} = this.session
       const first = await auth.authorization(base, scopes)
       let response = await transport.request(url, {...request, headers: {...request.headers, authorization: first}})

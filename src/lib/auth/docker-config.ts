@@ -38,11 +38,44 @@ export async function readDockerConfig(path: string): Promise<DockerConfigFile |
     throw new UsageError(`cannot read docker config ${path}: ${(error as Error).message}`, {cause: error})
   }
 
+  let config: unknown
   try {
-    return JSON.parse(text) as DockerConfigFile
+    config = JSON.parse(text)
   } catch (error) {
     throw new UsageError(`docker config ${path} is not valid JSON: ${(error as Error).message}`, {cause: error})
   }
+
+  const wrong = shapeError(config)
+  if (wrong) throw new UsageError(`docker config ${path}: ${wrong}`)
+  return config as DockerConfigFile
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * What in a parsed config.json is not the shape docker writes, for the fields read here; other
+ * fields are docker's own business. (Three fields: a schema validator would cost every command its
+ * start-up for this.)
+ */
+function shapeError(config: unknown): string | undefined {
+  if (!isObject(config)) return 'is not a JSON object'
+  if (config.credsStore !== undefined && typeof config.credsStore !== 'string') return '"credsStore" is not a string'
+  if (config.credHelpers !== undefined) {
+    if (!isObject(config.credHelpers)) return '"credHelpers" is not an object'
+    const host = Object.keys(config.credHelpers).find((key) => typeof (config.credHelpers as Record<string, unknown>)[key] !== 'string')
+    if (host !== undefined) return `credHelpers["${host}"] is not a string`
+  }
+
+  if (config.auths !== undefined) {
+    if (!isObject(config.auths)) return '"auths" is not an object'
+    for (const [host, entry] of Object.entries(config.auths)) {
+      if (!isObject(entry)) return `auths["${host}"] is not an object`
+      const field = ['auth', 'username', 'password', 'identitytoken'].find((name) => entry[name] !== undefined && typeof entry[name] !== 'string')
+      if (field) return `auths["${host}"].${field} is not a string`
+    }
+  }
+
+  return undefined
 }
 
 /** `https://host:5000/v1/` → `host:5000`: docker's normalisation of auths keys. */
