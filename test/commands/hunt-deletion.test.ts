@@ -44,13 +44,9 @@ describe('hunt: deletions against the real registry @integration', () => {
 
   const tmp = useTempDir('registryctl-hunt-plan-')
 
-  // DEFECT: a reviewed plan edited to spare a tag (its action set to "kept") still loses it: the
-  // executor deletes the digest when the tags that point at it now are those of the digest's own
-  // `tags` list (src/lib/deletion/execute.ts unplannedTagsOnPlannedDigests uses digest.tags, not the
-  // plan's per-tag actions), so `stable` is deleted while the report says [KEPT] and the exit code is 0.
-  // Fix: derive what may go with a digest from plan.tags (action delete) and refuse a plan whose
-  // digests[].tags and tags[] disagree.
-  it.skip('a plan edited to keep a tag never deletes that tag, nor reports it [KEPT] after deleting it', async () => {
+  // A reviewed plan edited to spare a tag (its action set to "kept") while its image is still planned
+  // for deletion used to lose the tag and report it [KEPT]: such a plan is refused (exit 2).
+  it('refuses a plan edited to keep a tag whose image it still deletes: nothing deleted, exit 2', async () => {
     const name = `hunt/plan-${++counter}-${Date.now()}`
     const image = buildImage({created: '2021-01-01T00:00:00Z', layers: [name]})
     await pushImage(client(), name, ['release-1', 'stable'], image)
@@ -63,10 +59,10 @@ describe('hunt: deletions against the real registry @integration', () => {
     Object.assign(stable, {action: 'kept', reason: 'spared by the reviewer'})
     await writeFile(file, JSON.stringify(plan))
     const applied = await runCli(['delete-tags', '--plan', file, '--yes'])
-    const stableNow = await client().exists(name, 'stable')
-    const reportsKept = /:stable +\[KEPT\]/.test(applied.stdout)
-    assert.ok(!(reportsKept && stableNow === undefined), `stable reported [KEPT] but deleted (exit ${applied.code}):\n${applied.stdout}${applied.stderr}`)
-    assert.equal(stableNow, image.digest, `stable was deleted (exit ${applied.code}):\n${applied.stdout}${applied.stderr}`)
+    assert.equal(applied.code, ExitCode.USAGE, applied.stderr)
+    assert.match(applied.stderr, /^registryctl: plan \S+plan\.json contradicts itself: tag stable is planned "kept", but its image sha256:\w+ \(tags release-1, stable\) is to be deleted/m)
+    assert.equal(await client().exists(name, 'stable'), image.digest)
+    assert.equal(await client().exists(name, 'release-1'), image.digest)
   })
 
   // DEFECT: standard error that fails mid-run (its reader gone, EPIPE; or a full disk) while --debug

@@ -10,6 +10,7 @@ import {mapConcurrent} from '../concurrency.js'
 import {isRegistryCtlError, ExitCode, UsageError} from '../errors.js'
 import {compareNames, type ImageSummary, Inventory} from '../inventory.js'
 import {readPlanFile, writePlan} from '../deletion/gather.js'
+import {planInconsistency} from '../deletion/plan.js'
 import type {ResolvedRule} from './policy.js'
 import {type CleanupPlan, compileRules, planRepository, type RepositoryTags} from './plan.js'
 
@@ -114,5 +115,10 @@ export async function readCleanupPlan(path: string): Promise<CleanupPlan> {
     Array.isArray(parsed.repositories) &&
     parsed.repositories.every((repository) => repository?.kind === 'registryctl-deletion-plan' && typeof repository.name === 'string' && Array.isArray(repository.tags) && Array.isArray(repository.digests))
   if (!valid) throw new UsageError(`${path} is not a registryctl cleanup plan (version 1)`)
+  for (const repository of parsed.repositories!) {
+    const inconsistency = planInconsistency(repository)
+    if (inconsistency) throw new UsageError(`plan ${path} contradicts itself in ${repository.name}: ${inconsistency}; edit both its tags and its digests, or plan again`)
+  }
+
   return parsed as CleanupPlan
 }

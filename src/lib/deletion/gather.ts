@@ -10,7 +10,7 @@ import {mapConcurrent} from '../concurrency.js'
 import {UsageError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
 import {Inventory} from '../inventory.js'
-import {type DeletionPlan, planDeletion, type RetentionOptions, type SiblingPolicy} from './plan.js'
+import {type DeletionPlan, planDeletion, planInconsistency, type RetentionOptions, type SiblingPolicy} from './plan.js'
 
 /** Whether a tag plan reads created dates after its listing: asked for, or needed by a retention rule. */
 export function planReadsDates(request: {dates?: boolean} & RetentionOptions): boolean {
@@ -88,6 +88,8 @@ export async function readPlan(path: string): Promise<DeletionPlan> {
     throw new UsageError(`${path} is not a registryctl deletion plan (version 1)`)
   }
 
+  const inconsistency = planInconsistency(parsed as DeletionPlan)
+  if (inconsistency) throw new UsageError(`plan ${path} contradicts itself: ${inconsistency}; edit both its tags and its digests, or plan again`)
   return parsed as DeletionPlan
 }
 

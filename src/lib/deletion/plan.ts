@@ -59,6 +59,36 @@ export interface DeletionPlan {
   blocked: boolean
 }
 
+/**
+ * Why a plan's two views disagree, if they do: a digest to delete takes every tag it lists, so each of
+ * those must be planned for deletion, and a tag planned for deletion or untagging needs its digest
+ * planned the same way. A reviewed plan edited on one side only (a tag set to "kept" while its image
+ * is still deleted) would otherwise delete the tag and report it kept.
+ */
+export function planInconsistency(plan: Pick<DeletionPlan, 'tags' | 'digests'>): string | undefined {
+  const tags = new Map(plan.tags.map((entry) => [entry.tag, entry]))
+  const digests = new Map(plan.digests.map((entry) => [entry.digest, entry]))
+  for (const digest of plan.digests) {
+    if (digest.action !== 'delete') continue
+    for (const tag of digest.tags) {
+      const entry = tags.get(tag)
+      if (entry?.action !== 'delete') {
+        return `tag ${tag} is ${entry ? `planned "${entry.action}"` : 'not in the plan\'s tags'}, but its image ${digest.digest} (tags ${digest.tags.join(', ')}) is to be deleted, which takes the tag with it`
+      }
+    }
+  }
+
+  for (const entry of plan.tags) {
+    if (entry.action === 'kept') continue
+    const digest = digests.get(entry.digest)
+    if (digest?.action !== entry.action) {
+      return `tag ${entry.tag} is planned "${entry.action}", but its image ${entry.digest} is ${digest ? `planned "${digest.action}"` : 'not in the plan\'s digests'}`
+    }
+  }
+
+  return undefined
+}
+
 export interface RetentionOptions {
   /** Never delete the N newest tags of the selection, by image created date. */
   keep?: number

@@ -1,7 +1,8 @@
 import {strict as assert} from 'node:assert'
 
-import {type PlanInput, planDeletion} from '../../../src/lib/deletion/plan.js'
+import {type PlanInput, planDeletion, planInconsistency, type SiblingPolicy} from '../../../src/lib/deletion/plan.js'
 import {parseDuration} from '../../../src/lib/duration.js'
+import {seededRandom, testSeed} from '../../helpers/prng.js'
 
 const D = (c: string) => `sha256:${c.repeat(64)}`
 // team/app as docker-registryctl users know it: `stable` shares the 2021-07 image.
@@ -75,6 +76,38 @@ describe('deletion/plan', () => {
     const naked = '3f786850e387550fdab836ed7e6dc881de23001b'
     const p = plan({pattern: '*', tags: [...TAGS, {tag: naked, digest: D('e')}]})
     assert.equal(p.tags.find((t) => t.tag === naked)!.action, 'delete')
+  })
+
+  it('makes plans whose tags and digests agree, whatever the input (2,000 seeded cases)', () => {
+    const random = seededRandom(testSeed(4242))
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!
+    for (let run = 0; run < 2000; run++) {
+      const tags = Array.from({length: 1 + Math.floor(random() * 8)}, (_, k) => ({
+        tag: `${pick(['2021', '2022', 'stable', 'ci'])}-${k}`,
+        digest: D(pick(['a', 'b', 'c', 'd'])),
+        created: random() < 0.8 ? `202${Math.floor(random() * 3)}-0${1 + Math.floor(random() * 9)}-01T00:00:00Z` : undefined,
+      }))
+      const input = {
+        pattern: pick(['2021-*', '*', 'stable-*', '202?-*']),
+        policy: pick(['block', 'include', 'keep'] as SiblingPolicy[]),
+        tags,
+        keep: random() < 0.3 ? Math.floor(random() * 3) : undefined,
+        protect: random() < 0.3 ? ['stable-*'] : undefined,
+        olderThanMs: random() < 0.3 ? parseDuration('365d') : undefined,
+      }
+      assert.equal(planInconsistency(plan(input)), undefined, JSON.stringify(input))
+    }
+  })
+
+  it('finds a plan edited on one side: a tag kept while its image is still deleted', () => {
+    const p = plan({policy: 'include'})
+    assert.equal(planInconsistency(p), undefined)
+    const edited = {...p, tags: p.tags.map((entry) => (entry.tag === 'stable' ? {...entry, action: 'kept' as const} : entry))}
+    assert.match(planInconsistency(edited) ?? '', new RegExp(`^tag stable is planned "kept", but its image ${D('b')} \\(tags 2021-07-28, stable\\) is to be deleted`))
+    const unlisted = {...p, tags: p.tags.filter((entry) => entry.tag !== 'stable')}
+    assert.match(planInconsistency(unlisted) ?? '', /^tag stable is not in the plan's tags/)
+    const orphan = {...p, digests: p.digests.filter((entry) => entry.digest !== D('a'))}
+    assert.match(planInconsistency(orphan) ?? '', /^tag 2021-03-02 is planned "delete", but its image \S+ is not in the plan's digests$/)
   })
 
   it('parses durations and rejects nonsense', () => {
