@@ -262,8 +262,16 @@ async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: P
       // Where did the tag end up? Look rather than guess.
       // eslint-disable-next-line no-await-in-loop
       const after = await client.exists(plan.name, entry.tag).catch(() => null)
-      if (after === undefined) push({tag: entry.tag, digest: entry.digest, status: 'DONE', detail: `tag confirmed gone after: ${message(error)}`})
-      else if (after === null) push({tag: entry.tag, digest: entry.digest, status: 'UNKNOWN', detail: `${message(error)}; where the tag points now could not be checked`})
+      if (after === undefined) {
+        // The tag is gone; the image it shared must not be (a registry that deletes the manifest
+        // for a tag DELETE takes the siblings the plan kept).
+        // eslint-disable-next-line no-await-in-loop
+        const image = await lookAt(client, plan.name, digest.digest)
+        const kept = digest.siblings.length > 0 ? ` (kept for ${digest.siblings.join(', ')})` : ''
+        if (image === 'present') push({tag: entry.tag, digest: entry.digest, status: 'DONE', detail: `tag confirmed gone after: ${message(error)}`})
+        else if (image === 'absent') push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `tag removed, but the registry deleted its image${kept} too: ${message(error)}`})
+        else push({tag: entry.tag, digest: entry.digest, status: 'UNKNOWN', detail: `tag removed; whether its image${kept} survived could not be checked (${image.unknown})`})
+      } else if (after === null) push({tag: entry.tag, digest: entry.digest, status: 'UNKNOWN', detail: `${message(error)}; where the tag points now could not be checked`})
       else if (after === digest.digest) push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `not removed: ${message(error)}`})
       else push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `left on placeholder ${after} (delete it with delete-manifest): ${message(error)}`})
     }
