@@ -11,7 +11,7 @@ import {describeOutputError, watchOutputFailure} from './output.js'
 
 /** What could not be written, and why. */
 export interface RecordFailure {
-  /** "standard output", or "journal PATH". */
+  /** "standard output", "standard error", or "journal PATH". */
   what: string
   error: NodeJS.ErrnoException
 }
@@ -55,7 +55,7 @@ export function trapInterruption(options: {onFirst?: (signal: NodeJS.Signals) =>
 
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
   for (const signal of signals) process.on(signal, handler)
-  const stopWatching = watchOutputFailure((error) => fail('standard output', error))
+  const stopWatching = watchOutputFailure(fail)
   return {
     signal: controller.signal,
     get received() {

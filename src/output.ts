@@ -1,6 +1,6 @@
 /**
- * Standard output that cannot be written: a full disk (ENOSPC), a reader that went away (EPIPE), a
- * device error (EIO). Node reports these as 'error' events on process.stdout, never from write().
+ * Standard output (and error) that cannot be written: a full disk (ENOSPC), a reader that went away
+ * (EPIPE), a device error (EIO). Node reports these as 'error' events on process.stdout, never from write().
  * oclif's own listener rethrows all but EPIPE, which ended every command in an uncaught exception,
  * and a deletion with DELETEs in flight, its outcomes unreported. Instead:
  * - while a run that changes things is under way (it holds an interruption trap), the failure stops
@@ -11,9 +11,10 @@
  */
 import {ExitCode} from './lib/errors.js'
 
-type Watcher = (error: NodeJS.ErrnoException) => void
+/** Called with what failed ("standard output" or "standard error") and why. */
+type Watcher = (what: string, error: NodeJS.ErrnoException) => void
 
-let failure: NodeJS.ErrnoException | undefined
+const failures = new Map<string, NodeJS.ErrnoException>()
 const watchers = new Set<Watcher>()
 
 /**
@@ -26,44 +27,62 @@ export function describeOutputError(error: NodeJS.ErrnoException): string {
   return error.code ? `${reason} (${error.code})` : reason
 }
 
-function onError(error: NodeJS.ErrnoException): void {
-  // A destroyed stream reports every later write again: the first failure is the one that counts.
-  if (failure) return
-  failure = error
-  if (watchers.size > 0) {
-    for (const watcher of watchers) watcher(error)
-    return
+function listener(what: string): (error: NodeJS.ErrnoException) => void {
+  return (error) => {
+    // A destroyed stream reports every later write again: the first failure is the one that counts.
+    if (failures.has(what)) return
+    failures.set(what, error)
+    if (watchers.size > 0) {
+      for (const watcher of watchers) watcher(what, error)
+      return
+    }
+
+    // Nothing can be said on a stderr that fails, and a command can still do its work without it.
+    if (what === 'standard error' || error.code === 'EPIPE') return
+    process.stderr.write(`registryctl: cannot write to standard output: ${describeOutputError(error)}\n`)
+    // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- nothing else can be said
+    process.exit(ExitCode.OUTPUT)
   }
-
-  if (error.code === 'EPIPE') return
-  process.stderr.write(`registryctl: cannot write to standard output: ${describeOutputError(error)}\n`)
-  // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- nothing else can be said
-  process.exit(ExitCode.OUTPUT)
-}
-
-/** Replace oclif's listener (installed when its modules load) with the behaviour above. */
-export function guardStandardOutput(stream: NodeJS.WriteStream = process.stdout): void {
-  stream.removeAllListeners('error')
-  stream.on('error', onError)
 }
 
 /**
- * Call `watcher` instead of exiting when standard output fails, until the returned function is
- * called. If it has failed already, `watcher` is called at once.
+ * Replace oclif's listener on stdout (installed when its modules load) with the behaviour above, and
+ * give stderr one: without, a stderr that fails (`2>&-` read by a pipe that closes, a full disk
+ * under --debug) is an unhandled 'error' event that ends the process mid-run.
+ */
+export function guardStandardOutput(): void {
+  for (const [stream, what] of [
+    [process.stdout, 'standard output'],
+    [process.stderr, 'standard error'],
+  ] as const) {
+    stream.removeAllListeners('error')
+    stream.on('error', listener(what))
+  }
+}
+
+/**
+ * Call `watcher` instead of the behaviour above when stdout or stderr fails, until the returned
+ * function is called. A failure that came before is told at once.
  */
 export function watchOutputFailure(watcher: Watcher): () => void {
-  if (failure) watcher(failure)
-  else watchers.add(watcher)
+  const [first] = failures
+  if (first) watcher(...first)
+  watchers.add(watcher)
   return () => watchers.delete(watcher)
 }
 
 /**
- * Resolves once every write to standard output made so far has succeeded or failed, its failure
- * then told to the watchers. On Linux stdout writes are synchronous and a failure is emitted on the
- * next tick, so a run that checks for one right after its last line would otherwise miss it.
+ * Resolves once every write to stdout and stderr made so far has succeeded or failed, a failure then
+ * told to the watchers. On Linux these writes are synchronous and a failure is emitted on the next
+ * tick, so a run that checks for one right after its last line would otherwise miss it.
  */
-export async function outputSettled(stream: NodeJS.WriteStream = process.stdout): Promise<void> {
-  await new Promise<void>((resolve) => {
-    stream.write('', () => setImmediate(resolve))
-  })
+export async function outputSettled(): Promise<void> {
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) =>
+        new Promise<void>((resolve) => {
+          stream.write('', () => setImmediate(resolve))
+        }),
+    ),
+  )
 }
