@@ -13,7 +13,7 @@ import {describeFailure, type Interruption, trapInterruption} from './interrupti
 import type {RegistryClient} from './lib/client.js'
 import {type DeletionResult, executePlan, type ExecuteOptions, type TagOutcome} from './lib/deletion/execute.js'
 import {writePlan} from './lib/deletion/gather.js'
-import {Journal, lastRun, readJournal} from './lib/deletion/journal.js'
+import {Journal, readLastRun} from './lib/deletion/journal.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
 import {ExitCode, OutputError, RegistryCtlError} from './lib/errors.js'
 import {outputSettled} from './output.js'
@@ -120,7 +120,7 @@ export abstract class DeletionCommand extends RegistryCommand {
     if (destructive && flags.journal) {
       // A rerun tells what the last run recorded when it did not finish.
       // Only a file is read back: a pipe or a device (/dev/stderr) may block, or never end (/dev/full reads zeros).
-      const previous = statSync(flags.journal, {throwIfNoEntry: false})?.isFile() ? lastRun(readJournal(flags.journal)) : undefined
+      const previous = statSync(flags.journal, {throwIfNoEntry: false})?.isFile() ? readLastRun(flags.journal) : undefined
       if (previous && (!previous.ended || previous.interrupted)) {
         const counts = Object.entries(previous.counts).map(([status, count]) => `${count} ${status}`).join(', ') || 'no outcome'
         process.stderr.write(`registryctl: note: the last run in journal ${flags.journal} (${previous.start.registry}/${previous.start.name}, started ${previous.start.time}) ${previous.ended ? 'was interrupted' : 'did not finish (killed?)'} and recorded ${counts}; every tag is checked again now\n`)

@@ -8,7 +8,7 @@
  *   {"event":"outcome","time":…,"registry":…,"name":…,"tag":…,"digest":…,"status":"DONE","detail":…}
  *   {"event":"end","time":…,"registry":…,"name":…,"interrupted":false,"exitCode":0,"counts":{…}}
  */
-import {closeSync, fsyncSync, openSync, readFileSync, writeSync} from 'node:fs'
+import {closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync} from 'node:fs'
 
 import {UsageError} from '../errors.js'
 import type {DeletionResult, TagOutcome} from './execute.js'
@@ -101,9 +101,9 @@ export function lastRun(records: JournalRecord[]): {start: JournalRecord & {even
   return {start: run[0] as JournalRecord & {event: 'start'}, ended: end !== undefined, interrupted: end?.event === 'end' && end.interrupted, counts}
 }
 
-/** Every record of a journal, skipping a torn last line (a write cut short by a crash). */
-export function readJournal(path: string): JournalRecord[] {
-  return readFileSync(path, 'utf8')
+/** The records of journal text, skipping a torn line (a write cut short by a crash or a full disk). */
+function parseJournal(text: string): JournalRecord[] {
+  return text
     .split('\n')
     .filter(Boolean)
     .flatMap((line) => {
@@ -113,4 +113,38 @@ export function readJournal(path: string): JournalRecord[] {
         return []
       }
     })
+}
+
+/** Every record of a journal. */
+export function readJournal(path: string): JournalRecord[] {
+  return parseJournal(readFileSync(path, 'utf8'))
+}
+
+const START = Buffer.from('{"event":"start"')
+
+/**
+ * The last run of a journal, read from the end back to its `start` line only: a journal a nightly job
+ * has appended to for years can pass what one string may hold (512 MB), and only its last run matters.
+ */
+export function readLastRun(path: string, chunkBytes = 1024 * 1024): ReturnType<typeof lastRun> {
+  const fd = openSync(path, 'r')
+  try {
+    let position = fstatSync(fd).size
+    let tail = Buffer.alloc(0)
+    while (position > 0) {
+      const length = Math.min(chunkBytes, position)
+      position -= length
+      const chunk = Buffer.alloc(length)
+      readSync(fd, chunk, 0, length, position)
+      tail = Buffer.concat([chunk, tail])
+      // A start line begins the file or follows a newline.
+      for (let at = tail.lastIndexOf(START); at >= 0; at = at === 0 ? -1 : tail.lastIndexOf(START, at - 1)) {
+        if (at > 0 ? tail[at - 1] === 0x0a : position === 0) return lastRun(parseJournal(tail.subarray(at).toString('utf8')))
+      }
+    }
+
+    return undefined
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert'
 import {appendFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {Journal, lastRun, readJournal} from '../../../src/lib/deletion/journal.js'
+import {Journal, lastRun, readJournal, readLastRun} from '../../../src/lib/deletion/journal.js'
 import {planDeletion} from '../../../src/lib/deletion/plan.js'
 import {ExitCode, type RegistryCtlError} from '../../../src/lib/errors.js'
 import {useTempDir} from '../../helpers/tmp.js'
@@ -34,6 +34,25 @@ describe('deletion/journal', () => {
     killed.outcome(plan(), {tag: 'old1', digest: A, status: 'UNKNOWN'})
     killed.close()
     assert.deepEqual({...lastRun(readJournal(path)), start: undefined}, {start: undefined, ended: false, interrupted: false, counts: {UNKNOWN: 1}})
+  })
+
+  it('reads the last run back from the end of the file, whatever the chunk boundaries', () => {
+    const path = join(dir(), 'runs.jsonl')
+    for (let run = 0; run < 3; run++) {
+      const journal = Journal.open(path)
+      journal.start(plan())
+      for (let k = 0; k <= run; k++) journal.outcome(plan(), {tag: `old${k}`, digest: A, status: run === 2 ? 'UNKNOWN' : 'DONE'})
+      if (run < 2) journal.end({registry: 'r.test', name: 'app', tags: [], digests: [], counts: {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}, blocked: false, interrupted: false, exitCode: 0})
+      journal.close()
+    }
+
+    const whole = lastRun(readJournal(path))
+    assert.deepEqual(whole?.counts, {UNKNOWN: 3})
+    for (const chunk of [1, 7, 16, 64, 1000, 1 << 20]) assert.deepEqual(readLastRun(path, chunk), whole, `chunk ${chunk}`)
+    // No start line at all (nor one glued to the line before it): no run.
+    const startless = join(dir(), 'startless.jsonl')
+    appendFileSync(startless, `x{"event":"start"}\n${JSON.stringify({event: 'outcome', tag: 'old1', status: 'DONE'})}\n`)
+    assert.equal(readLastRun(startless, 8), undefined)
   })
 
   it('skips a torn last line (a write cut short by a crash)', () => {
