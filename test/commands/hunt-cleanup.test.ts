@@ -5,6 +5,7 @@ import {strict as assert} from 'node:assert'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import {ExitCode} from '../../src/lib/errors.js'
 import {buildImage} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'
 import {runCli} from '../helpers/cli.js'
@@ -21,13 +22,10 @@ describe('hunt: cleanup metrics after a failure in a later repository @integrati
     proxy = undefined
   })
 
-  // DEFECT: when a later repository fails with an error that is not a refusal (here its delete probe
-  // answers 503 until the retries are used up: exit 9), executeCleanup throws
-  // (src/lib/cleanup/execute.ts, `throw caught`), the result of the repositories already done is lost,
-  // and the metrics file (src/commands/cleanup.ts, finally: collectMetrics(plan, [])) reports every
-  // tag as not-run, deleted 0, though the first repository's tags were deleted. Fix: return the
-  // partial result with the error (as for refusals) so metrics and the summary count what was done.
-  it.skip('counts the tags deleted before a later repository failed as deleted in the metrics', async function () {
+  // A later repository that fails with an error that is not a refusal (its delete probe answers 503
+  // until the retries are used up: exit 9) stops the run; what the first repository deleted still
+  // counts in the metrics, the lines and the summary.
+  it('counts the tags deleted before a later repository failed as deleted in the metrics', async function () {
     this.timeout(60_000)
     const client = localSession().client({host: registry().host})
     const prefix = `hunt${Date.now()}`
@@ -51,5 +49,8 @@ describe('hunt: cleanup metrics after a failure in a later repository @integrati
     assert.deepEqual(left, [], `the first repository was not cleaned: ${result.stdout}${result.stderr}`)
     const text = await readFile(metrics, 'utf8')
     assert.match(text, new RegExp(`repository="${prefix}/a",outcome="deleted"\\} 3`), `${text}\n${result.stdout}${result.stderr}`)
+    assert.equal(result.code, ExitCode.REGISTRY, result.stderr)
+    assert.equal([...result.stdout.matchAll(new RegExp(`${prefix}/a:a\\d +\\[DONE\\]`, 'g'))].length, 3, result.stdout)
+    assert.match(result.stdout, /^stopped: /m)
   })
 })

@@ -1,8 +1,8 @@
 /**
  * Applying a cleanup plan: one repository after the other through the deletion executor delete-tags
  * uses (preflight, fresh listing, every tag re-resolved right before its DELETE, an unknown outcome
- * resolved by looking). A refusal (deletes disabled, read-only, 401/403) stops the run at once: no
- * further repository is started. An interruption (the AbortSignal: SIGINT, SIGTERM) starts no new
+ * resolved by looking). A refusal (deletes disabled, read-only, 401/403), or a registry that keeps
+ * failing, stops the run at once: no further repository is started, and what was done is reported. An interruption (the AbortSignal: SIGINT, SIGTERM) starts no new
  * DELETE; those in flight finish, the rest of the repository is SKIPPED and no other is started.
  */
 import type {RegistryClient} from '../client.js'
@@ -18,8 +18,8 @@ export interface CleanupResult {
   /** Repositories with something to do that were not started (the run stopped first). */
   notRun: string[]
   counts: Record<TagStatus, number>
-  stopped?: {reason: 'refused' | 'interrupted'; message: string}
-  /** 0 done (blocked images included: the policy asked for it), 10 some failed or unknown, the refusal's code, 130 interrupted. */
+  stopped?: {reason: 'refused' | 'failed' | 'interrupted'; message: string}
+  /** 0 done (blocked images included: the policy asked for it), 10 some failed or unknown, the refusal's or failure's code, 130 interrupted. */
   exitCode: number
 }
 
@@ -69,10 +69,12 @@ export async function executeCleanup(client: RegistryClient, plan: CleanupPlan, 
       if (hasWork) options.onRepository?.(result, ++handled, active.length)
       if (result.interrupted) stopped = {reason: 'interrupted', message: 'interrupted: deletions in flight finished, none started after'}
     } catch (caught) {
-      if (!isRegistryCtlError(caught) || !REFUSALS.has(caught.exitCode)) throw caught
+      // A bug is thrown on; a refusal, or a registry that keeps failing (5xx after the retries, a
+      // malformed answer), stops the run, and what was done before it still counts.
+      if (!isRegistryCtlError(caught)) throw caught
       error = caught
-      stopped = {reason: 'refused', message: `stopped: ${caught.message}`}
-      // What this repository did before the refusal still counts; the rest of it was not run.
+      stopped = {reason: REFUSALS.has(caught.exitCode) ? 'refused' : 'failed', message: `stopped: ${caught.message}`}
+      // What this repository did before the failure still counts; the rest of it was not run.
       if (seen.length > 0) repositories.push(summarizeOutcomes(repository, seen, []))
       else notRun.push(repository.name)
     }
