@@ -9,7 +9,7 @@ import type {RegistryClient} from '../client.js'
 import {mapConcurrent} from '../concurrency.js'
 import {isRegistryCtlError, ExitCode, UsageError} from '../errors.js'
 import {compareNames, type ImageSummary, Inventory} from '../inventory.js'
-import {readPlanFile, writePlan} from '../deletion/gather.js'
+import {indexChildren, readPlanFile, writePlan} from '../deletion/gather.js'
 import {planInconsistency} from '../deletion/plan.js'
 import type {ResolvedRule} from './policy.js'
 import {type CleanupPlan, compileRules, planRepository, type RepositoryTags} from './plan.js'
@@ -76,6 +76,7 @@ export async function gatherCleanupPlan(client: RegistryClient, rules: ResolvedR
       name,
       tags: tags.map((entry) => ({tag: entry.tag, digest: entry.digest, ...(created.get(entry.digest) === undefined ? {} : {created: created.get(entry.digest)})})),
       mediaTypes: Object.fromEntries(tags.map((entry) => [entry.digest, entry.mediaType])),
+      indexChildren: await indexChildren(client, name, tags),
       sizes,
     }
   })

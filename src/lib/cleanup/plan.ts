@@ -64,6 +64,8 @@ export interface RepositoryTags {
   /** Every tag of the repository, with its digest, and its created date where it was needed. */
   tags: Array<{tag: string; digest: string; created?: string}>
   mediaTypes?: Record<string, string>
+  /** The platform manifests of each tagged index, by the index's digest. */
+  indexChildren?: Record<string, string[]>
   /** Bytes of each image, where known. */
   sizes?: Record<string, number>
 }
@@ -152,6 +154,7 @@ export function planRepository(registry: string, rules: CompiledRule[], reposito
     now,
     tags: repository.tags,
     mediaTypes: repository.mediaTypes,
+    indexChildren: repository.indexChildren,
     decisions: decideRepository(rules, repository, now),
     unselectedReason: UNSELECTED_REASON,
     wording: 'policy',

@@ -7,14 +7,34 @@ import {readFile, writeFile} from 'node:fs/promises'
 
 import type {RegistryClient} from '../client.js'
 import {mapConcurrent} from '../concurrency.js'
-import {UsageError} from '../errors.js'
+import {ExitCode, isRegistryCtlError, UsageError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
 import {Inventory} from '../inventory.js'
+import {isIndexType} from '../manifests.js'
 import {type DeletionPlan, planDeletion, planInconsistency, type RetentionOptions, type SiblingPolicy} from './plan.js'
 
 /** Whether a tag plan reads created dates after its listing: asked for, or needed by a retention rule. */
 export function planReadsDates(request: {dates?: boolean} & RetentionOptions): boolean {
   return request.dates !== false || request.keep !== undefined || request.olderThanMs !== undefined
+}
+
+/**
+ * The platform manifests of each index among `resolved` (multi-arch images), by the index's digest:
+ * one manifest read per distinct index (from the cache when it knows it). A repository of plain
+ * images costs nothing. An index deleted meanwhile lists nothing.
+ */
+export async function indexChildren(client: RegistryClient, name: string, resolved: Array<{digest: string; mediaType: string}>): Promise<Record<string, string[]>> {
+  const indexes = [...new Set(resolved.filter((entry) => isIndexType(entry.mediaType)).map((entry) => entry.digest))]
+  const children: Record<string, string[]> = {}
+  await mapConcurrent(indexes, 2 * client.session.limit.concurrency, async (digest) => {
+    try {
+      const {manifest} = await client.manifest(name, digest, {cached: true})
+      if (manifest.kind === 'index') children[digest] = manifest.manifests.map((child) => child.digest)
+    } catch (error) {
+      if (!isRegistryCtlError(error) || error.exitCode !== ExitCode.NOT_FOUND) throw error
+    }
+  })
+  return children
 }
 
 /**
@@ -45,6 +65,7 @@ export async function gatherTagPlan(
     registry: client.host,
     tags: resolved.map((entry) => ({tag: entry.tag, digest: entry.digest, created: created.get(entry.digest)})),
     mediaTypes: Object.fromEntries(resolved.map((entry) => [entry.digest, entry.mediaType])),
+    indexChildren: await indexChildren(client, request.name, resolved),
   })
 }
 

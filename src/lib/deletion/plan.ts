@@ -107,6 +107,8 @@ export interface PlanInput extends RetentionOptions {
   /** Every tag of the repository with its digest (and created date where known). */
   tags: Array<{tag: string; digest: string; created?: string}>
   mediaTypes?: Record<string, string>
+  /** The platform manifests of each tagged index (multi-arch image), by the index's digest. */
+  indexChildren?: Record<string, string[]>
 }
 
 export function describeDuration(ms: number): string {
@@ -138,6 +140,8 @@ export interface DecidedInput {
   /** Every tag of the repository with its digest (and created date where known). */
   tags: Array<{tag: string; digest: string; created?: string}>
   mediaTypes?: Record<string, string>
+  /** The platform manifests of each tagged index, by the index's digest: a platform an index that stays still lists is never deleted. */
+  indexChildren?: Record<string, string[]>
   /** One entry per selected tag; tags without one are unselected (siblings). */
   decisions: Map<string, TagDecision>
   /** List unselected tags too, as kept with this reason (cleanup shows every tag it looked at). */
@@ -174,6 +178,12 @@ export function planDecided(input: DecidedInput): DeletionPlan {
     }
   }
 
+  // The tags of the indexes that stay (some tag of theirs is not deleted) and list a digest.
+  const stayingIndexTagsOf = (digest: string) =>
+    Object.entries(input.indexChildren ?? {})
+      .filter(([index, children]) => children.includes(digest) && (byDigest.get(index) ?? []).some((entry) => !doomed.has(entry.tag)))
+      .flatMap(([index]) => byDigest.get(index)!.map((entry) => entry.tag))
+      .sort(compareNames)
   const digests: PlannedDigest[] = []
   const doomedDigests = [...new Set(input.tags.filter((entry) => doomed.has(entry.tag)).map((entry) => entry.digest))]
   for (const digest of doomedDigests) {
@@ -187,7 +197,17 @@ export function planDecided(input: DecidedInput): DeletionPlan {
     const base = {digest, mediaType: input.mediaTypes?.[digest], tags: onDigest.map((entry) => entry.tag).sort(compareNames)}
     // A sibling that retention or protection keeps can never be taken along.
     const untouchable = siblings.filter((entry) => decisions.get(entry.tag)?.action === 'kept')
-    if (siblings.length === 0) {
+    // A platform of a multi-arch image that stays: deleting it would break that image's pulls.
+    const indexTags = stayingIndexTagsOf(digest)
+    const siblingNames = siblings.map((entry) => entry.tag).sort(compareNames)
+    if (indexTags.length > 0 && policy === 'keep') {
+      digests.push({...base, action: 'untag', siblings: siblingNames})
+      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'untag', reason: `image kept: a platform of the multi-arch image tagged ${indexTags.join(', ')}`})
+    } else if (indexTags.length > 0) {
+      digests.push({...base, action: 'blocked', siblings: siblingNames})
+      const why = `its image is a platform of the multi-arch image tagged ${indexTags.join(', ')}, which stays${policyWording ? '' : ' (--keep-siblings removes only the tag)'}`
+      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'kept', reason: why})
+    } else if (siblings.length === 0) {
       digests.push({...base, action: 'delete', siblings: []})
       for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
     } else if (policy === 'keep') {

@@ -78,6 +78,25 @@ describe('deletion/plan', () => {
     assert.equal(p.tags.find((t) => t.tag === naked)!.action, 'delete')
   })
 
+  it('never deletes a platform manifest that a multi-arch image which stays still lists', () => {
+    const tags = [
+      {tag: 'multi', digest: D('e')},
+      {tag: 'amd64-only', digest: D('f')},
+      {tag: 'other', digest: D('a')},
+    ]
+    const input = {registry: 'r', name: 'team/app', tags, indexChildren: {[D('e')]: [D('f'), D('9')]}}
+    const blocked = planDeletion({...input, pattern: 'amd64-only', policy: 'block'})
+    assert.deepEqual(blocked.digests.map((d) => [d.digest, d.action]), [[D('f'), 'blocked']])
+    assert.match(blocked.tags[0]!.reason!, /^its image is a platform of the multi-arch image tagged multi, which stays/)
+    assert.deepEqual(planDeletion({...input, pattern: 'amd64-only', policy: 'include'}).digests.map((d) => d.action), ['blocked'])
+    const untagged = planDeletion({...input, pattern: 'amd64-only', policy: 'keep'})
+    assert.deepEqual(untagged.tags.map((t) => [t.tag, t.action]), [['amd64-only', 'untag']])
+    assert.equal(planInconsistency(untagged), undefined)
+    // The multi-arch image goes too: its platforms may go with it.
+    const both = planDeletion({...input, pattern: '[am]*', policy: 'block'})
+    assert.deepEqual(both.digests.map((d) => [d.digest, d.action]), [[D('e'), 'delete'], [D('f'), 'delete']])
+  })
+
   it('makes plans whose tags and digests agree, whatever the input (2,000 seeded cases)', () => {
     const random = seededRandom(testSeed(4242))
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!
