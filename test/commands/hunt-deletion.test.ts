@@ -38,6 +38,11 @@ describe('hunt: deletions against the real registry @integration', () => {
     assert.match(result.stdout, /:amd64-only +\[KEPT\]/)
     assert.equal(await client().exists(name, 'multi'), index.digest)
     assert.equal(await client().exists(name, child.digest), child.digest)
+    // Nor by digest: delete-manifest refuses it the same way.
+    const byDigest = await runCli(['delete-manifest', `${registry().host}/${name}@${child.digest}`, '--yes'])
+    assert.equal(byDigest.code, ExitCode.BLOCKED, byDigest.stderr)
+    assert.match(byDigest.stderr, /a platform of the multi-arch image tagged multi, which stays/)
+    assert.equal(await client().exists(name, child.digest), child.digest)
     // With --keep-siblings only the tag goes; the platform stays for multi.
     const untagged = await runCli(['delete-tags', `${registry().host}/${name}:amd64-only`, '--yes', '--keep-siblings'])
     assert.equal(untagged.code, ExitCode.OK, untagged.stderr)

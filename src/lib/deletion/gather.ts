@@ -74,7 +74,13 @@ export async function gatherManifestPlan(client: RegistryClient, name: string, d
   const inventory = new Inventory(client)
   // One GET gives the media type and the created date; a missing digest fails here (exit 7).
   const {mediaType, created} = await inventory.summarize(name, digest)
-  const tags = (await inventory.resolveAll(name)).filter((entry) => entry.digest === digest)
+  const resolved = await inventory.resolveAll(name)
+  const tags = resolved.filter((entry) => entry.digest === digest)
+  // A platform of a tagged multi-arch image: deleting it would break that image's pulls.
+  const children = await indexChildren(client, name, resolved)
+  const indexTags = resolved.filter((entry) => children[entry.digest]?.includes(digest)).map((entry) => entry.tag).sort()
+  const reason = `its image is a platform of the multi-arch image tagged ${indexTags.join(', ')}, which stays`
+  const blocked = indexTags.length > 0
   return {
     kind: 'registryctl-deletion-plan',
     version: 1,
@@ -83,9 +89,9 @@ export async function gatherManifestPlan(client: RegistryClient, name: string, d
     pattern: digest,
     policy: 'include',
     createdAt: new Date().toISOString(),
-    tags: tags.map((entry) => ({tag: entry.tag, digest, created, action: 'delete', selected: true})),
-    digests: [{digest, mediaType, action: 'delete', tags: tags.map((entry) => entry.tag), siblings: []}],
-    blocked: false,
+    tags: tags.map((entry) => ({tag: entry.tag, digest, created, selected: true, ...(blocked ? {action: 'kept', reason} : {action: 'delete'})})),
+    digests: [{digest, mediaType, action: blocked ? 'blocked' : 'delete', tags: tags.map((entry) => entry.tag), siblings: []}],
+    blocked,
   }
 }
 
