@@ -231,7 +231,17 @@ export class Transport {
           // clear text).
           beforeRedirect: [
             (options, response) => {
-              if (leavesOrigin(response.url, String(options.url))) for (const name of ORIGIN_BOUND_HEADERS) delete options.headers[name]
+              if (!leavesOrigin(response.url, String(options.url))) return
+              // A body may carry a secret (an identity token POSTed to a token realm), and got keeps
+              // the method and body on every redirect: such a request never leaves its origin.
+              if (options.body !== undefined || options.form !== undefined || options.json !== undefined) {
+                throw new RegistryCtlError(
+                  `${new URL(response.url).host} redirected a ${options.method} with a body to ${new URL(String(options.url)).host}; registryctl sends it to no other host`,
+                  ExitCode.REGISTRY,
+                )
+              }
+
+              for (const name of ORIGIN_BOUND_HEADERS) delete options.headers[name]
             },
           ],
           // A retry hook only when there is someone to tell: got runs every hook of every request.
@@ -324,6 +334,8 @@ export class Transport {
       return {status: response.statusCode, headers: response.headers, body: response.rawBody ?? Buffer.alloc(0), url: response.url, retryCount: response.retryCount + retried}
     } catch (error) {
       this.options.debug?.(`${method} ${url} -> ${(error as RequestError).code ?? 'error'} (${Math.round(performance.now() - started)} ms)`)
+      // Our own refusals (a hook's) come wrapped by got: they are ours to report as they are.
+      if (error instanceof RequestError && error.cause instanceof RegistryCtlError) throw error.cause
       if (error instanceof RequestError) throw describeNetworkError(error, url)
       throw error
     }

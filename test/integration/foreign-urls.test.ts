@@ -13,9 +13,10 @@ import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {freePort, registryConfig, stopProcess} from '../../src/sandbox/registry-process.js'
+import {freePort, registryConfig, type RunningRegistry, startRegistry, stopProcess} from '../../src/sandbox/registry-process.js'
 import {runCli} from '../helpers/cli.js'
 import {type RunningNginx, startNginx, USERS} from '../helpers/nginx.js'
+import {type RunningTokenServer, startTokenServer, tokenAuthOf} from '../helpers/token-server.js'
 
 interface Seen {
   method: string
@@ -111,6 +112,19 @@ describe('absolute URLs from the registry naming another host @integration', () 
       }
     })
   }
+  // A credential helper answering JSON that is not an object: one line, exit 2.
+  it('a credential helper answering null is a usage error (exit 2), not an internal error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'registryctl-hunt-helper-'))
+    try {
+      await writeFile(join(dir, 'config.json'), JSON.stringify({credsStore: 'hunt-null'}))
+      await writeFile(join(dir, 'docker-credential-hunt-null'), '#!/bin/sh\ncat >/dev/null\necho null\n', {mode: 0o755})
+      const result = await runCli(['list-tags', `${nginx.host}/restricted/app`, '--ca-file', nginx.pki.caCert], {env: {DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH ?? ''}`}})
+      assert.doesNotMatch(result.stderr, /internal error/)
+      assert.equal(result.code, 2, result.stderr)
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
 })
 
 describe('a Link header naming another host', () => {
@@ -149,3 +163,51 @@ describe('a Link header naming another host', () => {
     assert.equal(result.stdout, '-- \napp:\n  - a\n  - b\n')
   })
 })
+
+describe('a token realm that redirects an identity token elsewhere @integration', () => {
+  const seen: Array<{method: string; path: string; authorization?: string; body: string}> = []
+  let tokens: RunningTokenServer
+  let registry: RunningRegistry
+  let redirector: Server
+  let other: Server
+  let dockerConfig: string
+  before(async function () {
+    this.timeout(60_000)
+    other = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      request.on('end', () => {
+        seen.push({method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization, body})
+        response.writeHead(401).end()
+      })
+    })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.2', resolve))
+    const otherOrigin = `http://127.0.0.2:${(other.address() as AddressInfo).port}`
+    // The realm the registry names answers every token request with a 307 to another host.
+    redirector = createServer((request, response) => {
+      request.resume()
+      response.writeHead(307, {location: `${otherOrigin}${request.url}`}).end()
+    })
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve))
+    tokens = await startTokenServer({})
+    registry = await startRegistry({tokenAuth: {...tokenAuthOf(tokens), realm: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/token`}})
+    dockerConfig = await mkdtemp(join(tmpdir(), 'registryctl-hunt-docker-'))
+    await writeFile(join(dockerConfig, 'config.json'), JSON.stringify({auths: {[registry.host]: {identitytoken: 'identity-refresh-secret'}}}))
+  })
+  after(async () => {
+    await registry?.stop()
+    await tokens?.stop()
+    await Promise.all([new Promise((resolve) => redirector?.close(resolve)), new Promise((resolve) => other?.close(resolve))])
+    if (dockerConfig) await rm(dockerConfig, {recursive: true, force: true})
+  })
+
+  // The refresh token is POSTed in the body, which got keeps on a redirect: it never leaves the realm's origin.
+  it('never sends the identity token to a host the token realm redirects to', async () => {
+    const result = await runCli(['list-tags', `${registry.host}/app`], {env: {DOCKER_CONFIG: dockerConfig}})
+    const leaked = seen.filter((request) => request.body.includes('identity-refresh-secret') || request.authorization !== undefined)
+    assert.deepEqual(leaked, [], `the refresh token left for 127.0.0.2 (exit ${result.code}): ${JSON.stringify(seen)}`)
+    assert.equal(result.code, 9, result.stderr)
+    assert.match(result.stderr, /redirected a POST with a body to 127\.0\.0\.2:\d+; registryctl sends it to no other host/)
+  })
+})
+

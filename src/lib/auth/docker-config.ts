@@ -119,16 +119,20 @@ export async function credentialsFromHelper(helper: string, host: string, run: H
     throw new UsageError(`${source} failed for ${host}: ${result.stdout.trim().split('\n')[0] ?? 'exit ' + result.exitCode}`)
   }
 
-  let answer: {Username?: string; Secret?: string}
+  let answer: unknown
   try {
-    answer = JSON.parse(result.stdout) as {Username?: string; Secret?: string}
+    answer = JSON.parse(result.stdout)
   } catch {
     throw new UsageError(`${source} answered something that is not JSON for ${host}`)
   }
 
+  if (!isObject(answer) || (answer.Secret !== undefined && typeof answer.Secret !== 'string') || (answer.Username !== undefined && typeof answer.Username !== 'string')) {
+    throw new UsageError(`${source} answered JSON that is not {"Username", "Secret"} strings for ${host}`)
+  }
+
   if (!answer.Secret) return undefined
-  if (answer.Username === '<token>') return {identityToken: answer.Secret, source}
-  return {username: answer.Username, password: answer.Secret, source}
+  if (answer.Username === '<token>') return {identityToken: answer.Secret as string, source}
+  return {username: answer.Username as string | undefined, password: answer.Secret as string, source}
 }
 
 function fromAuthsEntry(entry: NonNullable<DockerConfigFile['auths']>[string], source: string): Credentials | undefined {
