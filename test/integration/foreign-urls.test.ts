@@ -37,7 +37,7 @@ async function startRecorder(seen: Seen[]): Promise<{origin: string; close(): Pr
 
 /** docker-registry with `http.host` set: the absolute URLs it generates name that host. */
 async function startRegistryWithHost(host: string): Promise<{host: string; stop(): Promise<void>}> {
-  const dir = await mkdtemp(join(tmpdir(), 'registryctl-hunt-'))
+  const dir = await mkdtemp(join(tmpdir(), 'registryctl-foreign-'))
   const port = await freePort()
   const config = registryConfig({rootDirectory: join(dir, 'store'), port}) as {http: Record<string, unknown>}
   config.http.host = host
@@ -100,7 +100,7 @@ describe('absolute URLs from the registry naming another host @integration', () 
     ['"auth" a number', '{"auths": {"HOST": {"auth": 5}}}'],
   ] as const) {
     it(`a docker config with ${label} is a usage error (exit 2), not an internal error`, async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'registryctl-hunt-docker-'))
+      const dir = await mkdtemp(join(tmpdir(), 'registryctl-docker-config-'))
       try {
         await writeFile(join(dir, 'config.json'), config.replace('HOST', nginx.host))
         const result = await runCli(['list-tags', `${nginx.host}/restricted/app`, '--ca-file', nginx.pki.caCert], {env: {DOCKER_CONFIG: dir}})
@@ -114,10 +114,10 @@ describe('absolute URLs from the registry naming another host @integration', () 
   }
   // A credential helper answering JSON that is not an object: one line, exit 2.
   it('a credential helper answering null is a usage error (exit 2), not an internal error', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'registryctl-hunt-helper-'))
+    const dir = await mkdtemp(join(tmpdir(), 'registryctl-helper-'))
     try {
-      await writeFile(join(dir, 'config.json'), JSON.stringify({credsStore: 'hunt-null'}))
-      await writeFile(join(dir, 'docker-credential-hunt-null'), '#!/bin/sh\ncat >/dev/null\necho null\n', {mode: 0o755})
+      await writeFile(join(dir, 'config.json'), JSON.stringify({credsStore: 'answers-null'}))
+      await writeFile(join(dir, 'docker-credential-answers-null'), '#!/bin/sh\ncat >/dev/null\necho null\n', {mode: 0o755})
       const result = await runCli(['list-tags', `${nginx.host}/restricted/app`, '--ca-file', nginx.pki.caCert], {env: {DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH ?? ''}`}})
       assert.doesNotMatch(result.stderr, /internal error/)
       assert.equal(result.code, 2, result.stderr)
@@ -191,7 +191,7 @@ describe('a token realm that redirects an identity token elsewhere @integration'
     await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve))
     tokens = await startTokenServer({})
     registry = await startRegistry({tokenAuth: {...tokenAuthOf(tokens), realm: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/token`}})
-    dockerConfig = await mkdtemp(join(tmpdir(), 'registryctl-hunt-docker-'))
+    dockerConfig = await mkdtemp(join(tmpdir(), 'registryctl-docker-config-'))
     await writeFile(join(dockerConfig, 'config.json'), JSON.stringify({auths: {[registry.host]: {identitytoken: 'identity-refresh-secret'}}}))
   })
   after(async () => {

@@ -110,6 +110,8 @@ export async function credentialsFromHelper(helper: string, host: string, run: H
   try {
     result = await run(helper, host)
   } catch (error) {
+    // execFile's timeout kills the helper and says only "Command failed".
+    if ((error as {killed?: boolean}).killed) throw new UsageError(`${source} did not answer within 30 s for ${host}`, {cause: error})
     throw new UsageError(`${source} could not be run: ${(error as Error).message}`, {cause: error})
   }
 

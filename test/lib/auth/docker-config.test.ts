@@ -78,6 +78,9 @@ describe('auth/docker-config', () => {
     process.env.PATH = `${dir}:${originalPath}`
     await assert.rejects(credentialsFromHelper('broken', 'r.example'), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /keychain locked/.test(error.message))
     await assert.rejects(credentialsFromHelper('absent-helper', 'r.example'), /docker-credential-absent-helper could not be run/)
+    // One that hangs is killed by the runner's timeout, and said so.
+    const killed = () => Promise.reject(Object.assign(new Error('Command failed: docker-credential-slow get'), {killed: true, signal: 'SIGTERM'}))
+    await assert.rejects(credentialsFromHelper('slow', 'r.example', killed), /^UsageError: credential helper docker-credential-slow did not answer within 30 s for r\.example$/)
   })
 
   it('reports a config that is not JSON', async () => {

@@ -1,5 +1,7 @@
 /**
- * Adversarial hunt (deletions): what the registry really holds after a run, against what the run said.
+ * Deletions in hostile corners (found by an adversarial hunt): a multi-arch image's platforms, an
+ * edited plan, a stderr that breaks, a long journal, a registry whose tag DELETE takes the image.
+ * Each checks what the registry really holds afterwards against what the run said.
  */
 import {strict as assert} from 'node:assert'
 import {spawn} from 'node:child_process'
@@ -20,14 +22,14 @@ import {useTempDir} from '../helpers/tmp.js'
 
 let counter = 0
 
-describe('hunt: deletions against the real registry @integration', () => {
+describe('delete-tags in hostile corners @integration', () => {
   const registry = useRegistry()
   const client = () => localSession().client({host: registry().host})
 
   // A tag on a platform manifest of a tagged multi-arch image used to be planned like any image: its
   // digest was deleted ([DONE], exit 0) and the index lost that platform. It is blocked now (exit 12).
   it('does not delete a platform manifest that a kept, tagged index still references', async () => {
-    const name = `hunt/index-${++counter}-${Date.now()}`
+    const name = `hostile/index-${++counter}-${Date.now()}`
     const index = buildMultiArch(['2024-01-10T00:00:00Z', '2024-01-11T00:00:00Z'], 'oci', name)
     await pushImage(client(), name, ['multi'], index)
     const child = index.children[0]!
@@ -50,12 +52,12 @@ describe('hunt: deletions against the real registry @integration', () => {
     assert.equal(await client().exists(name, child.digest), child.digest)
   })
 
-  const tmp = useTempDir('registryctl-hunt-plan-')
+  const tmp = useTempDir('hostile-plan')
 
   // A reviewed plan edited to spare a tag (its action set to "kept") while its image is still planned
   // for deletion used to lose the tag and report it [KEPT]: such a plan is refused (exit 2).
   it('refuses a plan edited to keep a tag whose image it still deletes: nothing deleted, exit 2', async () => {
-    const name = `hunt/plan-${++counter}-${Date.now()}`
+    const name = `hostile/plan-${++counter}-${Date.now()}`
     const image = buildImage({created: '2021-01-01T00:00:00Z', layers: [name]})
     await pushImage(client(), name, ['release-1', 'stable'], image)
     const file = join(tmp(), 'plan.json')
@@ -77,14 +79,14 @@ describe('hunt: deletions against the real registry @integration', () => {
   // run stops as when stdout fails, and every outcome is still reported on stdout; exit 74.
   it('a standard error that breaks mid-deletion (--debug) stops the run and leaves no deleted tag unreported', async function () {
     this.timeout(120_000)
-    const name = `hunt/stderr-${++counter}-${Date.now()}`
+    const name = `hostile/stderr-${++counter}-${Date.now()}`
     const tags = Array.from({length: 30}, (_, i) => `t${String(i).padStart(2, '0')}`)
     for (const [i, tag] of tags.entries()) {
       // eslint-disable-next-line no-await-in-loop -- the first push of a repository must be alone
       await pushImage(client(), name, [tag], buildImage({created: '2021-01-01T00:00:00Z', layers: [`${name} ${i}`]}))
     }
 
-    const cache = mkdtempSync(join(tmpdir(), 'registryctl-hunt-cache-'))
+    const cache = mkdtempSync(join(tmpdir(), 'registryctl-hostile-cache-'))
     const result = await new Promise<{code: number; stdout: string}>((resolve, reject) => {
       const child = spawn(process.execPath, [RUN, 'delete-tags', `${registry().host}/${name}:t*`, '--yes', '--silent', '--debug'], {
         env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', XDG_CACHE_HOME: cache},
@@ -111,7 +113,7 @@ describe('hunt: deletions against the real registry @integration', () => {
   // A rerun with --journal reads back only the last run of the journal: one a nightly job has appended
   // to past 512 MB (here a sparse 600 MB file, no disk used) used to end in "internal error", exit 70.
   it('reads only the last run of a long journal (600 MB) before deleting', async () => {
-    const name = `hunt/journal-${++counter}-${Date.now()}`
+    const name = `hostile/journal-${++counter}-${Date.now()}`
     await pushImage(client(), name, ['t1'], buildImage({created: '2021-01-01T00:00:00Z', layers: [name]}))
     const journal = join(tmp(), 'journal.jsonl')
     writeFileSync(journal, '')
@@ -169,7 +171,7 @@ describe('hunt: deletions against the real registry @integration', () => {
   // With --keep-siblings, a registry whose DELETE by tag takes the image (and every sibling) with it
   // is caught by the untag's own check; the tag's line then says so ([FAIL]), exit 10, never [DONE].
   it('--keep-siblings never reports success when the registry deleted the kept image', async () => {
-    const name = `hunt/untag-${++counter}-${Date.now()}`
+    const name = `hostile/untag-${++counter}-${Date.now()}`
     const image = buildImage({created: '2021-01-01T00:00:00Z', layers: [name]})
     await pushImage(client(), name, ['release-1', 'stable'], image)
     const proxy = await startTagDeletingProxy(registry().host)

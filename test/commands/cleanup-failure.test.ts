@@ -1,5 +1,6 @@
 /**
- * Adversarial hunt (cleanup): what a run reports (lines, metrics) against what it really deleted.
+ * cleanup when a later repository fails: what the run reports (lines, metrics) against what it
+ * really deleted.
  */
 import {strict as assert} from 'node:assert'
 import {readFile, writeFile} from 'node:fs/promises'
@@ -13,9 +14,9 @@ import {type FaultProxy, startFaultProxy} from '../helpers/fault-proxy.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
 
-describe('hunt: cleanup metrics after a failure in a later repository @integration', () => {
+describe('cleanup after a failure in a later repository @integration', () => {
   const registry = useRegistry()
-  const dir = useTempDir('registryctl-hunt-cleanup-')
+  const dir = useTempDir('cleanup-failure')
   let proxy: FaultProxy | undefined
   afterEach(async () => {
     await proxy?.stop()
@@ -28,7 +29,7 @@ describe('hunt: cleanup metrics after a failure in a later repository @integrati
   it('counts the tags deleted before a later repository failed as deleted in the metrics', async function () {
     this.timeout(60_000)
     const client = localSession().client({host: registry().host})
-    const prefix = `hunt${Date.now()}`
+    const prefix = `failing${Date.now()}`
     for (const [repo, tags] of [['a', ['a1', 'a2', 'a3']], ['b', ['b1', 'b2']]] as const) {
       for (const tag of tags) {
         // eslint-disable-next-line no-await-in-loop -- a repository's first push alone
