@@ -15,6 +15,7 @@ import {setReferenceDefaults} from './lib/reference.js'
 import {credentialOptions, type EffectiveSettings, loadSettingsLayers, resolveSettings, type SettingsLayer} from './lib/settings.js'
 import {ContentCache, DEFAULT_CACHE_MAX_BYTES, defaultCacheDir} from './lib/cache.js'
 import type {InventoryProgress} from './lib/inventory.js'
+import {printable} from './lib/text.js'
 import {type Progress, startProgress} from './render/progress.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RegistryCommand)['baseFlags'] & T['flags']>
@@ -204,7 +205,7 @@ export abstract class RegistryCommand extends Command {
     }
 
     if (this.jsonEnabled()) this.logJson({error: {message, code: error.name, exitCode}})
-    process.stderr.write(`registryctl: ${message.replaceAll('\n', ' ')}\n`)
+    process.stderr.write(`registryctl: ${printable(message.replaceAll('\n', ' '))}\n`)
     if ((this.argv.includes('--debug') || this.argv.includes('-d')) && error.stack) process.stderr.write(`${error.stack}\n`)
     process.exitCode = exitCode
   }

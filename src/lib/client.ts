@@ -22,7 +22,8 @@ import {
 } from './errors.js'
 import {type Descriptor, MANIFEST_ACCEPT, type Manifest, parseManifest, sha256Digest, verifyDigest, digestWithAlgorithmOf} from './manifests.js'
 import {collectPages, nextPageUrl} from './pagination.js'
-import {formatReference, isDigest, type RegistryAddress} from './reference.js'
+import {formatReference, isDigest, isValidName, isValidTag, type RegistryAddress} from './reference.js'
+import {printable} from './text.js'
 import {headerValue, type HttpRequest, type HttpResponse, Transport, type TransportOptions} from './transport.js'
 
 export interface SessionOptions extends TransportOptions, AuthOptions {
@@ -72,7 +73,11 @@ function errorEntries(response: HttpResponse): RegistryErrorEntry[] {
   if (response.body.length === 0 || !/json/.test(contentType)) return []
   try {
     const parsed = JSON.parse(response.body.toString('utf8')) as {errors?: RegistryErrorEntry[]}
-    return Array.isArray(parsed.errors) ? parsed.errors.filter((entry) => typeof entry?.code === 'string') : []
+    if (!Array.isArray(parsed.errors)) return []
+    // The registry's own words end up in error lines: never with control characters.
+    return parsed.errors
+      .filter((entry) => typeof entry?.code === 'string')
+      .map((entry) => ({...entry, code: printable(entry.code), ...(typeof entry.message === 'string' ? {message: printable(entry.message)} : {})}))
   } catch {
     return []
   }
@@ -256,7 +261,8 @@ export class RegistryClient {
 
   /** Every repository in the catalog, in the registry's (lexical) order. */
   async repositories(pageSize = CATALOG_PAGE_SIZE): Promise<string[]> {
-    return this.pagedNames(`/v2/_catalog?n=${pageSize}`, 'repositories', [CATALOG_SCOPE], {what: `the catalog of ${this.host}`})
+    // A name distribution could never hold (control characters, spaces…) is a hostile answer: left out.
+    return (await this.pagedNames(`/v2/_catalog?n=${pageSize}`, 'repositories', [CATALOG_SCOPE], {what: `the catalog of ${this.host}`})).filter((name) => isValidName(name))
   }
 
   /**
@@ -267,7 +273,8 @@ export class RegistryClient {
    */
   async tags(name: string, options: {missingIsEmpty?: boolean; pageSize?: number} = {}): Promise<string[]> {
     try {
-      return await this.pagedNames(`/v2/${name}/tags/list?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`, 'tags', [pullScope(name)], {what: `repository ${this.refOf(name)}`})
+      // As for names: a tag outside the tag grammar cannot exist on a registry that checks it.
+      return (await this.pagedNames(`/v2/${name}/tags/list?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`, 'tags', [pullScope(name)], {what: `repository ${this.refOf(name)}`})).filter((tag) => isValidTag(tag))
     } catch (error) {
       if (options.missingIsEmpty && error instanceof NotFoundError) return []
       throw error

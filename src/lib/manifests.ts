@@ -7,6 +7,7 @@
 import {createHash} from 'node:crypto'
 
 import {CorruptAnswerError, ProtocolError} from './errors.js'
+import {printable} from './text.js'
 
 export const MediaType = {
   OCI_MANIFEST: 'application/vnd.oci.image.manifest.v1+json',
@@ -121,7 +122,7 @@ export function parseManifest(body: Buffer, contentType?: string): Manifest {
 
 export function formatPlatform(platform: Platform | undefined): string {
   if (!platform) return 'unknown'
-  return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/')
+  return printable([platform.os, platform.architecture, platform.variant].filter(Boolean).join('/'))
 }
 
 /** Buildkit stores provenance/SBOM attestations as index entries with platform unknown/unknown. */
@@ -139,7 +140,7 @@ export interface ImageConfig {
 export function parseImageConfig(body: Buffer): ImageConfig {
   try {
     const json = JSON.parse(body.toString('utf8')) as ImageConfig
-    return {created: typeof json.created === 'string' ? json.created : undefined, architecture: json.architecture, os: json.os, variant: json.variant}
+    return {created: typeof json.created === 'string' ? printable(json.created) : undefined, architecture: json.architecture, os: json.os, variant: json.variant}
   } catch (error) {
     throw new ProtocolError(`malformed image config: not JSON (${(error as Error).message})`)
   }

@@ -135,6 +135,14 @@ export function validateName(name: string, input = name): void {
   }
 }
 
+/** Whether a repository name is one distribution accepts (for names a registry sends). */
+export function isValidName(name: string): boolean {
+  return name.length > 0 && name.length <= NAME_MAX_LENGTH && name.split('/').every((component) => PATH_COMPONENT.test(component))
+}
+
+/** Whether a tag is one distribution accepts (for tags a registry sends). */
+export const isValidTag = (tag: string): boolean => TAG.test(tag)
+
 export function validateTag(tag: string, input = tag): void {
   if (!TAG.test(tag)) throw invalid(input, `"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`)
 }

@@ -21,7 +21,9 @@ export function formatSmoke(results: HostResult[]): string[] {
   return lines
 }
 
-const escapeXml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
+// XML 1.0 forbids most control characters even as references: they become U+FFFD.
+// eslint-disable-next-line no-control-regex -- control characters are what this removes
+const escapeXml = (text: string) => text.replaceAll(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
 
 export function formatJunit(results: HostResult[]): string {
   const suites = results.map((host) => {

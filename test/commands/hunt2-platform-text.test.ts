@@ -22,11 +22,13 @@ describe('hunt 2: platform text from the registry on the terminal @integration',
   // string distribution accepts) raw: OSC reaches the terminal and a newline forges the "Also tagged" line,
   // hiding the sibling tag a deletion would take. Fix: escape C0/C1 controls (e.g. JSON.stringify-style)
   // in every registry string rendered to a terminal, or validate platform fields in src/lib/manifests.ts.
-  it.skip('inspect shows platform fields without control characters or forged lines', async () => {
+  it('inspect shows platform fields without control characters or forged lines', async () => {
     const {code, stdout} = await runCli(['inspect', `${registry().host}/team/evil:multi`])
     assert.equal(code, 0)
     assert.match(stdout, /Also tagged: sibling/)
     assert.doesNotMatch(stdout, /[\u0000-\u0008\u000B-\u001F\u007F]/)
-    assert.doesNotMatch(stdout, /Also tagged: \(no other tag/)
+    // The forged text stays inside the platform's line, escaped: no line of its own.
+    assert.doesNotMatch(stdout, /^Also tagged: \(no other tag/m)
+    assert.match(stdout, /linux\\x1B]0;owned\\x07\\x0AAlso tagged/)
   })
 })

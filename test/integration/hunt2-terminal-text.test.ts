@@ -36,7 +36,7 @@ describe('hunt 2: registry-controlled text on the terminal', () => {
   // DEFECT: src/render/format.ts:15 prints tags raw and src/lib/client.ts:268 (tags()) never validates
   // them: a tag with ESC/BEL/newline forges output lines and sends OSC sequences to the
   // terminal. Fix: drop (with a warning) tags failing validateTag in client.tags(), as homepage/crawl.ts:178 does.
-  it.skip('list-tags never prints control characters or forged lines from a tag name', async () => {
+  it('list-tags never prints control characters or forged lines from a tag name', async () => {
     const {stdout} = await runCli(['list-tags', `${registry.host}/app`, '--all-tags', '--sort', 'name'])
     assert.doesNotMatch(stdout, /[\u0000-\u0008\u000B-\u001F\u007F]/)
     assert.doesNotMatch(stdout, /^registry\/x:forged/m)
@@ -45,7 +45,7 @@ describe('hunt 2: registry-controlled text on the terminal', () => {
   // DEFECT: src/lib/client.ts:183 puts the registry's JSON error message into the error text, and
   // src/base-command.ts:207 prints it only with '\n' replaced: ESC, BEL and '\r' reach the terminal.
   // Fix: in base-command.ts:207 (and every warning/reason line) replace /[\u0000-\u001F\u007F-\u009F]/ with a visible escape.
-  it.skip('an error message from the registry reaches stderr without control characters', async () => {
+  it('an error message from the registry reaches stderr without control characters', async () => {
     const {code, stderr} = await runCli(['list-tags', `${registry.host}/boom`, '--retries', '0', '--sort', 'name'])
     assert.equal(code, 9)
     assert.match(stderr, /answered 500/)

@@ -9,6 +9,7 @@ import pLimit from 'p-limit'
 import {ExitCode, type ExitCodeValue, isRegistryCtlError} from '../errors.js'
 import {type HttpResponse, Transport, type TransportOptions} from '../transport.js'
 import {splitHost} from './hosts.js'
+import {printable} from '../text.js'
 import type {TestCase} from './suite.js'
 
 export interface CaseResult {
@@ -51,7 +52,8 @@ function formatHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
 }
 
-const truncate = (text: string, length = 200) => (text.length > length ? `${text.slice(0, length)}…` : text)
+/** A body quoted in a failure: its start, printable (a body is the server's, and may be binary). */
+const truncate = (text: string, length = 200) => printable(text.length > length ? `${text.slice(0, length)}…` : text)
 
 /** Milliseconds since `started` (performance.now()), to a tenth. */
 const msSince = (started: number) => Math.round((performance.now() - started) * 10) / 10
