@@ -1,6 +1,8 @@
 /** Text rendering shared by commands: pure functions from library results to lines. */
+import {ExitCode} from '../lib/errors.js'
 import type {ImageSummary, RepositoryEntry} from '../lib/inventory.js'
 import type {UnreadableRepository} from '../lib/partial-listing.js'
+import {printable} from '../lib/text.js'
 
 /**
  * docker-registryctl's listing layout, byte for byte: a `-- ` line (dash, dash, space) once, then per
@@ -103,6 +105,6 @@ export function formatInspection(reference: string, summary: ImageSummary, other
 export function formatUnreadable(unreadable: UnreadableRepository[]): string[] {
   return unreadable.map((entry) => {
     const why = entry.status === 403 ? 'access denied (403)' : 'authentication required (401)'
-    return `not listed: ${entry.name}: ${why}${entry.realm ? ` by realm "${entry.realm}"` : ''}; the other repositories are listed (exit code 13)`
+    return `not listed: ${entry.name}: ${why}${entry.realm ? ` by realm "${printable(entry.realm)}"` : ''}; the other repositories are listed (exit code ${ExitCode.LISTING_PARTIAL})`
   })
 }

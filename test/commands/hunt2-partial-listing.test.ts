@@ -28,7 +28,7 @@ describe('hunt 2: list-images partial listing line', () => {
   // DEFECT: src/render/format.ts:106 says "(exit code 13)" (13 is OVER_LIMIT) while list-images exits
   // ExitCode.LISTING_PARTIAL, 15 (src/commands/list-images.ts:47; README says 15). Fix: interpolate
   // ExitCode.LISTING_PARTIAL in the line (and update test/integration/nginx-basic-auth.test.ts:69).
-  it.skip('names the exit code it really ends with', async () => {
+  it('names the exit code it really ends with', async () => {
     const {code, stderr} = await runCli(['list-images', host, '--sort', 'name'])
     assert.equal(code, ExitCode.LISTING_PARTIAL)
     assert.match(stderr, /not listed: restricted\/app: authentication required \(401\)/)

@@ -66,7 +66,7 @@ describe('nginx TLS and Basic-auth realms in front of distribution @integration'
     assert.doesNotMatch(anonymous.stdout, /restricted/)
     assert.equal(
       anonymous.stderr,
-      'registryctl: not listed: restricted/secret-app: authentication required (401) by realm "docker-registry restricted (restricted-read)"; the other repositories are listed (exit code 13)\n',
+      'registryctl: not listed: restricted/secret-app: authentication required (401) by realm "docker-registry restricted (restricted-read)"; the other repositories are listed (exit code 15)\n',
     )
     const json = await runCli(['list-images', nginx.host, ...tls(), '--sort', 'name', '--json'])
     assert.equal(json.code, ExitCode.LISTING_PARTIAL)
