@@ -7,7 +7,6 @@
  *  - the API version, whether the catalog answers, and the repositories with no tags left (deleted
  *    repositories stay in distribution's catalog).
  */
-import {randomBytes} from 'node:crypto'
 
 import type {RegistryClient} from '../client.js'
 import {ExitCode, isRegistryCtlError, ServerError} from '../errors.js'
@@ -79,8 +78,10 @@ async function probeWrites(client: RegistryClient, probe: string, attempts = 3):
 
 export async function probeApiState(client: RegistryClient, options: {writeProbe?: boolean} = {}): Promise<ApiState> {
   const {apiVersion} = await client.ping()
-  // A name nobody uses: the probes must not touch a real repository.
-  const probe = `registryctl-probe/gc-status-${randomBytes(6).toString('hex')}`
+  // A name nobody uses: the probes must not touch a real repository. Always the same one: a cancelled
+  // upload leaves its repository's folder in the store, and a new name per run (an hourly check) would
+  // add a folder every hour, forever; the upload's own leftovers go with the registry's upload purging.
+  const probe = 'registryctl-probe/gc-status'
   let deletes: ApiState['deletes']
   try {
     await client.probeDelete(probe)
