@@ -6,7 +6,7 @@
  * empty `auths[HOST]` entry as docker leaves. The file is rewritten atomically, mode 0600, other keys kept.
  * Reading stays in auth/docker-config.ts.
  */
-import {chmod, mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, readFile, realpath, rename, writeFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
 import {normaliseAuthKey, runCredentialHelper} from './auth/docker-config.js'
@@ -36,7 +36,10 @@ async function readConfig(path: string): Promise<ConfigFile> {
   }
 }
 
-async function writeConfig(path: string, config: ConfigFile): Promise<void> {
+async function writeConfig(linkOrPath: string, config: ConfigFile): Promise<void> {
+  // A config.json that is a symlink (dotfiles) is written where it points, as docker does: renaming
+  // over the link would replace it with a file and leave docker's own copy stale.
+  const path = await realpath(linkOrPath).catch(() => linkOrPath)
   await mkdir(dirname(path), {recursive: true, mode: 0o700})
   const temporary = `${path}.registryctl-${process.pid}`
   await writeFile(temporary, `${JSON.stringify(config, null, '\t')}\n`, {mode: 0o600})
