@@ -260,9 +260,13 @@ export class RegistryClient {
   }
 
   /** Every repository in the catalog, in the registry's (lexical) order. */
-  async repositories(pageSize = CATALOG_PAGE_SIZE): Promise<string[]> {
-    // A name distribution could never hold (control characters, spaces…) is a hostile answer: left out.
-    return (await this.pagedNames(`/v2/_catalog?n=${pageSize}`, 'repositories', [CATALOG_SCOPE], {what: `the catalog of ${this.host}`})).filter((name) => isValidName(name))
+  /**
+   * The catalog. A name distribution could never hold (control characters, spaces…) is a hostile
+   * answer and is left out, unless `keepInvalid` (a caller that reports them itself).
+   */
+  async repositories(options: {pageSize?: number; keepInvalid?: boolean} = {}): Promise<string[]> {
+    const names = await this.pagedNames(`/v2/_catalog?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`, 'repositories', [CATALOG_SCOPE], {what: `the catalog of ${this.host}`})
+    return options.keepInvalid ? names : names.filter((name) => isValidName(name))
   }
 
   /**
@@ -271,10 +275,11 @@ export class RegistryClient {
    * Swift/S3 answer 404 NAME_UNKNOWN for a repository whose last tag was deleted, while the catalog
    * still lists it.
    */
-  async tags(name: string, options: {missingIsEmpty?: boolean; pageSize?: number} = {}): Promise<string[]> {
+  async tags(name: string, options: {missingIsEmpty?: boolean; pageSize?: number; keepInvalid?: boolean} = {}): Promise<string[]> {
     try {
       // As for names: a tag outside the tag grammar cannot exist on a registry that checks it.
-      return (await this.pagedNames(`/v2/${name}/tags/list?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`, 'tags', [pullScope(name)], {what: `repository ${this.refOf(name)}`})).filter((tag) => isValidTag(tag))
+      const tags = await this.pagedNames(`/v2/${name}/tags/list?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`, 'tags', [pullScope(name)], {what: `repository ${this.refOf(name)}`})
+      return options.keepInvalid ? tags : tags.filter((tag) => isValidTag(tag))
     } catch (error) {
       if (options.missingIsEmpty && error instanceof NotFoundError) return []
       throw error

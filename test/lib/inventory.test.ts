@@ -44,7 +44,7 @@ describe('inventory', () => {
 
     it(`lists a catalog of ${MANY_REPOSITORIES + 4} repositories across distribution's 100-per-page default`, async () => {
       const client = localSession().client({host: registry().host})
-      const byHundred = await client.repositories(100)
+      const byHundred = await client.repositories({pageSize: 100})
       const byThousand = await client.repositories()
       assert.equal(byHundred.length, MANY_REPOSITORIES + 5)
       assert.deepEqual(byHundred, byThousand)

@@ -112,7 +112,8 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
     warnings: [],
   }
   options.onProgress?.({phase: 'catalog'})
-  const catalog = await client.repositories()
+  // Invalid names and tags are counted below, in the build's warnings.
+  const catalog = await client.repositories({keepInvalid: true})
   stats.catalog = catalog.length
   const names: string[] = []
   for (const name of catalog) {
@@ -163,7 +164,7 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
     let reader = anonymous
     let tags: string[]
     try {
-      tags = await anonymous.tags(name, {missingIsEmpty: true})
+      tags = await anonymous.tags(name, {missingIsEmpty: true, keepInvalid: true})
     } catch (error) {
       if (!(error instanceof UnauthorizedError || error instanceof DeniedError)) throw error
       if (!options.includeRestricted) {
@@ -172,7 +173,7 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
       }
 
       reader = client
-      tags = await client.tags(name, {missingIsEmpty: true})
+      tags = await client.tags(name, {missingIsEmpty: true, keepInvalid: true})
     }
 
     const valid = tags.filter((tag) => isValid(validateTag, tag))

@@ -3,6 +3,8 @@
  * goes through the `html` tag (escaped); links are relative, so the site can be served from any
  * path; a Content-Security-Policy allows only the site's own script and stylesheet.
  */
+import {createHash} from 'node:crypto'
+
 import {createdTime} from '../inventory.js'
 import {formatBytes, shortDigest} from '../../render/format.js'
 import type {SiteRepository, SiteTag} from './crawl.js'
@@ -17,9 +19,18 @@ export interface SiteOptions {
   generatedAt: string
 }
 
-/** A repository's page, relative to the site root. Names never contain `~`: one flat, collision-free folder. */
+/** File names longer than this are shortened: distribution allows 255-character names, file systems 255 bytes. */
+const MAX_FILE_STEM = 200
+
+/**
+ * A repository's page, relative to the site root. Names never contain `~` nor `+`: one flat,
+ * collision-free folder. A name too long for a file name keeps its start and gets `+` and a hash of
+ * the whole name.
+ */
 export function repositoryPath(name: string, extension: 'html' | 'json' = 'html'): string {
-  return `r/${name.replaceAll('/', '~')}.${extension}`
+  const stem = name.replaceAll('/', '~')
+  const file = stem.length <= MAX_FILE_STEM ? stem : `${stem.slice(0, MAX_FILE_STEM - 17)}+${createHash('sha256').update(name).digest('hex').slice(0, 16)}`
+  return `r/${file}.${extension}`
 }
 
 export function namespaceOf(name: string): string {
