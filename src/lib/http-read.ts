@@ -22,6 +22,8 @@ export interface ReadOptions {
   /** TLS options for https URLs (the same as got is given, so both share the agents' pools). */
   tls: {rejectUnauthorized: boolean; ca?: string[]; servername?: string}
   lookup?: LookupFunction
+  /** Keep at most this many bytes of the body; the rest is read (the connection stays reusable) and dropped. */
+  maxBodyBytes?: number
 }
 
 export interface ReadAnswer {
@@ -107,7 +109,12 @@ function send(url: URL, options: ReadOptions, headers: Record<string, string>): 
       clearTimeout(timer)
       request.setTimeout(options.timeoutMs, () => fail(new ReadError(`Timeout reading the answer to '${options.method} ${url.pathname}' for ${options.timeoutMs}ms`, 'ETIMEDOUT')))
       const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      let room = options.maxBodyBytes ?? Number.POSITIVE_INFINITY
+      response.on('data', (chunk: Buffer) => {
+        if (room <= 0) return
+        chunks.push(chunk.length <= room ? chunk : chunk.subarray(0, room))
+        room -= chunk.length
+      })
       response.on('error', (error) => fail(error))
       response.on('end', () => {
         if (settled) return

@@ -62,6 +62,11 @@ export interface HttpRequest {
   timeoutMs?: number
   /** TLS server name and Host header differ from the URL's host (smoke tests against a node). */
   servername?: string
+  /**
+   * Keep at most this many bytes of a GET's body; the rest is read and dropped (smoke cases look at
+   * a prefix, or only at the status, of bodies as large as a node serves).
+   */
+  maxBodyBytes?: number
 }
 
 export interface HttpResponse {
@@ -299,6 +304,7 @@ export class Transport {
         agents: this.agents,
         tls: request.servername ? {...this.tls, servername: request.servername} : this.tls,
         lookup: this.lookup,
+        maxBodyBytes: request.maxBodyBytes,
       })
       if (retries > 0 && this.retryStatusCodes.includes(answer.status)) {
         const retryAfterMs = parseRetryAfter(headerValue(answer.headers, 'retry-after'))

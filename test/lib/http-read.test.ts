@@ -117,6 +117,21 @@ describe('http-read', () => {
     }
   })
 
+  it('keeps at most maxBodyBytes of a body, reading the rest, so the keep-alive pool serves the next request', async () => {
+    const body = Buffer.alloc(300_000, 97)
+    handler = (_request, response) => response.writeHead(200, {'content-length': String(body.length)}).end(body)
+    const keepAlive = {http: new http.Agent({keepAlive: true, maxSockets: 1}), https: agents.https}
+    try {
+      const prefix = await readOnce(`${origin}/big`, options({agents: keepAlive, maxBodyBytes: 70_000}))
+      assert.deepEqual([prefix.status, prefix.body.length, prefix.body.every((byte) => byte === 97)], [200, 70_000, true])
+      const none = await readOnce(`${origin}/big`, options({agents: keepAlive, maxBodyBytes: 0}))
+      assert.deepEqual([none.status, none.body.length], [200, 0])
+      assert.equal((await readOnce(`${origin}/big`, options({agents: keepAlive}))).body.length, body.length)
+    } finally {
+      keepAlive.http.destroy()
+    }
+  })
+
   it('answers a redirect itself when not following, and stops after ten redirects', async () => {
     handler = (request, response) => response.writeHead(302, {location: `/hop${Number(request.url!.slice(4) || 0) + 1}`}).end()
     const answer = await readOnce(`${origin}/hop0`, options({followRedirect: false}))

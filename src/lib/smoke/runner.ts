@@ -52,6 +52,9 @@ function formatHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
 }
 
+/** A case's body is examined up to this size; the rest is read and dropped (a node may serve gigabytes). */
+export const BODY_LIMIT_BYTES = 16 * 1024 * 1024
+
 /** A body quoted in a failure: its start, printable (a body is the server's, and may be binary). */
 const truncate = (text: string, length = 200) => printable(text.length > length ? `${text.slice(0, length)}…` : text)
 
@@ -176,6 +179,8 @@ export class SmokeRunner {
         headers,
         body,
         followRedirect: false,
+        // Only a case that asserts on the body keeps any of it.
+        maxBodyBytes: testCase.assertBodyContains !== undefined || testCase.assertBodyRegex ? BODY_LIMIT_BYTES : 0,
       })
       const durationMs = msSince(started)
       const failures = checkResponse(testCase, response)
