@@ -1,4 +1,4 @@
-/** Second bug hunt: what `gc status`'s write probe leaves in the store, run after run. */
+/** Found by an adversarial hunt: what `gc status`'s write probe leaves in the store, run after run. */
 import {strict as assert} from 'node:assert'
 import {readdir} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -6,12 +6,12 @@ import {join} from 'node:path'
 import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 import {runCli} from '../helpers/cli.js'
 
-describe('hunt 2: gc status write probe leftovers @integration', () => {
+describe('gc status write probe leftovers @integration', () => {
   let registry: RunningRegistry
   before(async () => (registry = await startRegistry()))
   after(async () => registry.stop())
 
-  // DEFECT: src/lib/gc/api.ts:83 probes in a new random repository on every run
+  // Fixed defect, as found: src/lib/gc/api.ts:83 probes in a new random repository on every run
   // (registryctl-probe/gc-status-<random>): each cancelled upload leaves that repository's folder with
   // _uploads/<uuid>/hashstates in the store, so an hourly `gc status` adds a folder per run forever
   // (garbage-collect never removes repository folders). Fix: one fixed probe name (registryctl-probe/gc-status),

@@ -1,4 +1,4 @@
-/** Second bug hunt: login/logout and a config.json that is a symlink (dotfile managers keep it so). */
+/** Found by an adversarial hunt: login/logout and a config.json that is a symlink (dotfile managers keep it so). */
 import {strict as assert} from 'node:assert'
 import {lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -6,12 +6,12 @@ import {join} from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
 
-describe('hunt 2: login with a symlinked config.json', () => {
+describe('login with a symlinked config.json', () => {
   let dir: string
-  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'registryctl-hunt2-login-'))))
+  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'registryctl-login-'))))
   afterEach(async () => rm(dir, {recursive: true, force: true}))
 
-  // DEFECT: src/lib/credential-store.ts:43 renames the temporary file over the symlink: config.json
+  // Fixed defect, as found: src/lib/credential-store.ts:43 renames the temporary file over the symlink: config.json
   // becomes a regular file and the file it pointed at (where docker reads and writes, as docker's own
   // Save resolves the link) keeps the old credentials. Fix: writeConfig(await realpath(path) when it exists).
   it('writes through a symlinked config.json and keeps the link', async () => {

@@ -1,5 +1,5 @@
 /**
- * Second bug hunt: an index's platform fields are free text the real registry stores as pushed; inspect
+ * Found by an adversarial hunt: an index's platform fields are free text the real registry stores as pushed; inspect
  * prints them to the terminal.
  */
 import {strict as assert} from 'node:assert'
@@ -11,14 +11,14 @@ import {localSession, useRegistry} from '../helpers/registry.js'
 
 const EVIL_OS = 'linux\u001B]0;owned\u0007\nAlso tagged: (no other tag points at this digest)'
 
-describe('hunt 2: platform text from the registry on the terminal @integration', () => {
+describe('platform text from the registry on the terminal @integration', () => {
   const registry = useRegistry({}, async (running) => {
-    const child = buildImage({created: '2024-01-01T00:00:00Z', layers: ['hunt2 platform']})
+    const child = buildImage({created: '2024-01-01T00:00:00Z', layers: ['platform']})
     const index = buildIndex([{image: child, os: EVIL_OS, architecture: 'amd64'}])
     await pushImage(localSession().client({host: running.host}), 'team/evil', ['multi', 'sibling'], index)
   })
 
-  // DEFECT: src/render/format.ts:94 prints platform.platform (os/architecture/variant of the index, any
+  // Fixed defect, as found: src/render/format.ts:94 prints platform.platform (os/architecture/variant of the index, any
   // string distribution accepts) raw: OSC reaches the terminal and a newline forges the "Also tagged" line,
   // hiding the sibling tag a deletion would take. Fix: escape C0/C1 controls (e.g. JSON.stringify-style)
   // in every registry string rendered to a terminal, or validate platform fields in src/lib/manifests.ts.

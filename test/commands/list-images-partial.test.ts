@@ -1,4 +1,4 @@
-/** Second bug hunt: the line list-images prints for a partial listing, and its real exit code. */
+/** Found by an adversarial hunt: the line list-images prints for a partial listing, and its real exit code. */
 import {strict as assert} from 'node:assert'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -6,7 +6,7 @@ import type {AddressInfo} from 'node:net'
 import {ExitCode} from '../../src/lib/errors.js'
 import {runCli} from '../helpers/cli.js'
 
-describe('hunt 2: list-images partial listing line', () => {
+describe('list-images partial listing line', () => {
   let server: Server
   let host: string
   before(async () => {
@@ -25,7 +25,7 @@ describe('hunt 2: list-images partial listing line', () => {
   })
   after(async () => new Promise<void>((resolve) => server.close(() => resolve())))
 
-  // DEFECT: src/render/format.ts:106 says "(exit code 13)" (13 is OVER_LIMIT) while list-images exits
+  // Fixed defect, as found: src/render/format.ts:106 says "(exit code 13)" (13 is OVER_LIMIT) while list-images exits
   // ExitCode.LISTING_PARTIAL, 15 (src/commands/list-images.ts:47; README says 15). Fix: interpolate
   // ExitCode.LISTING_PARTIAL in the line (and update test/integration/nginx-basic-auth.test.ts:69).
   it('names the exit code it really ends with', async () => {

@@ -1,5 +1,5 @@
 /**
- * Second bug hunt: text a hostile (or compromised) registry controls, printed to a terminal. A real
+ * Found by an adversarial hunt: text a hostile (or compromised) registry controls, printed to a terminal. A real
  * distribution registry refuses such tags on push, so a small fake registry shows it.
  */
 import {strict as assert} from 'node:assert'
@@ -28,12 +28,12 @@ async function startHostile(): Promise<{host: string; close(): Promise<void>}> {
   return {host: `localhost:${port}`, close: () => new Promise((resolve) => server.close(() => resolve()))}
 }
 
-describe('hunt 2: registry-controlled text on the terminal', () => {
+describe('registry-controlled text on the terminal', () => {
   let registry: Awaited<ReturnType<typeof startHostile>>
   before(async () => (registry = await startHostile()))
   after(async () => registry.close())
 
-  // DEFECT: src/render/format.ts:15 prints tags raw and src/lib/client.ts:268 (tags()) never validates
+  // Fixed defect, as found: src/render/format.ts:15 prints tags raw and src/lib/client.ts:268 (tags()) never validates
   // them: a tag with ESC/BEL/newline forges output lines and sends OSC sequences to the
   // terminal. Fix: drop (with a warning) tags failing validateTag in client.tags(), as homepage/crawl.ts:178 does.
   it('list-tags never prints control characters or forged lines from a tag name', async () => {
@@ -42,7 +42,7 @@ describe('hunt 2: registry-controlled text on the terminal', () => {
     assert.doesNotMatch(stdout, /^registry\/x:forged/m)
   })
 
-  // DEFECT: src/lib/client.ts:183 puts the registry's JSON error message into the error text, and
+  // Fixed defect, as found: src/lib/client.ts:183 puts the registry's JSON error message into the error text, and
   // src/base-command.ts:207 prints it only with '\n' replaced: ESC, BEL and '\r' reach the terminal.
   // Fix: in base-command.ts:207 (and every warning/reason line) replace /[\u0000-\u001F\u007F-\u009F]/ with a visible escape.
   it('an error message from the registry reaches stderr without control characters', async () => {

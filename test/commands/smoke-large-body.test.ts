@@ -1,4 +1,4 @@
-/** Second bug hunt: smoke against a node that answers a huge body (a blob path, a misrouted download). */
+/** Found by an adversarial hunt: smoke against a node that answers a huge body (a blob path, a misrouted download). */
 import {strict as assert} from 'node:assert'
 import {spawn} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
@@ -11,7 +11,7 @@ import {RUN} from '../helpers/cli.js'
 
 const MB = 1 << 20
 
-describe('hunt 2: smoke and huge bodies', () => {
+describe('smoke and huge bodies', () => {
   let server: Server
   let port: number
   let dir: string
@@ -34,7 +34,7 @@ describe('hunt 2: smoke and huge bodies', () => {
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     port = (server.address() as AddressInfo).port
-    dir = await mkdtemp(join(tmpdir(), 'registryctl-hunt2-smoke-'))
+    dir = await mkdtemp(join(tmpdir(), 'registryctl-smoke-'))
   })
   after(async () => {
     server.closeAllConnections()
