@@ -9,13 +9,13 @@ import {statSync} from 'node:fs'
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from './base-command.js'
-import {describeFailure, type Interruption, trapInterruption} from './interruption.js'
+import {endStoppedRun, type Interruption, isStdoutFailure, trapInterruption} from './interruption.js'
 import type {RegistryClient} from './lib/client.js'
 import {type DeletionResult, executePlan, type ExecuteOptions, type TagOutcome} from './lib/deletion/execute.js'
 import {writePlan} from './lib/deletion/gather.js'
 import {Journal, readLastRun} from './lib/deletion/journal.js'
 import type {DeletionPlan} from './lib/deletion/plan.js'
-import {ExitCode, OutputError, RegistryCtlError} from './lib/errors.js'
+import {ExitCode, RegistryCtlError} from './lib/errors.js'
 import {outputSettled} from './output.js'
 import {confirmFromStdin, dryRunPreflight, showPlan, showResult} from './deletion-habits.js'
 import {confirmationMessage, formatOutcome} from './render/deletion.js'
@@ -168,18 +168,10 @@ export abstract class DeletionCommand extends RegistryCommand {
     await outputSettled()
     const {failure} = interruption
     if (failure) {
-      // Which lines reached a failed stdout is unknown: then all of them go to stderr.
-      const stdoutFailed = failure.what === 'standard output'
-      const where = stdoutFailed ? 'above' : json ? 'in the JSON' : 'on stdout'
-      const message = `${describeFailure(failure)}; ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]); every tag's outcome is ${where}`
-      if (json && !stdoutFailed) {
-        process.stderr.write(`registryctl: ${message}\n`)
-        process.exitCode = ExitCode.OUTPUT
-        return {plan, result}
-      }
-
-      showResult(result, plan, stdoutFailed ? {reportTo: process.stderr} : {silent: flags.silent, streamed})
-      throw new OutputError(message, {cause: failure.error})
+      if (isStdoutFailure(failure)) showResult(result, plan, {reportTo: process.stderr})
+      else if (!json) showResult(result, plan, {silent: flags.silent, streamed})
+      endStoppedRun(failure, `${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED])`, {json, outcomes: "every tag's outcome"})
+      return {plan, result}
     }
 
     if (!json) showResult(result, plan, {silent: flags.silent, streamed})

@@ -6,8 +6,8 @@
  * written during the run (standard output, see output.ts, or the journal) stops it the same way:
  * the outcomes that follow would go unrecorded.
  */
-import {ExitCode} from './lib/errors.js'
-import {describeOutputError, watchOutputFailure} from './output.js'
+import {ExitCode, OutputError} from './lib/errors.js'
+import {describeOutputError, STANDARD_OUTPUT, watchOutputFailure} from './output.js'
 
 /** What could not be written, and why. */
 export interface RecordFailure {
@@ -30,6 +30,23 @@ export interface Interruption {
 
 /** "journal /var/log/x.jsonl failed: no space left on device (ENOSPC)". */
 export const describeFailure = (failure: RecordFailure) => `${failure.what} failed: ${describeOutputError(failure.error)}`
+
+/** Which lines reached a failed stdout is unknown: its report then goes to stderr, whole. */
+export const isStdoutFailure = (failure: RecordFailure) => failure.what === STANDARD_OUTPUT
+
+/**
+ * End a run its failed record stopped, with one line: what failed, what was done (`summary`), and
+ * where `outcomes` are. Thrown (exit 74), except with --json and stdout intact: then said on stderr
+ * with exit code 74 set, and the caller still returns its result for the JSON.
+ */
+export function endStoppedRun(failure: RecordFailure, summary: string, options: {json: boolean; outcomes: string}): void {
+  const stdoutFailed = isStdoutFailure(failure)
+  const where = stdoutFailed ? 'above' : options.json ? 'in the JSON' : 'on stdout'
+  const message = `${describeFailure(failure)}; ${summary}; ${options.outcomes} is ${where}`
+  if (!options.json || stdoutFailed) throw new OutputError(message, {cause: failure.error})
+  process.stderr.write(`registryctl: ${message}\n`)
+  process.exitCode = ExitCode.OUTPUT
+}
 
 export function trapInterruption(options: {onFirst?: (signal: NodeJS.Signals) => void} = {}): Interruption {
   const controller = new AbortController()

@@ -14,6 +14,10 @@ import {ExitCode} from './lib/errors.js'
 /** Called with what failed ("standard output" or "standard error") and why. */
 type Watcher = (what: string, error: NodeJS.ErrnoException) => void
 
+/** What a failure of each stream is called (and, for stdout, how the trap's owner tells it). */
+export const STANDARD_OUTPUT = 'standard output'
+const STANDARD_ERROR = 'standard error'
+
 const failures = new Map<string, NodeJS.ErrnoException>()
 const watchers = new Set<Watcher>()
 
@@ -38,7 +42,7 @@ function listener(what: string): (error: NodeJS.ErrnoException) => void {
     }
 
     // Nothing can be said on a stderr that fails, and a command can still do its work without it.
-    if (what === 'standard error' || error.code === 'EPIPE') return
+    if (what === STANDARD_ERROR || error.code === 'EPIPE') return
     process.stderr.write(`registryctl: cannot write to standard output: ${describeOutputError(error)}\n`)
     // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- nothing else can be said
     process.exit(ExitCode.OUTPUT)
@@ -52,8 +56,8 @@ function listener(what: string): (error: NodeJS.ErrnoException) => void {
  */
 export function guardStandardOutput(): void {
   for (const [stream, what] of [
-    [process.stdout, 'standard output'],
-    [process.stderr, 'standard error'],
+    [process.stdout, STANDARD_OUTPUT],
+    [process.stderr, STANDARD_ERROR],
   ] as const) {
     stream.removeAllListeners('error')
     stream.on('error', listener(what))

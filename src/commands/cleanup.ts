@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../base-command.js'
 import {NotConfirmedError} from '../deletion-command.js'
-import {describeFailure, trapInterruption} from '../interruption.js'
+import {endStoppedRun, isStdoutFailure, trapInterruption} from '../interruption.js'
 import {type CleanupResult, executeCleanup} from '../lib/cleanup/execute.js'
 import {gatherCleanupPlan, readCleanupPlan, writeCleanupPlan} from '../lib/cleanup/gather.js'
 import {acquireLock, type CleanupLock} from '../lib/cleanup/lock.js'
@@ -11,7 +11,7 @@ import {collectMetrics, writeMetricsFile} from '../lib/cleanup/metrics.js'
 import {type CleanupPlan, limitViolations, type PlanTotals, planTotals} from '../lib/cleanup/plan.js'
 import type {ResolvedRule} from '../lib/cleanup/policy.js'
 import {Journal} from '../lib/deletion/journal.js'
-import {ExitCode, InterruptedError, OutputError, RegistryCtlError, UsageError} from '../lib/errors.js'
+import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/reference.js'
 import {outputSettled} from '../output.js'
 import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../render/cleanup.js'
@@ -171,28 +171,21 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       }
 
       const {failure} = interruption
-      const stdoutFailed = failure?.what === 'standard output'
-      if (stdoutFailed) process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
+      if (failure && isStdoutFailure(failure)) process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
       else if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))
       exitCode = result.exitCode
       const {error, repositories, ...rest} = result
       output.result = {...rest, repositories: repositories.map((repository) => ({name: repository.name, counts: repository.counts, tags: repository.tags}))}
+      const done = `${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started`
       if (failure) {
         // The run stopped because its record failed: that, not the interruption it caused, is the error.
-        const notRun = `${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started`
-        const where = stdoutFailed ? 'above' : json ? 'in the JSON' : 'on stdout'
-        const message = `${describeFailure(failure)}; ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${notRun}; every outcome is ${where}`
-        if (!json || stdoutFailed) throw new OutputError(message, {cause: failure.error})
-        process.stderr.write(`registryctl: ${message}\n`)
+        endStoppedRun(failure, done, {json, outcomes: 'every outcome'})
         exitCode = ExitCode.OUTPUT
-        process.exitCode = exitCode
         return output
       }
 
       if (error) throw error
-      if (result.stopped?.reason === 'interrupted') {
-        throw new InterruptedError(`interrupted: ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started; run the cleanup again to finish`)
-      }
+      if (result.stopped?.reason === 'interrupted') throw new InterruptedError(`interrupted: ${done}; run the cleanup again to finish`)
       process.exitCode = exitCode
       return output
     } catch (error) {
