@@ -259,9 +259,8 @@ export class RegistryClient {
     })
   }
 
-  /** Every repository in the catalog, in the registry's (lexical) order. */
   /**
-   * The catalog. A name distribution could never hold (control characters, spaces…) is a hostile
+   * Every repository in the catalog, in the registry's (lexical) order. A name distribution could never hold (control characters, spaces…) is a hostile
    * answer and is left out, unless `keepInvalid` (a caller that reports them itself).
    */
   async repositories(options: {pageSize?: number; keepInvalid?: boolean} = {}): Promise<string[]> {

@@ -134,7 +134,6 @@ export function isRegistryCtlError(error: unknown): error is RegistryCtlError {
   return error instanceof RegistryCtlError
 }
 
-/** A request that was not sent because the operation was interrupted (its AbortSignal fired). */
 /** Standard output or the journal could not be written during a run; the run stopped and said so. */
 export class OutputError extends RegistryCtlError {
   constructor(message: string, options: {cause?: unknown; hint?: string} = {}) {
@@ -142,6 +141,7 @@ export class OutputError extends RegistryCtlError {
   }
 }
 
+/** A request that was not sent because the operation was interrupted (its AbortSignal fired). */
 export class InterruptedError extends RegistryCtlError {
   constructor(message = 'interrupted', options: {cause?: unknown; hint?: string} = {}) {
     super(message, ExitCode.INTERRUPTED, options)

@@ -14,9 +14,9 @@ export function jsonChunks(value: unknown, chunkSize = 1 << 16): Generator<strin
 
 /**
  * Write `value` as JSON and a newline to `stream` (stdout, a pipe) in pieces, each after the stream took
- * the previous one: a pipe's writes are otherwise queued in memory. A reader that stops early (`| head`)
- * closes the pipe; the rest is not wanted, and that ends the writing quietly (EPIPE: as one write at the
- * end would, and as oclif does for any other output; oclif's own stdout listener raises other errors).
+ * the previous one: a pipe's writes are otherwise queued in memory. A stream that fails stops the
+ * writing: a reader that stopped early (`| head`) wants no more, and what any failure means for the
+ * command is for the CLI's stdout guard (src/output.ts) to say.
  */
 export async function writeJsonInPieces(stream: NodeJS.WritableStream, value: unknown): Promise<void> {
   let closed = false

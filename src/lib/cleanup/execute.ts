@@ -2,8 +2,9 @@
  * Applying a cleanup plan: one repository after the other through the deletion executor delete-tags
  * uses (preflight, fresh listing, every tag re-resolved right before its DELETE, an unknown outcome
  * resolved by looking). A refusal (deletes disabled, read-only, 401/403), or a registry that keeps
- * failing, stops the run at once: no further repository is started, and what was done is reported. An interruption (the AbortSignal: SIGINT, SIGTERM) starts no new
- * DELETE; those in flight finish, the rest of the repository is SKIPPED and no other is started.
+ * failing, stops the run at once: no further repository is started, and what was done is reported.
+ * An interruption (the AbortSignal: SIGINT, SIGTERM) starts no new DELETE; those in flight finish,
+ * the rest of the repository is SKIPPED and no other is started.
  */
 import type {RegistryClient} from '../client.js'
 import {type DeletionResult, executePlan, summarizeOutcomes, type TagOutcome, type TagStatus} from '../deletion/execute.js'

@@ -11,7 +11,7 @@ import {ExitCode, isRegistryCtlError, UsageError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
 import {Inventory} from '../inventory.js'
 import {isIndexType} from '../manifests.js'
-import {type DeletionPlan, planDeletion, planInconsistency, type RetentionOptions, type SiblingPolicy} from './plan.js'
+import {type DeletionPlan, planDeletion, planInconsistency, platformReason, type RetentionOptions, type SiblingPolicy, stayingIndexTags} from './plan.js'
 
 /** Whether a tag plan reads created dates after its listing: asked for, or needed by a retention rule. */
 export function planReadsDates(request: {dates?: boolean} & RetentionOptions): boolean {
@@ -78,8 +78,8 @@ export async function gatherManifestPlan(client: RegistryClient, name: string, d
   const tags = resolved.filter((entry) => entry.digest === digest)
   // A platform of a tagged multi-arch image: deleting it would break that image's pulls.
   const children = await indexChildren(client, name, resolved)
-  const indexTags = resolved.filter((entry) => children[entry.digest]?.includes(digest)).map((entry) => entry.tag).sort()
-  const reason = `its image is a platform of the multi-arch image tagged ${indexTags.join(', ')}, which stays`
+  const indexTags = stayingIndexTags(digest, children, (index) => resolved.filter((entry) => entry.digest === index))
+  const reason = platformReason(indexTags)
   const blocked = indexTags.length > 0
   return {
     kind: 'registryctl-deletion-plan',

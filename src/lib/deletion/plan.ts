@@ -89,6 +89,25 @@ export function planInconsistency(plan: Pick<DeletionPlan, 'tags' | 'digests'>):
   return undefined
 }
 
+/**
+ * The tags of the multi-arch images (indexes, in `indexChildren` by digest) that list `digest` as a
+ * platform and stay: some tag of theirs is not `doomed`. Deleting the digest would break their pulls.
+ */
+export function stayingIndexTags(
+  digest: string,
+  indexChildren: Record<string, string[]> | undefined,
+  tagsOn: (digest: string) => ReadonlyArray<{tag: string}>,
+  doomed: ReadonlySet<string> = new Set(),
+): string[] {
+  return Object.entries(indexChildren ?? {})
+    .filter(([index, children]) => children.includes(digest) && tagsOn(index).some((entry) => !doomed.has(entry.tag)))
+    .flatMap(([index]) => tagsOn(index).map((entry) => entry.tag))
+    .sort(compareNames)
+}
+
+/** Why a platform of a multi-arch image that stays is not deleted. */
+export const platformReason = (indexTags: readonly string[]) => `its image is a platform of the multi-arch image tagged ${indexTags.join(', ')}, which stays`
+
 export interface RetentionOptions {
   /** Never delete the N newest tags of the selection, by image created date. */
   keep?: number
@@ -178,12 +197,6 @@ export function planDecided(input: DecidedInput): DeletionPlan {
     }
   }
 
-  // The tags of the indexes that stay (some tag of theirs is not deleted) and list a digest.
-  const stayingIndexTagsOf = (digest: string) =>
-    Object.entries(input.indexChildren ?? {})
-      .filter(([index, children]) => children.includes(digest) && (byDigest.get(index) ?? []).some((entry) => !doomed.has(entry.tag)))
-      .flatMap(([index]) => byDigest.get(index)!.map((entry) => entry.tag))
-      .sort(compareNames)
   const digests: PlannedDigest[] = []
   const doomedDigests = [...new Set(input.tags.filter((entry) => doomed.has(entry.tag)).map((entry) => entry.digest))]
   for (const digest of doomedDigests) {
@@ -198,20 +211,20 @@ export function planDecided(input: DecidedInput): DeletionPlan {
     // A sibling that retention or protection keeps can never be taken along.
     const untouchable = siblings.filter((entry) => decisions.get(entry.tag)?.action === 'kept')
     // A platform of a multi-arch image that stays: deleting it would break that image's pulls.
-    const indexTags = stayingIndexTagsOf(digest)
+    const indexTags = stayingIndexTags(digest, input.indexChildren, (index) => byDigest.get(index) ?? [], doomed)
     const siblingNames = siblings.map((entry) => entry.tag).sort(compareNames)
     if (indexTags.length > 0 && policy === 'keep') {
       digests.push({...base, action: 'untag', siblings: siblingNames})
       for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'untag', reason: `image kept: a platform of the multi-arch image tagged ${indexTags.join(', ')}`})
     } else if (indexTags.length > 0) {
       digests.push({...base, action: 'blocked', siblings: siblingNames})
-      const why = `its image is a platform of the multi-arch image tagged ${indexTags.join(', ')}, which stays${policyWording ? '' : ' (--keep-siblings removes only the tag)'}`
+      const why = `${platformReason(indexTags)}${policyWording ? '' : ' (--keep-siblings removes only the tag)'}`
       for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'kept', reason: why})
     } else if (siblings.length === 0) {
       digests.push({...base, action: 'delete', siblings: []})
       for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
     } else if (policy === 'keep') {
-      digests.push({...base, action: 'untag', siblings: siblings.map((entry) => entry.tag).sort(compareNames)})
+      digests.push({...base, action: 'untag', siblings: siblingNames})
       for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'untag', reason: `image kept for ${siblings.map((s) => s.tag).join(', ')}`})
     } else if (policy === 'include' && untouchable.length === 0) {
       digests.push({...base, action: 'delete', siblings: []})
@@ -227,13 +240,12 @@ export function planDecided(input: DecidedInput): DeletionPlan {
         })
       }
     } else {
-      const names = siblings.map((entry) => entry.tag).sort(compareNames)
-      digests.push({...base, action: 'blocked', siblings: names})
+      digests.push({...base, action: 'blocked', siblings: siblingNames})
       let why: string
       if (untouchable.length > 0 && policy === 'include') {
         why = `its image is also tagged ${untouchable.map((s) => s.tag).join(', ')}, which ${policyWording ? 'a rule keeps' : 'retention or --protect keeps'}`
       } else {
-        why = `its image is also tagged ${names.join(', ')}, ${policyWording ? 'which this plan keeps (siblings: block)' : 'not selected: see --include-siblings, --keep-siblings'}`
+        why = `its image is also tagged ${siblingNames.join(', ')}, ${policyWording ? 'which this plan keeps (siblings: block)' : 'not selected: see --include-siblings, --keep-siblings'}`
       }
 
       for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'kept', reason: why})

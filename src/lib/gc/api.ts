@@ -7,7 +7,6 @@
  *  - the API version, whether the catalog answers, and the repositories with no tags left (deleted
  *    repositories stay in distribution's catalog).
  */
-
 import type {RegistryClient} from '../client.js'
 import {ExitCode, isRegistryCtlError, ServerError} from '../errors.js'
 import {RETRY_STATUS_CODES} from '../transport.js'

@@ -11,7 +11,7 @@ import type {RegistryClient} from '../client.js'
 import {DeniedError, NotFoundError, ProtocolError, UnauthorizedError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
 import {compareNames, createdTime, type ImageSummary, Inventory, selectTags} from '../inventory.js'
-import {validateName, validateTag} from '../reference.js'
+import {isValidName, isValidTag} from '../reference.js'
 import type {HomepageState} from './state.js'
 
 export interface SitePlatform {
@@ -78,15 +78,6 @@ export function newestFirst(tags: SiteTag[]): SiteTag[] {
   return [...tags].sort((a, b) => createdTime(b.created) - createdTime(a.created) || compareNames(a.tag, b.tag))
 }
 
-function isValid(validate: (value: string) => void, value: string): boolean {
-  try {
-    validate(value)
-    return true
-  } catch {
-    return false
-  }
-}
-
 function toSiteTag(tag: string, summary: ImageSummary): SiteTag {
   return {
     tag,
@@ -117,7 +108,7 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
   stats.catalog = catalog.length
   const names: string[] = []
   for (const name of catalog) {
-    if (!isValid(validateName, name)) stats.hidden.invalid.push(name)
+    if (!isValidName(name)) stats.hidden.invalid.push(name)
     else if (hidden.some((matches) => matches(name))) stats.hidden.byGlob.push(name)
     else names.push(name)
   }
@@ -176,7 +167,7 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
       tags = await client.tags(name, {missingIsEmpty: true, keepInvalid: true})
     }
 
-    const valid = tags.filter((tag) => isValid(validateTag, tag))
+    const valid = tags.filter((tag) => isValidTag(tag))
     if (valid.length < tags.length) stats.warnings.push(`${name}: ${tags.length - valid.length} tag(s) with invalid names not published`)
     const selected = selectTags(valid, {allTags: options.allTags})
     const entries = await Promise.all(

@@ -8,8 +8,8 @@ import pLimit from 'p-limit'
 
 import {ExitCode, type ExitCodeValue, isRegistryCtlError} from '../errors.js'
 import {type HttpResponse, Transport, type TransportOptions} from '../transport.js'
-import {splitHost} from './hosts.js'
 import {printable} from '../text.js'
+import {splitHost} from './hosts.js'
 import type {TestCase} from './suite.js'
 
 export interface CaseResult {
@@ -55,6 +55,8 @@ function formatHost(host: string): string {
 /** A case's body is examined up to this size; the rest is read and dropped (a node may serve gigabytes). */
 export const BODY_LIMIT_BYTES = 16 * 1024 * 1024
 
+const assertsOnBody = (testCase: TestCase) => testCase.assertBodyContains !== undefined || testCase.assertBodyRegex !== undefined
+
 /** A body quoted in a failure: its start, printable (a body is the server's, and may be binary). */
 const truncate = (text: string, length = 200) => printable(text.length > length ? `${text.slice(0, length)}…` : text)
 
@@ -98,7 +100,7 @@ export function checkResponse(testCase: TestCase, response: Pick<HttpResponse, '
   }
 
   // The body is decoded only for a case that looks at it.
-  if (testCase.assertBodyContains === undefined && !testCase.assertBodyRegex) return failures
+  if (!assertsOnBody(testCase)) return failures
   const body = response.body.toString('utf8')
   if (testCase.assertBodyContains !== undefined && !body.includes(testCase.assertBodyContains)) {
     failures.push({assertion: 'assert_body_contains', expected: testCase.assertBodyContains, actual: truncate(body)})
@@ -180,7 +182,7 @@ export class SmokeRunner {
         body,
         followRedirect: false,
         // Only a case that asserts on the body keeps any of it.
-        maxBodyBytes: testCase.assertBodyContains !== undefined || testCase.assertBodyRegex ? BODY_LIMIT_BYTES : 0,
+        maxBodyBytes: assertsOnBody(testCase) ? BODY_LIMIT_BYTES : 0,
       })
       const durationMs = msSince(started)
       const failures = checkResponse(testCase, response)
