@@ -6,7 +6,7 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {MANIFEST_ACCEPT} from '../dist/lib/manifests.js'
+import {MANIFEST_ACCEPT} from '../dist/lib/registry/manifests.js'
 
 /**
  * @param {{registry: {host: string, url: string}, work: string, cli: string, names: string[], compare: Function, timeProcess: Function}} context

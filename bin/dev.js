@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url'
 
 import {execute} from '@oclif/core'
 
-import {guardStandardOutput} from '../src/output.js'
+import {guardStandardOutput} from '../src/cli/output.js'
 
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 const root = fileURLToPath(new URL('../src', import.meta.url))

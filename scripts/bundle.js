@@ -169,7 +169,7 @@ const oclifRuntime = {
 
 const {metafile} = await build({
   ...shared,
-  entryPoints: ['src/cli.ts', ...commands(join(root, 'src/commands')).map((file) => relative(root, file))],
+  entryPoints: [{in: 'src/cli/main.ts', out: 'cli'}, ...commands(join(root, 'src/commands')).map((file) => relative(root, file))],
   outbase: 'src',
   outdir: 'dist/bundle',
   entryNames: '[dir]/[name]',

@@ -5,7 +5,7 @@
 import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
-import {Session} from '../dist/lib/client.js'
+import {Session} from '../dist/lib/registry/client.js'
 import {startRegistry} from '../dist/sandbox/registry-process.js'
 import {seedSamples} from '../dist/sandbox/seed.js'
 

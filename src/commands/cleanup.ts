@@ -1,9 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {RegistryCommand} from '../base-command.js'
-import {NotConfirmedError} from '../deletion-command.js'
-import {endStoppedRun, isStdoutFailure, trapInterruption} from '../interruption.js'
+import {RegistryCommand} from '../cli/base-command.js'
+import {NotConfirmedError} from '../cli/deletion-command.js'
+import {endStoppedRun, isStdoutFailure, trapInterruption} from '../cli/interruption.js'
 import {type CleanupResult, executeCleanup} from '../lib/cleanup/execute.js'
 import {gatherCleanupPlan, readCleanupPlan, writeCleanupPlan} from '../lib/cleanup/gather.js'
 import {acquireLock, type CleanupLock} from '../lib/cleanup/lock.js'
@@ -12,9 +12,9 @@ import {type CleanupPlan, limitViolations, type PlanTotals, planTotals} from '..
 import type {ResolvedRule} from '../lib/cleanup/policy.js'
 import {Journal} from '../lib/deletion/journal.js'
 import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
-import {parseRegistry} from '../lib/reference.js'
-import {outputSettled} from '../output.js'
-import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../render/cleanup.js'
+import {parseRegistry} from '../lib/registry/reference.js'
+import {outputSettled} from '../cli/output.js'
+import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../cli/render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
   constructor(violations: string[]) {

@@ -1,8 +1,8 @@
 import * as Args from '@oclif/core/args'
 
-import {RegistryCommand} from '../base-command.js'
-import {dockerConfigPath, lookupDockerCredentials} from '../lib/auth/docker-config.js'
-import {parseRegistry} from '../lib/reference.js'
+import {RegistryCommand} from '../cli/base-command.js'
+import {dockerConfigPath, lookupDockerCredentials} from '../lib/registry/auth/docker-config.js'
+import {parseRegistry} from '../lib/registry/reference.js'
 
 interface ShownSettings {
   files: Array<{path: string; found: boolean}>

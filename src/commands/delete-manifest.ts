@@ -1,10 +1,10 @@
 import * as Args from '@oclif/core/args'
 
-import {DeletionCommand, deletionFlags} from '../deletion-command.js'
+import {DeletionCommand, deletionFlags} from '../cli/deletion-command.js'
 import type {DeletionResult} from '../lib/deletion/execute.js'
 import {gatherManifestPlan} from '../lib/deletion/gather.js'
 import type {DeletionPlan} from '../lib/deletion/plan.js'
-import {parseImageReference} from '../lib/reference.js'
+import {parseImageReference} from '../lib/registry/reference.js'
 
 export default class DeleteManifest extends DeletionCommand {
   static override summary = 'Delete one manifest by digest, with every tag that points at it.'

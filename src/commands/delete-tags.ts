@@ -1,14 +1,14 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {DeletionCommand, deletionFlags} from '../deletion-command.js'
+import {DeletionCommand, deletionFlags} from '../cli/deletion-command.js'
 import type {DeletionResult} from '../lib/deletion/execute.js'
 import {gatherTagPlan, planReadsDates, readPlan} from '../lib/deletion/gather.js'
 import type {DeletionPlan, SiblingPolicy} from '../lib/deletion/plan.js'
 import {parseDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
-import {Inventory} from '../lib/inventory.js'
-import {parseGlobReference, parseRegistry} from '../lib/reference.js'
+import {Inventory} from '../lib/registry/inventory.js'
+import {parseGlobReference, parseRegistry} from '../lib/registry/reference.js'
 
 export default class DeleteTags extends DeletionCommand {
   static override summary = 'Delete tags selected by a glob, safely: plan, confirm, re-check, delete.'

@@ -1,14 +1,14 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {RegistryCommand} from '../base-command.js'
-import {Session} from '../lib/client.js'
+import {RegistryCommand} from '../cli/base-command.js'
+import {Session} from '../lib/registry/client.js'
 import {UsageError} from '../lib/errors.js'
 import {buildHomepage, type HomepageResult} from '../lib/homepage/build.js'
 import type {CrawlProgress} from '../lib/homepage/crawl.js'
 import {RequestCounter, type RequestCounts} from '../lib/homepage/requests.js'
-import {parseRegistry} from '../lib/reference.js'
-import {formatHomepageSummary, formatProgress, plainProgress} from '../render/homepage.js'
+import {parseRegistry} from '../lib/registry/reference.js'
+import {formatHomepageSummary, formatProgress, plainProgress} from '../cli/render/homepage.js'
 
 export default class Homepage extends RegistryCommand {
   static override summary = 'Build a static homepage of the registry: every repository, its tags and pull commands.'

@@ -1,9 +1,9 @@
 import * as Args from '@oclif/core/args'
 
-import {RegistryCommand} from '../base-command.js'
-import {Inventory, type ImageSummary} from '../lib/inventory.js'
-import {formatReference, parseImageReference} from '../lib/reference.js'
-import {formatInspection} from '../render/format.js'
+import {RegistryCommand} from '../cli/base-command.js'
+import {Inventory, type ImageSummary} from '../lib/registry/inventory.js'
+import {formatReference, parseImageReference} from '../lib/registry/reference.js'
+import {formatInspection} from '../cli/render/format.js'
 
 export default class Inspect extends RegistryCommand {
   static override summary = 'Show what a tag or digest is: media type, digest, size, created, platforms, other tags.'

@@ -1,12 +1,12 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {RegistryCommand} from '../base-command.js'
+import {RegistryCommand} from '../cli/base-command.js'
 import {ExitCode} from '../lib/errors.js'
-import {Inventory, type RepositoryEntry} from '../lib/inventory.js'
-import {listImagesPartially, type UnreadableRepository} from '../lib/partial-listing.js'
-import {parseRegistry} from '../lib/reference.js'
-import {formatListing, formatUnreadable} from '../render/format.js'
+import {Inventory, type RepositoryEntry} from '../lib/registry/inventory.js'
+import {listImagesPartially, type UnreadableRepository} from '../lib/registry/partial-listing.js'
+import {parseRegistry} from '../lib/registry/reference.js'
+import {formatListing, formatUnreadable} from '../cli/render/format.js'
 
 export default class ListImages extends RegistryCommand {
   static override summary = 'List the repositories of a registry and their tags.'

@@ -1,10 +1,10 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {RegistryCommand} from '../base-command.js'
-import {Inventory, type RepositoryEntry} from '../lib/inventory.js'
-import {formatReference, parseGlobReference} from '../lib/reference.js'
-import {formatListing} from '../render/format.js'
+import {RegistryCommand} from '../cli/base-command.js'
+import {Inventory, type RepositoryEntry} from '../lib/registry/inventory.js'
+import {formatReference, parseGlobReference} from '../lib/registry/reference.js'
+import {formatListing} from '../cli/render/format.js'
 
 export default class ListTags extends RegistryCommand {
   static override summary = 'List the tags of one repository, optionally selected by a glob.'

@@ -1,14 +1,14 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {RegistryCommand} from '../base-command.js'
-import {dockerConfigPath} from '../lib/auth/docker-config.js'
-import {Session} from '../lib/client.js'
-import {storeCredentials} from '../lib/credential-store.js'
+import {RegistryCommand} from '../cli/base-command.js'
+import {dockerConfigPath} from '../lib/registry/auth/docker-config.js'
+import {Session} from '../lib/registry/client.js'
+import {storeCredentials} from '../lib/registry/auth/credential-store.js'
 import {UsageError} from '../lib/errors.js'
-import {verifyCredentials} from '../lib/login.js'
-import {parseRegistry} from '../lib/reference.js'
-import {readLoginCredentials} from '../login-input.js'
+import {verifyCredentials} from '../lib/registry/auth/login.js'
+import {parseRegistry} from '../lib/registry/reference.js'
+import {readLoginCredentials} from '../cli/login-input.js'
 
 /** Where credentials for a registry are read and written: its `credentials` setting. */
 export function credentialsFile(credentials: string, host: string): string {

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 
-import {RegistryCommand} from '../base-command.js'
-import {eraseCredentials} from '../lib/credential-store.js'
+import {RegistryCommand} from '../cli/base-command.js'
+import {eraseCredentials} from '../lib/registry/auth/credential-store.js'
 import {credentialsFile, registryArgument} from './login.js'
 
 export default class Logout extends RegistryCommand {

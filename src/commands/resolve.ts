@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 
-import {RegistryCommand} from '../base-command.js'
-import {formatReference, parseImageReference} from '../lib/reference.js'
+import {RegistryCommand} from '../cli/base-command.js'
+import {formatReference, parseImageReference} from '../lib/registry/reference.js'
 
 export default class Resolve extends RegistryCommand {
   static override summary = 'Print the digest a tag points at.'

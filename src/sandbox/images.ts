@@ -5,7 +5,7 @@
  */
 import {gzipSync} from 'node:zlib'
 
-import {MediaType, sha256Digest} from '../lib/manifests.js'
+import {MediaType, sha256Digest} from '../lib/registry/manifests.js'
 
 export type ImageFormat = 'oci' | 'docker'
 

@@ -1,5 +1,5 @@
 /** Pushes built images through the distribution API: blobs, then children, then the manifest. */
-import type {RegistryClient} from '../lib/client.js'
+import type {RegistryClient} from '../lib/registry/client.js'
 import type {BuiltImage} from './images.js'
 
 export async function pushImage(client: RegistryClient, name: string, tags: string[], image: BuiltImage): Promise<string> {

@@ -3,7 +3,7 @@
  * handles: tags created at known dates, two tags sharing one digest, Docker schema2 and OCI images,
  * a multi-arch index, and a 40-hex git sha1 tag.
  */
-import type {RegistryClient} from '../lib/client.js'
+import type {RegistryClient} from '../lib/registry/client.js'
 import {buildImage, buildMultiArch} from './images.js'
 import {pushImage} from './push.js'
 

@@ -13,7 +13,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ExitCode} from '../../src/lib/errors.js'
-import {MANIFEST_ACCEPT} from '../../src/lib/manifests.js'
+import {MANIFEST_ACCEPT} from '../../src/lib/registry/manifests.js'
 import {buildImage, buildMultiArch} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'
 import {RUN, runCli} from '../helpers/cli.js'

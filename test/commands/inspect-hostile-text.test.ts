@@ -18,10 +18,10 @@ describe('platform text from the registry on the terminal @integration', () => {
     await pushImage(localSession().client({host: running.host}), 'team/evil', ['multi', 'sibling'], index)
   })
 
-  // Fixed defect, as found: src/render/format.ts:94 prints platform.platform (os/architecture/variant of the index, any
+  // Fixed defect, as found: src/cli/render/format.ts:94 prints platform.platform (os/architecture/variant of the index, any
   // string distribution accepts) raw: OSC reaches the terminal and a newline forges the "Also tagged" line,
   // hiding the sibling tag a deletion would take. Fix: escape C0/C1 controls (e.g. JSON.stringify-style)
-  // in every registry string rendered to a terminal, or validate platform fields in src/lib/manifests.ts.
+  // in every registry string rendered to a terminal, or validate platform fields in src/lib/registry/manifests.ts.
   it('inspect shows platform fields without control characters or forged lines', async () => {
     const {code, stdout} = await runCli(['inspect', `${registry().host}/team/evil:multi`])
     assert.equal(code, 0)

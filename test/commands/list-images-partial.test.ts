@@ -25,7 +25,7 @@ describe('list-images partial listing line', () => {
   })
   after(async () => new Promise<void>((resolve) => server.close(() => resolve())))
 
-  // Fixed defect, as found: src/render/format.ts:106 says "(exit code 13)" (13 is OVER_LIMIT) while list-images exits
+  // Fixed defect, as found: src/cli/render/format.ts:106 says "(exit code 13)" (13 is OVER_LIMIT) while list-images exits
   // ExitCode.LISTING_PARTIAL, 15 (src/commands/list-images.ts:47; README says 15). Fix: interpolate
   // ExitCode.LISTING_PARTIAL in the line (and update test/integration/nginx-basic-auth.test.ts:69).
   it('names the exit code it really ends with', async () => {

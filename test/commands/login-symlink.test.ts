@@ -11,7 +11,7 @@ describe('login with a symlinked config.json', () => {
   beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'registryctl-login-'))))
   afterEach(async () => rm(dir, {recursive: true, force: true}))
 
-  // Fixed defect, as found: src/lib/credential-store.ts:43 renames the temporary file over the symlink: config.json
+  // Fixed defect, as found: src/lib/registry/auth/credential-store.ts:43 renames the temporary file over the symlink: config.json
   // becomes a regular file and the file it pointed at (where docker reads and writes, as docker's own
   // Save resolves the link) keeps the old credentials. Fix: writeConfig(await realpath(path) when it exists).
   it('writes through a symlinked config.json and keeps the link', async () => {

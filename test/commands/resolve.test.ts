@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert'
 
 import {ExitCode} from '../../src/lib/errors.js'
-import {MediaType} from '../../src/lib/manifests.js'
+import {MediaType} from '../../src/lib/registry/manifests.js'
 import {SAMPLE_IMAGES, seedSamples} from '../../src/sandbox/seed.js'
 import {runCli} from '../helpers/cli.js'
 import {localSession, useRegistry} from '../helpers/registry.js'

@@ -29,7 +29,7 @@ describe('smoke quoting what a node answered', () => {
   })
 
   // Fixed defect, as found: src/lib/smoke/runner.ts:99/103 quote the body raw (truncate), printed by
-  // src/render/smoke.ts:14: ESC/BEL/\r reach the terminal and a newline forges a host's summary line.
+  // src/cli/render/smoke.ts:14: ESC/BEL/\r reach the terminal and a newline forges a host's summary line.
   // Fix: quote the body as JSON.stringify(truncate(body)) (or escape C0/C1 controls) in the failure.
   it('a failure quotes the body without control characters or forged lines', async () => {
     const {code, stdout} = await runCli(['smoke', suite, '--hosts', host])
@@ -38,7 +38,7 @@ describe('smoke quoting what a node answered', () => {
     assert.doesNotMatch(stdout, /^node9\.example: 5 passed/m)
   })
 
-  // Fixed defect, as found: src/render/smoke.ts:24 escapeXml keeps C0 control characters, which XML 1.0 forbids even
+  // Fixed defect, as found: src/cli/render/smoke.ts:24 escapeXml keeps C0 control characters, which XML 1.0 forbids even
   // as references: the JUnit file of a failing run (a binary or hostile body) is not well-formed and CI
   // drops the report. Fix: in escapeXml, replace /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g (e.g. with U+FFFD).
   it('--junit stays well-formed XML when the body holds control characters', async () => {

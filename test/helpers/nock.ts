@@ -1,6 +1,6 @@
 import nock from 'nock'
 
-import {Session, type SessionOptions} from '../../src/lib/client.js'
+import {Session, type SessionOptions} from '../../src/lib/registry/client.js'
 
 export const REGISTRY = 'https://registry.test'
 export const HOST = 'registry.test'

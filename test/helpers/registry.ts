@@ -1,5 +1,5 @@
 /** Mocha helpers around a real Debian docker-registry started for a suite. */
-import {Session, type SessionOptions} from '../../src/lib/client.js'
+import {Session, type SessionOptions} from '../../src/lib/registry/client.js'
 import {type RegistryProcessOptions, type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 
 /** Start a registry before the suite and stop it after; the getter is valid inside tests. */

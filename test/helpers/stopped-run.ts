@@ -4,7 +4,7 @@
  */
 import {strict as assert} from 'node:assert'
 
-import type {RegistryClient} from '../../src/lib/client.js'
+import type {RegistryClient} from '../../src/lib/registry/client.js'
 import {buildImage} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'
 

@@ -12,8 +12,8 @@ import {fileURLToPath} from 'node:url'
 
 import {type Browser, chromium, type Page} from 'playwright-core'
 
-import {shortDigest} from '../../src/render/format.js'
-import {Inventory, NAKED_TAG} from '../../src/lib/inventory.js'
+import {shortDigest} from '../../src/cli/render/format.js'
+import {Inventory, NAKED_TAG} from '../../src/lib/registry/inventory.js'
 import {newestFirst} from '../../src/lib/homepage/crawl.js'
 import {seedSamples} from '../../src/sandbox/seed.js'
 import {runCli} from '../helpers/cli.js'

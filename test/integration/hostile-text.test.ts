@@ -33,7 +33,7 @@ describe('registry-controlled text on the terminal', () => {
   before(async () => (registry = await startHostile()))
   after(async () => registry.close())
 
-  // Fixed defect, as found: src/render/format.ts:15 prints tags raw and src/lib/client.ts:268 (tags()) never validates
+  // Fixed defect, as found: src/cli/render/format.ts:15 prints tags raw and src/lib/registry/client.ts:268 (tags()) never validates
   // them: a tag with ESC/BEL/newline forges output lines and sends OSC sequences to the
   // terminal. Fix: drop (with a warning) tags failing validateTag in client.tags(), as homepage/crawl.ts:178 does.
   it('list-tags never prints control characters or forged lines from a tag name', async () => {
@@ -42,8 +42,8 @@ describe('registry-controlled text on the terminal', () => {
     assert.doesNotMatch(stdout, /^registry\/x:forged/m)
   })
 
-  // Fixed defect, as found: src/lib/client.ts:183 puts the registry's JSON error message into the error text, and
-  // src/base-command.ts:207 prints it only with '\n' replaced: ESC, BEL and '\r' reach the terminal.
+  // Fixed defect, as found: src/lib/registry/client.ts:183 puts the registry's JSON error message into the error text, and
+  // src/cli/base-command.ts:207 prints it only with '\n' replaced: ESC, BEL and '\r' reach the terminal.
   // Fix: in base-command.ts:207 (and every warning/reason line) replace /[\u0000-\u001F\u007F-\u009F]/ with a visible escape.
   it('an error message from the registry reaches stderr without control characters', async () => {
     const {code, stderr} = await runCli(['list-tags', `${registry.host}/boom`, '--retries', '0', '--sort', 'name'])

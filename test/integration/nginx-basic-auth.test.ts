@@ -7,7 +7,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {Session} from '../../src/lib/client.js'
+import {Session} from '../../src/lib/registry/client.js'
 import {ExitCode, type RegistryCtlError} from '../../src/lib/errors.js'
 import {buildImage} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'

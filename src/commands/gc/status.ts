@@ -3,16 +3,16 @@ import {setFlagsFromString} from 'node:v8'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {RegistryCommand} from '../../base-command.js'
+import {RegistryCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../lib/errors.js'
 import type {ApiState} from '../../lib/gc/api.js'
-import {FilesystemReader} from '../../lib/gc/filesystem.js'
-import type {StorageReader} from '../../lib/gc/storage.js'
+import {FilesystemReader} from '../../lib/stores/filesystem.js'
+import type {StorageReader} from '../../lib/stores/storage.js'
 import {analyzeStore, type StoreReport} from '../../lib/gc/store.js'
 import {parseDuration} from '../../lib/duration.js'
-import {parseRegistry} from '../../lib/reference.js'
-import {formatApiState, formatStoreProgress, formatStoreReport} from '../../render/gc.js'
-import {writeJsonInPieces} from '../../render/json.js'
+import {parseRegistry} from '../../lib/registry/reference.js'
+import {formatApiState, formatStoreProgress, formatStoreReport} from '../../cli/render/gc.js'
+import {writeJsonInPieces} from '../../cli/render/json.js'
 
 export default class GcStatus extends RegistryCommand {
   static override summary = 'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
@@ -75,7 +75,7 @@ export default class GcStatus extends RegistryCommand {
       let store: StorageReader
       if (flags.storage) store = new FilesystemReader(flags.storage)
       else {
-        const [{openStore}, {storeFromConfig}] = await Promise.all([import('../../lib/gc/open.js'), import('../../lib/gc/config.js')])
+        const [{openStore}, {storeFromConfig}] = await Promise.all([import('../../lib/stores/open.js'), import('../../lib/stores/config.js')])
         store = await openStore(await storeFromConfig(flags.config!), {
           insecure: flags.insecure,
           caFile: flags['ca-file'],

@@ -6,7 +6,7 @@
  * An interruption (the AbortSignal: SIGINT, SIGTERM) starts no new DELETE; those in flight finish,
  * the rest of the repository is SKIPPED and no other is started.
  */
-import type {RegistryClient} from '../client.js'
+import type {RegistryClient} from '../registry/client.js'
 import {type DeletionResult, executePlan, summarizeOutcomes, type TagOutcome, type TagStatus} from '../deletion/execute.js'
 import type {DeletionPlan} from '../deletion/plan.js'
 import {ExitCode, isRegistryCtlError, type RegistryCtlError} from '../errors.js'

@@ -5,10 +5,10 @@
  * image read once per digest across the whole registry (a manifest and its config).
  */
 
-import type {RegistryClient} from '../client.js'
+import type {RegistryClient} from '../registry/client.js'
 import {mapConcurrent} from '../concurrency.js'
 import {isRegistryCtlError, ExitCode, UsageError} from '../errors.js'
-import {compareNames, type ImageSummary, Inventory} from '../inventory.js'
+import {compareNames, type ImageSummary, Inventory} from '../registry/inventory.js'
 import {indexChildren, readPlanFile, writePlan} from '../deletion/gather.js'
 import {planInconsistency} from '../deletion/plan.js'
 import type {ResolvedRule} from './policy.js'

@@ -10,7 +10,7 @@
  */
 import {describeDuration, type DeletionPlan, planDecided, type TagDecision} from '../deletion/plan.js'
 import {fnmatcher, type Matcher} from '../glob.js'
-import {compareNames, createdTime} from '../inventory.js'
+import {compareNames, createdTime} from '../registry/inventory.js'
 import type {ResolvedRule} from './policy.js'
 
 export interface CleanupPlan {

@@ -23,7 +23,7 @@ import {isMap, LineCounter, type Node, parseDocument} from 'yaml'
 import type {SiblingPolicy} from '../deletion/plan.js'
 import {parseDuration} from '../duration.js'
 import {UsageError} from '../errors.js'
-import {parseRegistry} from '../reference.js'
+import {parseRegistry} from '../registry/reference.js'
 
 export interface CleanupRule {
   name: string

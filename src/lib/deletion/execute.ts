@@ -14,10 +14,10 @@
  *    tags not attempted are [SKIPPED]. Each outcome is handed to `onOutcome` as it happens (journal,
  *    streamed report), so a killed run still leaves an accurate record.
  */
-import type {RegistryClient} from '../client.js'
+import type {RegistryClient} from '../registry/client.js'
 import {ExitCode, InterruptedError, isRegistryCtlError} from '../errors.js'
 import {mapConcurrent} from '../concurrency.js'
-import {backoffDelay} from '../transport.js'
+import {backoffDelay} from '../registry/transport.js'
 import type {DeletionPlan, PlannedDigest} from './plan.js'
 import {untag} from './placeholder.js'
 

@@ -5,12 +5,12 @@
  */
 import {readFile, writeFile} from 'node:fs/promises'
 
-import type {RegistryClient} from '../client.js'
+import type {RegistryClient} from '../registry/client.js'
 import {mapConcurrent} from '../concurrency.js'
 import {ExitCode, isRegistryCtlError, UsageError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
-import {Inventory} from '../inventory.js'
-import {isIndexType} from '../manifests.js'
+import {Inventory} from '../registry/inventory.js'
+import {isIndexType} from '../registry/manifests.js'
 import {type DeletionPlan, planDeletion, planInconsistency, platformReason, type RetentionOptions, type SiblingPolicy, stayingIndexTags} from './plan.js'
 
 /** Whether a tag plan reads created dates after its listing: asked for, or needed by a retention rule. */

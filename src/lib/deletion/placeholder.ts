@@ -6,9 +6,9 @@
  */
 import {randomUUID} from 'node:crypto'
 
-import type {RegistryClient} from '../client.js'
+import type {RegistryClient} from '../registry/client.js'
 import {ProtocolError} from '../errors.js'
-import {MediaType, sha256Digest} from '../manifests.js'
+import {MediaType, sha256Digest} from '../registry/manifests.js'
 
 export type UntagMethod = 'tag-delete' | 'placeholder'
 

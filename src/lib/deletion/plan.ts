@@ -12,7 +12,7 @@
  * without a registry, and a plan file can be re-verified against the registry before it is applied.
  */
 import {fnmatcher} from '../glob.js'
-import {compareNames, createdTime} from '../inventory.js'
+import {compareNames, createdTime} from '../registry/inventory.js'
 
 export type SiblingPolicy = 'block' | 'include' | 'keep'
 

@@ -7,9 +7,9 @@
  *  - the API version, whether the catalog answers, and the repositories with no tags left (deleted
  *    repositories stay in distribution's catalog).
  */
-import type {RegistryClient} from '../client.js'
+import type {RegistryClient} from '../registry/client.js'
 import {ExitCode, isRegistryCtlError, ServerError} from '../errors.js'
-import {RETRY_STATUS_CODES} from '../transport.js'
+import {RETRY_STATUS_CODES} from '../registry/transport.js'
 
 export type ProbeVerdict = 'enabled' | 'disabled' | 'writable' | 'read-only' | 'unknown' | 'skipped'
 

@@ -24,8 +24,8 @@ import pLimit from 'p-limit'
 
 import {UsageError} from '../errors.js'
 import {DigestTable} from './digest-table.js'
-import {FilesystemReader} from './filesystem.js'
-import type {ListOptions, RequestCounts, StorageReader} from './storage.js'
+import {FilesystemReader} from '../stores/filesystem.js'
+import type {ListOptions, RequestCounts, StorageReader} from '../stores/storage.js'
 
 export interface GcModeResult {
   /** Distinct digests marked (the collector's "N blobs marked"). */

@@ -7,11 +7,11 @@
  * anonymous client needs credentials, and is hidden unless `includeRestricted` (then it is read with
  * the credentialed client). `hide` globs are never read at all.
  */
-import type {RegistryClient} from '../client.js'
+import type {RegistryClient} from '../registry/client.js'
 import {DeniedError, NotFoundError, ProtocolError, UnauthorizedError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
-import {compareNames, createdTime, type ImageSummary, Inventory, selectTags} from '../inventory.js'
-import {isValidName, isValidTag} from '../reference.js'
+import {compareNames, createdTime, type ImageSummary, Inventory, selectTags} from '../registry/inventory.js'
+import {isValidName, isValidTag} from '../registry/reference.js'
 import type {HomepageState} from './state.js'
 
 export interface SitePlatform {

@@ -5,8 +5,8 @@
  */
 import {createHash} from 'node:crypto'
 
-import {createdTime} from '../inventory.js'
-import {formatBytes, shortDigest} from '../../render/format.js'
+import {createdTime} from '../registry/inventory.js'
+import {formatBytes, shortDigest} from '../../cli/render/format.js'
 import type {SiteRepository, SiteTag} from './crawl.js'
 import {escapeHtml, html, joinHtml, type SafeHtml} from './html.js'
 

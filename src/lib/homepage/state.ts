@@ -8,7 +8,7 @@ import {readFile, rename, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {randomBytes} from 'node:crypto'
 
-import type {ImageSummary} from '../inventory.js'
+import type {ImageSummary} from '../registry/inventory.js'
 
 export const STATE_VERSION = 1
 

@@ -5,9 +5,9 @@
  */
 import pLimit, {type LimitFunction} from 'p-limit'
 
-import type {RegistryClient} from '../client.js'
+import type {RegistryClient} from '../registry/client.js'
 import {fnmatcher} from '../glob.js'
-import {compareNames} from '../inventory.js'
+import {compareNames} from '../registry/inventory.js'
 
 export interface DriftEntry {
   repository: string

@@ -10,10 +10,10 @@
  */
 import pLimit from 'p-limit'
 
-import {Session} from '../client.js'
+import {Session} from '../registry/client.js'
 import {isRegistryCtlError} from '../errors.js'
-import {MANIFEST_ACCEPT} from '../manifests.js'
-import type {ImageReference} from '../reference.js'
+import {MANIFEST_ACCEPT} from '../registry/manifests.js'
+import type {ImageReference} from '../registry/reference.js'
 import {splitHost} from './hosts.js'
 import {type CaseResult, type CleanUp, type HostResult, type SmokeOptions, SmokeRunner, summarize} from './runner.js'
 import type {TestCase} from './suite.js'

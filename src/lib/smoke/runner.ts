@@ -7,7 +7,7 @@
 import pLimit from 'p-limit'
 
 import {ExitCode, type ExitCodeValue, isRegistryCtlError} from '../errors.js'
-import {type HttpResponse, Transport, type TransportOptions} from '../transport.js'
+import {type HttpResponse, Transport, type TransportOptions} from '../registry/transport.js'
 import {printable} from '../text.js'
 import {splitHost} from './hosts.js'
 import type {TestCase} from './suite.js'

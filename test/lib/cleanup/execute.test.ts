@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert'
 
 import {executeCleanup} from '../../../src/lib/cleanup/execute.js'
 import type {CleanupPlan} from '../../../src/lib/cleanup/plan.js'
-import type {RegistryClient} from '../../../src/lib/client.js'
+import type {RegistryClient} from '../../../src/lib/registry/client.js'
 import {planDeletion} from '../../../src/lib/deletion/plan.js'
 import {DeniedError, ExitCode} from '../../../src/lib/errors.js'
 

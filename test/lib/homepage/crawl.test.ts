@@ -6,7 +6,7 @@ import nock from 'nock'
 import {ExitCode, type RegistryCtlError} from '../../../src/lib/errors.js'
 import {crawlRegistry} from '../../../src/lib/homepage/crawl.js'
 import {emptyState} from '../../../src/lib/homepage/state.js'
-import {MediaType, sha256Digest} from '../../../src/lib/manifests.js'
+import {MediaType, sha256Digest} from '../../../src/lib/registry/manifests.js'
 import {HOST, REGISTRY, testSession, useNock} from '../../helpers/nock.js'
 
 const json = {'content-type': 'application/json'}
