@@ -25,13 +25,25 @@ export async function benchCleanup({registry, work, cli, names, compare, timePro
   }
 
   const policy = join(work, 'cleanup.yaml')
-  writeFileSync(policy, `registry: ${registry.host}\nrules:\n  - name: keep-ten\n    repositories: ["bench/team-*"]\n    tags: ["*"]\n    keep: 10\n`)
+  writeFileSync(
+    policy,
+    `registry: ${registry.host}\nrules:\n  - name: keep-ten\n    repositories: ["bench/team-*"]\n    tags: ["*"]\n    keep: 10\n`,
+  )
   const accept = `header = "Accept: ${MANIFEST_ACCEPT}"\n`
   const lists = names.map((name) => `url = "${base}/v2/${name}/tags/list"\noutput = "/dev/null"\n`)
-  const heads = names.flatMap((name) => tags.map((tag) => `url = "${base}/v2/${name}/manifests/${tag}"\noutput = "/dev/null"\n`))
-  const gets = [...images].flatMap(([digest, config]) => [`url = "${base}/v2/${first}/manifests/${digest}"\noutput = "/dev/null"\n`, `url = "${base}/v2/${first}/blobs/${config}"\noutput = "/dev/null"\n`])
+  const heads = names.flatMap((name) =>
+    tags.map((tag) => `url = "${base}/v2/${name}/manifests/${tag}"\noutput = "/dev/null"\n`),
+  )
+  const gets = [...images].flatMap(([digest, config]) => [
+    `url = "${base}/v2/${first}/manifests/${digest}"\noutput = "/dev/null"\n`,
+    `url = "${base}/v2/${first}/blobs/${config}"\noutput = "/dev/null"\n`,
+  ])
   // Three batches, in the order the answers are needed: tag lists, HEADs (--head is global in a config), GETs.
-  const files = {lists: join(work, 'cleanup-lists.curl'), heads: join(work, 'cleanup-heads.curl'), gets: join(work, 'cleanup-gets.curl')}
+  const files = {
+    lists: join(work, 'cleanup-lists.curl'),
+    heads: join(work, 'cleanup-heads.curl'),
+    gets: join(work, 'cleanup-gets.curl'),
+  }
   writeFileSync(files.lists, lists.join(''))
   writeFileSync(files.heads, accept + heads.join(''))
   writeFileSync(files.gets, accept + gets.join(''))
@@ -39,6 +51,10 @@ export async function benchCleanup({registry, work, cli, names, compare, timePro
   return compare(
     `cleanup --dry-run, keep 10 (${names.length} x ${tags.length} tags)`,
     () => timeProcess(process.execPath, [cli, 'cleanup', policy, '--dry-run', '--concurrency', '8']),
-    () => timeProcess('sh', ['-c', `curl -sf '${base}/v2/_catalog?n=1000' -o /dev/null && ${parallel(files.lists)} && ${parallel(files.heads, '--head')} && ${parallel(files.gets)}`]),
+    () =>
+      timeProcess('sh', [
+        '-c',
+        `curl -sf '${base}/v2/_catalog?n=1000' -o /dev/null && ${parallel(files.lists)} && ${parallel(files.heads, '--head')} && ${parallel(files.gets)}`,
+      ]),
   )
 }

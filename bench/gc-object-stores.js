@@ -34,7 +34,8 @@ function measure(command, args, env) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       const stderr = Buffer.concat(err).toString('utf8')
       const stdout = Buffer.concat(out).toString('utf8')
-      if (code !== 0) return reject(new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${code}): ${stderr.slice(-800)}`))
+      if (code !== 0)
+        return reject(new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${code}): ${stderr.slice(-800)}`))
       resolve({ms, mb: Number(stderr.trim().split('\n').at(-1)) / 1024, stdout, stderr})
     })
   })
@@ -46,7 +47,10 @@ export function buildLayout(root, objects) {
   let written = 0
   for (let i = 0; written < objects; i++) {
     const name = `bench/repo-${String(i % 40).padStart(2, '0')}`
-    const image = buildImage({created: new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString(), layers: [`object store layer ${i}`]})
+    const image = buildImage({
+      created: new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString(),
+      layers: [`object store layer ${i}`],
+    })
     // manifest, config, layer; a revision link, two layer links; a tag's current and index links
     if (i % 3 === 0) {
       writer.manifest(name, image)
@@ -66,22 +70,25 @@ export async function upload(swift, root, container, prefix) {
   const v2 = join(root, 'docker', 'registry', 'v2')
   const parts = [
     ...readdirSync(join(v2, 'blobs', 'sha256')).map((shard) => `docker/registry/v2/blobs/sha256/${shard}`),
-    ...readdirSync(join(v2, 'repositories', 'bench')).map((repository) => `docker/registry/v2/repositories/bench/${repository}`),
+    ...readdirSync(join(v2, 'repositories', 'bench')).map(
+      (repository) => `docker/registry/v2/repositories/bench/${repository}`,
+    ),
   ]
   const batches = []
   for (let i = 0; i < parts.length; i += 16) batches.push(parts.slice(i, i + 16))
   let created = 0
   for (const batch of batches) {
     const archive = execFileSync('tar', ['-C', root, '-cf', '-', ...batch], {maxBuffer: 1 << 30})
-    // eslint-disable-next-line no-await-in-loop -- Swift on loopback: one archive at a time
+
     const response = await fetch(`${swift.storageUrl}/${container}/${prefix}?extract-archive=tar`, {
       method: 'PUT',
       headers: {'x-auth-token': token, accept: 'application/json', 'content-type': 'application/x-tar'},
       body: archive,
     })
-    // eslint-disable-next-line no-await-in-loop -- see above
+
     const result = await response.json()
-    if (response.status !== 200 || result['Response Status'] !== '201 Created') throw new Error(`extract-archive: ${response.status} ${JSON.stringify(result).slice(0, 500)}`)
+    if (response.status !== 200 || result['Response Status'] !== '201 Created')
+      throw new Error(`extract-archive: ${response.status} ${JSON.stringify(result).slice(0, 500)}`)
     created += result['Number Files Created']
   }
 
@@ -105,27 +112,64 @@ export async function runObjectStoreBench({objects = 20_000, concurrency = 16, l
     const written = buildLayout(layout, objects)
     let started = Date.now()
     const created = await upload(swift, layout, 'registry', 'files')
-    log(`object store: ${created} objects (${written} expected) written through Swift's bulk API in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    log(
+      `object store: ${created} objects (${written} expected) written through Swift's bulk API in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    )
     rmSync(layout, {recursive: true, force: true})
     const drivers = {
-      swift: {swift: {authurl: swift.authUrl, authversion: 1, username: SWIFT_USER, password: SWIFT_KEY, container: 'registry'}},
-      s3: {s3: {accesskey: SWIFT_USER, secretkey: SWIFT_KEY, region: 'us-east-1', regionendpoint: swift.endpoint, bucket: 'registry', secure: false, v4auth: true, rootdirectory: '/files'}},
+      swift: {
+        swift: {
+          authurl: swift.authUrl,
+          authversion: 1,
+          username: SWIFT_USER,
+          password: SWIFT_KEY,
+          container: 'registry',
+        },
+      },
+      s3: {
+        s3: {
+          accesskey: SWIFT_USER,
+          secretkey: SWIFT_KEY,
+          region: 'us-east-1',
+          regionendpoint: swift.endpoint,
+          bucket: 'registry',
+          secure: false,
+          v4auth: true,
+          rootdirectory: '/files',
+        },
+      },
     }
     // The s3 driver (aws-sdk-go) dies at start when AWS_CA_BUNDLE is set.
     const {AWS_CA_BUNDLE: _ignored, ...env} = process.env
     for (const [driver, storage] of Object.entries(drivers)) {
       const config = join(work, `${driver}.yml`)
-      writeFileSync(config, JSON.stringify({version: 0.1, log: {level: 'error'}, storage: {...storage, delete: {enabled: true}, redirect: {disable: true}}}))
+      writeFileSync(
+        config,
+        JSON.stringify({
+          version: 0.1,
+          log: {level: 'error'},
+          storage: {...storage, delete: {enabled: true}, redirect: {disable: true}},
+        }),
+      )
       started = Date.now()
-      // eslint-disable-next-line no-await-in-loop -- one tool at a time, on 2 cores
-      const ours = await measure(process.execPath, [CLI, 'gc', 'status', '--config', config, '--json', '--concurrency', String(concurrency)], env)
-      // eslint-disable-next-line no-await-in-loop -- see above
-      const theirs = await measure('docker-registry', ['garbage-collect', '--dry-run', '--delete-untagged', config], env)
+
+      const ours = await measure(
+        process.execPath,
+        [CLI, 'gc', 'status', '--config', config, '--json', '--concurrency', String(concurrency)],
+        env,
+      )
+
+      const theirs = await measure(
+        'docker-registry',
+        ['garbage-collect', '--dry-run', '--delete-untagged', config],
+        env,
+      )
       const report = JSON.parse(ours.stdout).store
       const expected = eligible(theirs.stdout + theirs.stderr)
       const identical =
         JSON.stringify([...report.deleteUntagged.eligibleBlobs].sort()) === JSON.stringify(expected.blobs) &&
-        JSON.stringify(report.deleteUntagged.eligibleManifests.map((m) => m.digest).sort()) === JSON.stringify(expected.manifests)
+        JSON.stringify(report.deleteUntagged.eligibleManifests.map((m) => m.digest).sort()) ===
+          JSON.stringify(expected.manifests)
       const requests = report.requests.list + report.requests.read + report.requests.stat
       results.push({driver, objects: created, ours, theirs, identical, requests})
       const speedup = theirs.ms / ours.ms
@@ -145,7 +189,9 @@ export async function runObjectStoreBench({objects = 20_000, concurrency = 16, l
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const {values} = parseArgs({options: {objects: {type: 'string', default: '20000'}, concurrency: {type: 'string', default: '16'}}})
+  const {values} = parseArgs({
+    options: {objects: {type: 'string', default: '20000'}, concurrency: {type: 'string', default: '16'}},
+  })
   await runObjectStoreBench({objects: Number(values.objects), concurrency: Number(values.concurrency)})
 }
 
@@ -155,7 +201,13 @@ export async function run({gcObjects}) {
   const {memoryRow, row} = await import('./lib.js')
   const results = await runObjectStoreBench({objects: gcObjects})
   return results.flatMap((result) => [
-    row(`gc status --config (${result.driver}, ${result.objects} objects)`, result.ours.ms, result.theirs.ms, {ratio: 0.2}, 'garbage-collect --dry-run --delete-untagged'),
+    row(
+      `gc status --config (${result.driver}, ${result.objects} objects)`,
+      result.ours.ms,
+      result.theirs.ms,
+      {ratio: 0.2},
+      'garbage-collect --dry-run --delete-untagged',
+    ),
     {
       label: `gc status --config (${result.driver}) same eligible blobs/manifests`,
       candidate: result.identical ? 'identical' : 'DIFFERENT',
@@ -165,6 +217,12 @@ export async function run({gcObjects}) {
       goal: 'identical',
       met: result.identical,
     },
-    memoryRow(`gc status --config (${result.driver}) peak memory`, result.ours.mb, {ratio: 1.5}, result.theirs.mb, 'the collector'),
+    memoryRow(
+      `gc status --config (${result.driver}) peak memory`,
+      result.ours.mb,
+      {ratio: 1.5},
+      result.theirs.mb,
+      'the collector',
+    ),
   ])
 }

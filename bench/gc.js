@@ -13,7 +13,10 @@ function buildGcStore(root, images) {
   const writer = new StoreWriter(root)
   for (let i = 0; i < images; i++) {
     const name = `gc/repo-${String(i % 100).padStart(3, '0')}`
-    const image = buildImage({created: new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString(), layers: [`gc layer ${i}`]})
+    const image = buildImage({
+      created: new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString(),
+      layers: [`gc layer ${i}`],
+    })
     if (i % 3 === 0) writer.manifest(name, image)
     else writer.image(name, [`t${i}`], image)
   }
@@ -25,7 +28,14 @@ export async function run({work, runs, gcBlobs}) {
   const started = Date.now()
   buildGcStore(gcRoot, images)
   const gcConfig = join(work, 'gc-config.yml')
-  writeFileSync(gcConfig, JSON.stringify({version: 0.1, log: {level: 'error'}, storage: {filesystem: {rootdirectory: gcRoot}, delete: {enabled: true}}}))
+  writeFileSync(
+    gcConfig,
+    JSON.stringify({
+      version: 0.1,
+      log: {level: 'error'},
+      storage: {filesystem: {rootdirectory: gcRoot}, delete: {enabled: true}},
+    }),
+  )
   console.log(`gc fixture: ${images * 3} blobs written in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   const gcRuns = Math.min(runs, 3)
   const ours = []

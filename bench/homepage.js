@@ -23,7 +23,8 @@ function run(command, args) {
   const started = process.hrtime.bigint()
   const result = spawnSync(command, args, {stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28})
   const ms = Number(process.hrtime.bigint() - started) / 1e6
-  if (result.status !== 0) throw new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${result.status}): ${result.stderr.slice(-1000)}`)
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${result.status}): ${result.stderr.slice(-1000)}`)
   return {ms, stdout: result.stdout}
 }
 
@@ -35,7 +36,19 @@ export function benchHomepage({registry, work, runs, hide = []}) {
   const folder = mkdtempSync(join(work, 'homepage-'))
   const hideArgs = hide.flatMap((glob) => ['--hide', glob])
   const build = (out, state) => {
-    const {ms, stdout} = run(process.execPath, [CLI, 'homepage', registry.host, '--out', out, '--state', state, '--json', '--concurrency', '8', ...hideArgs])
+    const {ms, stdout} = run(process.execPath, [
+      CLI,
+      'homepage',
+      registry.host,
+      '--out',
+      out,
+      '--state',
+      state,
+      '--json',
+      '--concurrency',
+      '8',
+      ...hideArgs,
+    ])
     return {ms, result: JSON.parse(stdout)}
   }
 
@@ -48,14 +61,19 @@ export function benchHomepage({registry, work, runs, hide = []}) {
     for (const {name} of published) {
       tagLists.push(`url = "${registry.url}/v2/${name}/tags/list?n=1000"\noutput = "/dev/null"\n`)
       const data = JSON.parse(readFileSync(join(site, 'r', `${name.replaceAll('/', '~')}.json`), 'utf8'))
-      for (const {tag} of data.tags) heads.push(`url = "${registry.url}/v2/${name}/manifests/${tag}"\noutput = "/dev/null"\n`)
+      for (const {tag} of data.tags)
+        heads.push(`url = "${registry.url}/v2/${name}/manifests/${tag}"\noutput = "/dev/null"\n`)
     }
 
     writeFileSync(join(folder, 'tag-lists.curl'), tagLists.join(''))
     writeFileSync(join(folder, 'heads.curl'), heads.join(''))
-    const accept = 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
+    const accept =
+      'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
     const command = `curl -sf '${registry.url}/v2/_catalog?n=1000' -o /dev/null && curl -sf --parallel --parallel-max 8 -K '${join(folder, 'tag-lists.curl')}' && curl -sf --head -H '${accept}' --parallel --parallel-max 8 -K '${join(folder, 'heads.curl')}'`
-    return {describe: `the catalog, ${tagLists.length} tag lists and ${heads.length} HEADs (8 in parallel)`, run: () => run('sh', ['-c', command]).ms}
+    return {
+      describe: `the catalog, ${tagLists.length} tag lists and ${heads.length} HEADs (8 in parallel)`,
+      run: () => run('sh', ['-c', command]).ms,
+    }
   }
 
   // Each run: a full build from no state, curl, then a rebuild of the same (unchanged) registry.
@@ -76,16 +94,28 @@ export function benchHomepage({registry, work, runs, hide = []}) {
     const again = build(site, state)
     rebuild.push(again.ms)
     rebuildResult = again.result
-    if (again.result.requests.manifestGets !== 0 || again.result.requests.blobGets !== 0) throw new Error(`a rebuild of the unchanged registry sent GETs: ${JSON.stringify(again.result.requests)}`)
+    if (again.result.requests.manifestGets !== 0 || again.result.requests.blobGets !== 0)
+      throw new Error(`a rebuild of the unchanged registry sent GETs: ${JSON.stringify(again.result.requests)}`)
   }
 
   rmSync(folder, {recursive: true, force: true})
   const {repositories, tags} = fullResult
   const results = [
-    {label: `homepage full build (${repositories} repos, ${tags} tags)`, candidateMs: median(full), baselineMs: median(baseline), ratio: median(full) / median(baseline)},
-    {label: `homepage rebuild, unchanged`, candidateMs: median(rebuild), baselineMs: median(baseline), ratio: median(rebuild) / median(baseline)},
+    {
+      label: `homepage full build (${repositories} repos, ${tags} tags)`,
+      candidateMs: median(full),
+      baselineMs: median(baseline),
+      ratio: median(full) / median(baseline),
+    },
+    {
+      label: `homepage rebuild, unchanged`,
+      candidateMs: median(rebuild),
+      baselineMs: median(baseline),
+      ratio: median(rebuild) / median(baseline),
+    },
   ]
-  const describe = (c) => `${c.catalog} catalog, ${c.tagLists} tag lists, ${c.manifestHeads} manifest HEADs, ${c.manifestGets} manifest GETs, ${c.blobGets} blob GETs, ${c.other} other`
+  const describe = (c) =>
+    `${c.catalog} catalog, ${c.tagLists} tag lists, ${c.manifestHeads} manifest HEADs, ${c.manifestGets} manifest GETs, ${c.blobGets} blob GETs, ${c.other} other`
   return {
     results,
     lines: [
@@ -98,22 +128,45 @@ export function benchHomepage({registry, work, runs, hide = []}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const {values} = parseArgs({options: {repositories: {type: 'string', default: '50'}, tags: {type: 'string', default: '10'}, runs: {type: 'string', default: '1'}}})
+  const {values} = parseArgs({
+    options: {
+      repositories: {type: 'string', default: '50'},
+      tags: {type: 'string', default: '10'},
+      runs: {type: 'string', default: '1'},
+    },
+  })
   const {buildImage} = await import('../dist/sandbox/images.js')
   const {startRegistry} = await import('../dist/sandbox/registry-process.js')
   const {StoreWriter} = await import('../dist/sandbox/store.js')
   const work = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'registryctl-bench-homepage-'))
   try {
     const writer = new StoreWriter(join(work, 'store'))
-    const images = Array.from({length: Number(values.tags)}, (_, j) => buildImage({created: new Date(Date.UTC(2021, 0, 1) + j * 86_400_000).toISOString(), layers: ['shared base', `layer ${j}`]}))
+    const images = Array.from({length: Number(values.tags)}, (_, j) =>
+      buildImage({
+        created: new Date(Date.UTC(2021, 0, 1) + j * 86_400_000).toISOString(),
+        layers: ['shared base', `layer ${j}`],
+      }),
+    )
     for (let i = 0; i < Number(values.repositories); i++) {
-      images.forEach((image, j) => writer.image(`bench/team-${String(i).padStart(4, '0')}/app`, [`2021-${String(j).padStart(3, '0')}-production`], image))
+      images.forEach((image, j) =>
+        writer.image(
+          `bench/team-${String(i).padStart(4, '0')}/app`,
+          [`2021-${String(j).padStart(3, '0')}-production`],
+          image,
+        ),
+      )
     }
 
     const registry = await startRegistry({rootDirectory: join(work, 'store')})
     try {
       const {results, lines} = benchHomepage({registry, work, runs: Number(values.runs)})
-      for (const r of results) console.log(r.label.padEnd(44), `${r.candidateMs.toFixed(0)} ms`.padStart(12), `${r.baselineMs.toFixed(0)} ms`.padStart(10), `${r.ratio.toFixed(2)}x`.padStart(7))
+      for (const r of results)
+        console.log(
+          r.label.padEnd(44),
+          `${r.candidateMs.toFixed(0)} ms`.padStart(12),
+          `${r.baselineMs.toFixed(0)} ms`.padStart(10),
+          `${r.ratio.toFixed(2)}x`.padStart(7),
+        )
       for (const line of lines) console.log(line)
     } finally {
       await registry.stop()

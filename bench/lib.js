@@ -15,18 +15,31 @@ export function median(samples) {
 /** Wall time of a whole process, in ms; fails loudly if the process fails (or exits otherwise than `expect`). */
 export function timeProcess(command, args, options = {}) {
   const started = process.hrtime.bigint()
-  const result = spawnSync(command, args, {stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26, env: {...process.env, ...options.env}})
+  const result = spawnSync(command, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 26,
+    env: {...process.env, ...options.env},
+  })
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6
-  if (result.status !== (options.expect ?? 0)) throw new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${result.status}): ${String(result.stderr).slice(-500)}`)
+  if (result.status !== (options.expect ?? 0))
+    throw new Error(
+      `${command} ${args.slice(0, 3).join(' ')} failed (${result.status}): ${String(result.stderr).slice(-500)}`,
+    )
   return elapsed
 }
 
 /** Wall time (ms) and peak resident memory (MB, GNU time's %M) of one run of a process, measured together. */
 export function timeAndPeakMemory(command, args, options = {}) {
   const started = process.hrtime.bigint()
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26, env: {...process.env, ...options.env}})
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    env: {...process.env, ...options.env},
+  })
   const ms = Number(process.hrtime.bigint() - started) / 1e6
-  if (result.status !== (options.expect ?? 0)) throw new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${result.status}): ${result.stderr.slice(-500)}`)
+  if (result.status !== (options.expect ?? 0))
+    throw new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${result.status}): ${result.stderr.slice(-500)}`)
   return {ms, mb: Number(result.stderr.trim().split('\n').at(-1)) / 1024}
 }
 
@@ -63,33 +76,71 @@ function alternate(processes, runs) {
 export function compareWithFloor(label, {candidate, baseline, floor, runs, goal, baselineLabel}) {
   const [a, b, f] = alternate([candidate, baseline, floor], runs)
   const floorLabel = "node:http floor, curl's requests"
-  return [row(label, a, b, goal, baselineLabel), row(`  ${floorLabel}`, f, b, {}, baselineLabel), row('  registryctl against that floor', a, f, {}, floorLabel)]
+  return [
+    row(label, a, b, goal, baselineLabel),
+    row(`  ${floorLabel}`, f, b, {}, baselineLabel),
+    row('  registryctl against that floor', a, f, {}, floorLabel),
+  ]
 }
 
 export function row(label, candidateMs, baselineMs, goal, baselineLabel = '') {
   const ratio = candidateMs / baselineMs
   // A figure the issues set no goal for: reported, never failed.
   if (goal.ratio === undefined && goal.plusMs === undefined) {
-    return {label, candidate: `${candidateMs.toFixed(0)} ms`, baseline: `${baselineMs.toFixed(0)} ms`, baselineLabel, result: `${ratio.toFixed(2)}x`, goal: '-', met: true}
+    return {
+      label,
+      candidate: `${candidateMs.toFixed(0)} ms`,
+      baseline: `${baselineMs.toFixed(0)} ms`,
+      baselineLabel,
+      result: `${ratio.toFixed(2)}x`,
+      goal: '-',
+      met: true,
+    }
   }
 
   const met = goal.ratio === undefined ? candidateMs <= baselineMs + goal.plusMs : ratio <= goal.ratio
   const goalText = goal.ratio === undefined ? `<= base+${goal.plusMs} ms` : `<= ${goal.ratio}x`
-  return {label, candidate: `${candidateMs.toFixed(0)} ms`, baseline: `${baselineMs.toFixed(0)} ms`, baselineLabel, result: goal.ratio === undefined ? `+${(candidateMs - baselineMs).toFixed(0)} ms` : `${ratio.toFixed(2)}x`, goal: goalText, met}
+  return {
+    label,
+    candidate: `${candidateMs.toFixed(0)} ms`,
+    baseline: `${baselineMs.toFixed(0)} ms`,
+    baselineLabel,
+    result: goal.ratio === undefined ? `+${(candidateMs - baselineMs).toFixed(0)} ms` : `${ratio.toFixed(2)}x`,
+    goal: goalText,
+    met,
+  }
 }
 
 /** A memory row: candidate peak RSS against a bound in MB, or against a baseline process's. */
 export function memoryRow(label, candidateMb, goal, baselineMb, baselineLabel = '') {
   if (goal.maxMb !== undefined) {
-    return {label, candidate: `${candidateMb.toFixed(0)} MB`, baseline: '', baselineLabel, result: `${candidateMb.toFixed(0)} MB`, goal: `<= ${goal.maxMb} MB`, met: candidateMb <= goal.maxMb}
+    return {
+      label,
+      candidate: `${candidateMb.toFixed(0)} MB`,
+      baseline: '',
+      baselineLabel,
+      result: `${candidateMb.toFixed(0)} MB`,
+      goal: `<= ${goal.maxMb} MB`,
+      met: candidateMb <= goal.maxMb,
+    }
   }
 
   const ratio = candidateMb / baselineMb
-  return {label, candidate: `${candidateMb.toFixed(0)} MB`, baseline: `${baselineMb.toFixed(0)} MB`, baselineLabel, result: `${ratio.toFixed(2)}x`, goal: `<= ${goal.ratio}x`, met: ratio <= goal.ratio}
+  return {
+    label,
+    candidate: `${candidateMb.toFixed(0)} MB`,
+    baseline: `${baselineMb.toFixed(0)} MB`,
+    baselineLabel,
+    result: `${ratio.toFixed(2)}x`,
+    goal: `<= ${goal.ratio}x`,
+    met: ratio <= goal.ratio,
+  }
 }
 
 export function printTable(rows, runs) {
-  console.log(`\nmedian of ${runs} runs each (fewer where noted), after one warm-up run; baselines measured in the same run`)
+  console.log(
+    `\nmedian of ${runs} runs each (fewer where noted), after one warm-up run; baselines measured in the same run`,
+  )
   const columns = [
     ['benchmark', (r) => r.label, 52],
     ['registryctl', (r) => r.candidate, 11],
@@ -99,7 +150,11 @@ export function printTable(rows, runs) {
     ['met', (r) => (r.goal === '-' ? '-' : r.met ? 'yes' : 'NO'), 4],
     ['baseline is', (r) => r.baselineLabel, 0],
   ]
-  const line = (cells) => cells.map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(columns[i][2]) : cell.padStart(columns[i][2]))).join('  ').trimEnd()
+  const line = (cells) =>
+    cells
+      .map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(columns[i][2]) : cell.padStart(columns[i][2])))
+      .join('  ')
+      .trimEnd()
   console.log(line(columns.map(([title]) => title)))
   for (const r of rows) console.log(line(columns.map(([, get]) => get(r))))
 }

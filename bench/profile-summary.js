@@ -32,9 +32,9 @@ for (let i = 0; i < profile.samples.length; i++) {
   total += ms
   // Node internals (compiling, reading files, the loader) are charged to the nearest package or
   // registryctl frame above them: that is who asked for the work.
-  let node = byId.get(profile.samples[i])
+  const node = byId.get(profile.samples[i])
   let key = category(node)
-  for (let id = node.id; ['node internals', 'node module loader'].includes(key) && parent.has(id); ) {
+  for (let id = node.id; ['node internals', 'node module loader'].includes(key) && parent.has(id);) {
     id = parent.get(id)
     const above = category(byId.get(id))
     if (!['node internals', 'node module loader', '(root)'].includes(above)) {

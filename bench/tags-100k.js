@@ -11,7 +11,8 @@ import {CLI, compare, compareWithFloor, floorScript, memoryRow, peakMemoryMb, ti
 
 const NAME = 'big/app'
 const TAGS_PER_IMAGE = 10
-const ACCEPT = 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
+const ACCEPT =
+  'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
 const tagName = (i) => `build-${String(i).padStart(6, '0')}`
 
 export async function run({work, runs, bigTags}) {
@@ -24,16 +25,35 @@ export async function run({work, runs, bigTags}) {
     writer.image(NAME, tags, image)
   }
 
-  console.log(`100k fixture: ${bigTags} tags over ${bigTags / TAGS_PER_IMAGE} images written in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  console.log(
+    `100k fixture: ${bigTags} tags over ${bigTags / TAGS_PER_IMAGE} images written in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  )
   const registry = await startRegistry({rootDirectory: store})
   const rows = []
   try {
     const heads = join(work, 'big-heads.curl')
-    writeFileSync(heads, Array.from({length: bigTags}, (_, i) => `url = "${registry.url}/v2/${NAME}/manifests/${tagName(i)}"\noutput = "/dev/null"\n`).join(''))
+    writeFileSync(
+      heads,
+      Array.from(
+        {length: bigTags},
+        (_, i) => `url = "${registry.url}/v2/${NAME}/manifests/${tagName(i)}"\noutput = "/dev/null"\n`,
+      ).join(''),
+    )
     // curl applies -I to every URL of an invocation: the tag list, then the HEADs.
     const curlHeads = () =>
       timeProcess('curl', ['-sf', `${registry.url}/v2/${NAME}/tags/list`, '-o', '/dev/null']) +
-      timeProcess('curl', ['-sf', '--no-progress-meter', '--parallel', '--parallel-max', '8', '-I', '-H', ACCEPT, '-K', heads])
+      timeProcess('curl', [
+        '-sf',
+        '--no-progress-meter',
+        '--parallel',
+        '--parallel-max',
+        '8',
+        '-I',
+        '-H',
+        ACCEPT,
+        '-K',
+        heads,
+      ])
     const bigRuns = Math.min(runs, 3)
     let cacheRun = 0
     const env = () => ({XDG_CACHE_HOME: join(work, `big-cache-${cacheRun++}`)})
@@ -56,8 +76,12 @@ export async function run({work, runs, bigTags}) {
         goal: {ratio: 1.3},
         baselineLabel: 'curl: tag list + HEAD every tag',
       }),
-      memoryRow(`list-tags, ${bigTags} tags: peak RSS`, peakMemoryMb(process.execPath, listTags, {env: env()}), {maxMb: 250}),
-      memoryRow(`delete-tags --dry-run of 1000: peak RSS`, peakMemoryMb(process.execPath, dryRun, {env: env()}), {maxMb: 250}),
+      memoryRow(`list-tags, ${bigTags} tags: peak RSS`, peakMemoryMb(process.execPath, listTags, {env: env()}), {
+        maxMb: 250,
+      }),
+      memoryRow(`delete-tags --dry-run of 1000: peak RSS`, peakMemoryMb(process.execPath, dryRun, {env: env()}), {
+        maxMb: 250,
+      }),
     )
   } finally {
     await registry.stop()

@@ -12,4 +12,7 @@ import {guardStandardOutput} from '../src/cli/output.js'
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 const root = fileURLToPath(new URL('../src', import.meta.url))
 guardStandardOutput()
-await execute({development: true, loadOptions: {root, pjson: {...pjson, oclif: {...pjson.oclif, commands: './commands'}}}})
+await execute({
+  development: true,
+  loadOptions: {root, pjson: {...pjson, oclif: {...pjson.oclif, commands: './commands'}}},
+})

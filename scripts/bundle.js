@@ -27,23 +27,45 @@ const OCLIF_PATCHES = {
   // ejs.compile (a `new Function`) per string, about half the time of `registryctl --help`. Text
   // with no EJS tag (`<%` … `%>`) renders as itself, so only text with a tag goes through EJS.
   'help/util.js': [
-    ['return ejs_1.default.render(t, context);', "return typeof t === 'string' && !t.includes('<%') && !t.includes('%>') ? t : ejs_1.default.render(t, context);"],
-    ['const ejs_1 = __importDefault(require("ejs"));', 'const ejs_1 = lazyRequire(() => __importDefault(require("ejs")));'],
+    [
+      'return ejs_1.default.render(t, context);',
+      "return typeof t === 'string' && !t.includes('<%') && !t.includes('%>') ? t : ejs_1.default.render(t, context);",
+    ],
+    [
+      'const ejs_1 = __importDefault(require("ejs"));',
+      'const ejs_1 = lazyRequire(() => __importDefault(require("ejs")));',
+    ],
   ],
   // Modules oclif requires at import but uses only in functions a start-up never calls (command
   // discovery without a manifest, dev plugins, spinners, templated config values) are evaluated on
   // first use instead.
-  'config/config.js': [['const ejs_1 = __importDefault(require("ejs"));', 'const ejs_1 = lazyRequire(() => __importDefault(require("ejs")));']],
-  'config/plugin.js': [['const tinyglobby_1 = require("tinyglobby");', 'const tinyglobby_1 = lazyRequire(() => require("tinyglobby"));']],
-  'config/plugin-loader.js': [['const minimatch_1 = require("minimatch");', 'const minimatch_1 = lazyRequire(() => require("minimatch"));']],
-  'ux/action/spinner.js': [['const cli_spinners_1 = __importDefault(require("cli-spinners"));', 'const cli_spinners_1 = lazyRequire(() => __importDefault(require("cli-spinners")));']],
+  'config/config.js': [
+    [
+      'const ejs_1 = __importDefault(require("ejs"));',
+      'const ejs_1 = lazyRequire(() => __importDefault(require("ejs")));',
+    ],
+  ],
+  'config/plugin.js': [
+    ['const tinyglobby_1 = require("tinyglobby");', 'const tinyglobby_1 = lazyRequire(() => require("tinyglobby"));'],
+  ],
+  'config/plugin-loader.js': [
+    ['const minimatch_1 = require("minimatch");', 'const minimatch_1 = lazyRequire(() => require("minimatch"));'],
+  ],
+  'ux/action/spinner.js': [
+    [
+      'const cli_spinners_1 = __importDefault(require("cli-spinners"));',
+      'const cli_spinners_1 = lazyRequire(() => __importDefault(require("cli-spinners")));',
+    ],
+  ],
 }
 // The module's exports, required on the first property read.
-const LAZY_REQUIRE = '\nfunction lazyRequire(load) { let module; return new Proxy({}, {get: (_, key) => (module ??= load())[key]}) }\n'
+const LAZY_REQUIRE =
+  '\nfunction lazyRequire(load) { let module; return new Proxy({}, {get: (_, key) => (module ??= load())[key]}) }\n'
 // A script run by node:vm has no import() (Node 20 has it only with --experimental-vm-modules), so
 // in the files that call it (oclif loading a command module, tsx in development, lilconfig) import()
 // is the loader's, which the wrapper passes in.
-const IMPORTS = /[\\/](?:@oclif[\\/]core[\\/]lib[\\/](?:module-loader|config[\\/]ts-path)\.js|lilconfig[\\/]src[\\/]index\.js)$/
+const IMPORTS =
+  /[\\/](?:@oclif[\\/]core[\\/]lib[\\/](?:module-loader|config[\\/]ts-path)\.js|lilconfig[\\/]src[\\/]index\.js)$/
 const NATIVE_IMPORT = /(?<![\w$.'"`])import\((?!\))/g
 const oclifPatches = {
   name: 'oclif-patches',
@@ -68,7 +90,13 @@ const oclifPatches = {
 // `node scripts/bundle.js --code-cache` after a build): Node 20 caches no compiled code for modules,
 // and compiling oclif is a third of its start-up. A cache V8 rejects (another Node) is only slower.
 // The subpaths of @oclif/core that the sources import; the index would run all of oclif at import.
-const OCLIF_SUBPATHS = ['@oclif/core/args', '@oclif/core/command', '@oclif/core/errors', '@oclif/core/execute', '@oclif/core/flags']
+const OCLIF_SUBPATHS = [
+  '@oclif/core/args',
+  '@oclif/core/command',
+  '@oclif/core/errors',
+  '@oclif/core/execute',
+  '@oclif/core/flags',
+]
 const OCLIF_FILE = 'dist/bundle/chunks/oclif.cjs'
 
 if (process.argv.includes('--code-cache')) {
@@ -81,9 +109,14 @@ if (process.argv.includes('--code-cache')) {
   // The builder's own settings (files, REGISTRYCTL_* variables) must not decide whether the build
   // works: the run sees an empty home and no registryctl variable.
   const home = mkdtempSync(join(tmpdir(), 'registryctl-code-cache-'))
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(?:REGISTRYCTL_|XDG_|DOCKER_CONFIG$)/.test(name)))
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(?:REGISTRYCTL_|XDG_|DOCKER_CONFIG$)/.test(name)),
+  )
   try {
-    execFileSync(process.execPath, ['--input-type=module', '-e', script], {env: {...env, HOME: home, REGISTRYCTL_WRITE_CODE_CACHE: cache}, stdio: ['ignore', 'ignore', 'inherit']})
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: {...env, HOME: home, REGISTRYCTL_WRITE_CODE_CACHE: cache},
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
   } catch (error) {
     rmSync(cache, {force: true})
     throw error
@@ -112,7 +145,11 @@ const shared = {
 
 const oclifBuild = await build({
   ...shared,
-  stdin: {contents: `module.exports = {${OCLIF_SUBPATHS.map((path) => `${JSON.stringify(path)}: require(${JSON.stringify(path)})`).join(', ')}}`, resolveDir: root, sourcefile: 'oclif-runtime.cjs'},
+  stdin: {
+    contents: `module.exports = {${OCLIF_SUBPATHS.map((path) => `${JSON.stringify(path)}: require(${JSON.stringify(path)})`).join(', ')}}`,
+    resolveDir: root,
+    sourcefile: 'oclif-runtime.cjs',
+  },
   outfile: OCLIF_FILE,
   format: 'cjs',
   plugins: [oclifPatches],
@@ -120,7 +157,8 @@ const oclifBuild = await build({
 // V8 checks a cache against the source's length, not its content: a cache of an earlier oclif.cjs
 // would run that earlier code. A new oclif.cjs has no cache until --code-cache writes one.
 rmSync(join(root, `${OCLIF_FILE}.cache`), {force: true})
-if (new RegExp(NATIVE_IMPORT.source).test(readFileSync(join(root, OCLIF_FILE), 'utf8').replaceAll('"import()"', ''))) throw new Error(`${OCLIF_FILE} calls import(), which a vm script cannot; add its file to IMPORTS`)
+if (new RegExp(NATIVE_IMPORT.source).test(readFileSync(join(root, OCLIF_FILE), 'utf8').replaceAll('"import()"', '')))
+  throw new Error(`${OCLIF_FILE} calls import(), which a vm script cannot; add its file to IMPORTS`)
 
 // The loader: an ES module in the bundle's shared chunk (next to oclif.cjs), run once. Its `oclif`
 // maps each subpath to its exports, and codeCache to whether V8 took the cache (a test checks it).
@@ -154,7 +192,8 @@ const oclifRuntime = {
   name: 'oclif-runtime',
   setup(build) {
     build.onResolve({filter: /^@oclif\/core(\/.*)?$/}, (args) => {
-      if (!OCLIF_SUBPATHS.includes(args.path)) throw new Error(`${args.importer}: import ${args.path} is not in OCLIF_SUBPATHS (scripts/bundle.js)`)
+      if (!OCLIF_SUBPATHS.includes(args.path))
+        throw new Error(`${args.importer}: import ${args.path} is not in OCLIF_SUBPATHS (scripts/bundle.js)`)
       return {path: args.path, namespace: 'oclif-runtime'}
     })
     build.onResolve({filter: /^oclif-runtime:loader$/}, () => ({path: 'loader', namespace: 'oclif-runtime'}))
@@ -169,7 +208,10 @@ const oclifRuntime = {
 
 const {metafile} = await build({
   ...shared,
-  entryPoints: [{in: 'src/cli/main.ts', out: 'cli'}, ...commands(join(root, 'src/commands')).map((file) => relative(root, file))],
+  entryPoints: [
+    {in: 'src/cli/main.ts', out: 'cli'},
+    ...commands(join(root, 'src/commands')).map((file) => relative(root, file)),
+  ],
   outbase: 'src',
   outdir: 'dist/bundle',
   entryNames: '[dir]/[name]',
@@ -177,11 +219,16 @@ const {metafile} = await build({
   splitting: true,
   format: 'esm',
   // CommonJS packages inside an ES module bundle (http2-wrapper) call require().
-  banner: {js: "import {createRequire as __registryctlRequire} from 'node:module'; const require = __registryctlRequire(import.meta.url);"},
+  banner: {
+    js: "import {createRequire as __registryctlRequire} from 'node:module'; const require = __registryctlRequire(import.meta.url);",
+  },
   plugins: [oclifRuntime],
 })
-const loaderOutput = Object.keys(metafile.outputs).find((output) => metafile.outputs[output].inputs['oclif-runtime:loader'])
-if (!loaderOutput?.startsWith('dist/bundle/chunks/')) throw new Error(`oclif's loader is in ${loaderOutput}, not next to ${OCLIF_FILE}`)
+const loaderOutput = Object.keys(metafile.outputs).find(
+  (output) => metafile.outputs[output].inputs['oclif-runtime:loader'],
+)
+if (!loaderOutput?.startsWith('dist/bundle/chunks/'))
+  throw new Error(`oclif's loader is in ${loaderOutput}, not next to ${OCLIF_FILE}`)
 // What each file of the bundle is made of and imports: a test checks what each command loads.
 writeFileSync(join(root, 'dist/bundle/meta.json'), JSON.stringify(metafile))
 writeFileSync(join(root, 'dist/bundle/oclif-meta.json'), JSON.stringify(oclifBuild.metafile))

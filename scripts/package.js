@@ -13,7 +13,18 @@
  * The generators are exported for tests; nothing here runs at import.
  */
 import {execFileSync} from 'node:child_process'
-import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, relative, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
@@ -24,7 +35,10 @@ const BIN = 'registryctl'
 
 const sortedCommands = (manifest) => Object.values(manifest.commands).sort((a, b) => a.id.localeCompare(b.id))
 const spaced = (id) => id.replaceAll(':', ' ')
-const visibleFlags = (command) => Object.values(command.flags).filter((flag) => !flag.hidden).sort((a, b) => a.name.localeCompare(b.name))
+const visibleFlags = (command) =>
+  Object.values(command.flags)
+    .filter((flag) => !flag.hidden)
+    .sort((a, b) => a.name.localeCompare(b.name))
 
 /** roff-escape a line of text: backslashes, leading dots and quotes, hyphens in options. */
 function roff(text) {
@@ -37,7 +51,12 @@ function roff(text) {
 }
 
 function flagSynopsis(flag) {
-  const names = [flag.char ? `-${flag.char}` : undefined, ...(flag.charAliases ?? []).map((c) => `-${c}`), `--${flag.name}`, ...(flag.aliases ?? []).map((a) => `--${a}`)].filter(Boolean)
+  const names = [
+    flag.char ? `-${flag.char}` : undefined,
+    ...(flag.charAliases ?? []).map((c) => `-${c}`),
+    `--${flag.name}`,
+    ...(flag.aliases ?? []).map((a) => `--${a}`),
+  ].filter(Boolean)
   return `${names.join(', ')}${flag.type === 'option' ? ` ${flag.name.toUpperCase().replaceAll('-', '_')}` : ''}`
 }
 
@@ -54,35 +73,53 @@ export function manPage(manifest, pkg, date = new Date()) {
     '.br',
     `.B ${BIN} help \\fICOMMAND\\fR`,
     '.SH DESCRIPTION',
-    roff(`${BIN} speaks the OCI distribution API to container registries. It replaces docker-registryctl: list-images, list-tags and delete-tags print its output formats, and take its options (-f, -s, -d, options before the command).`),
+    roff(
+      `${BIN} speaks the OCI distribution API to container registries. It replaces docker-registryctl: list-images, list-tags and delete-tags print its output formats, and take its options (-f, -s, -d, options before the command).`,
+    ),
     '.SH COMMANDS',
   ]
   for (const command of sortedCommands(manifest)) {
-    const args = Object.values(command.args ?? {}).map((arg) => (arg.required ? arg.name.toUpperCase() : `[${arg.name.toUpperCase()}]`))
-    lines.push('.SS', `.B ${roff(`${BIN} ${spaced(command.id)}`)}${args.length > 0 ? ` \\fI${roff(args.join(' '))}\\fR` : ''}`)
+    const args = Object.values(command.args ?? {}).map((arg) =>
+      arg.required ? arg.name.toUpperCase() : `[${arg.name.toUpperCase()}]`,
+    )
+    lines.push(
+      '.SS',
+      `.B ${roff(`${BIN} ${spaced(command.id)}`)}${args.length > 0 ? ` \\fI${roff(args.join(' '))}\\fR` : ''}`,
+    )
     lines.push(roff(command.summary ?? ''))
     if (command.description) lines.push('.PP', roff(command.description).replaceAll('\n\n', '\n.PP\n'))
-    for (const arg of Object.values(command.args ?? {})) lines.push('.TP', `.I ${roff(arg.name.toUpperCase())}`, roff(arg.description ?? ''))
+    for (const arg of Object.values(command.args ?? {}))
+      lines.push('.TP', `.I ${roff(arg.name.toUpperCase())}`, roff(arg.description ?? ''))
     for (const flag of visibleFlags(command)) {
-      lines.push('.TP', `.B ${roff(flagSynopsis(flag))}`, roff(`${flag.description ?? ''}${flag.options ? ` (one of: ${flag.options.join(', ')})` : ''}`))
+      lines.push(
+        '.TP',
+        `.B ${roff(flagSynopsis(flag))}`,
+        roff(`${flag.description ?? ''}${flag.options ? ` (one of: ${flag.options.join(', ')})` : ''}`),
+      )
     }
   }
 
   lines.push(
     '.SH EXIT STATUS',
-    roff('0 success; 1 a check did not pass; 2 bad input; 3 registry unreachable; 4 TLS failure; 5 unauthorized; 6 denied; 7 not found; 8 refused by configuration (deletes disabled, read-only); 9 the registry misbehaved; 10 some deletions failed; 11 not confirmed; 12 blocked by the sibling policy; 13 partial listing; 70 internal error.'),
+    roff(
+      '0 success; 1 a check did not pass; 2 bad input; 3 registry unreachable; 4 TLS failure; 5 unauthorized; 6 denied; 7 not found; 8 refused by configuration (deletes disabled, read-only); 9 the registry misbehaved; 10 some deletions failed; 11 not confirmed; 12 blocked by the sibling policy; 13 partial listing; 70 internal error.',
+    ),
     '.SH FILES',
     '.TP',
     '.I ~/.config/registryctl/config.yaml, /etc/registryctl/config.yaml',
-    roff('Per-registry settings (default registry, aliases, CA file, timeouts, credentials source); see registryctl config.'),
+    roff(
+      'Per-registry settings (default registry, aliases, CA file, timeouts, credentials source); see registryctl config.',
+    ),
     '.TP',
     '.I /etc/docker/certs.d/HOST[:PORT]/*.crt',
-    roff("CA certificates trusted for that registry, as docker does."),
+    roff('CA certificates trusted for that registry, as docker does.'),
     '.TP',
     '.I ~/.docker/config.json',
     roff("docker's credentials, read by every command and written by login and logout."),
     '.SH ENVIRONMENT',
-    roff('REGISTRYCTL_CONFIG, REGISTRYCTL_SYSTEM_CONFIG, REGISTRYCTL_CERTS_D, REGISTRYCTL_DEFAULT_REGISTRY, REGISTRYCTL_TIMEOUT, REGISTRYCTL_RETRIES, REGISTRYCTL_CONCURRENCY, REGISTRYCTL_CA_FILE, REGISTRYCTL_INSECURE, REGISTRYCTL_CREDENTIALS, DOCKER_CONFIG, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS.'),
+    roff(
+      'REGISTRYCTL_CONFIG, REGISTRYCTL_SYSTEM_CONFIG, REGISTRYCTL_CERTS_D, REGISTRYCTL_DEFAULT_REGISTRY, REGISTRYCTL_TIMEOUT, REGISTRYCTL_RETRIES, REGISTRYCTL_CONCURRENCY, REGISTRYCTL_CA_FILE, REGISTRYCTL_INSECURE, REGISTRYCTL_CREDENTIALS, DOCKER_CONFIG, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS.',
+    ),
     '.SH SEE ALSO',
     'docker\\-login(1), skopeo(1)',
   )
@@ -95,7 +132,10 @@ export function bashCompletion(manifest) {
   const top = [...new Set(commands.map((command) => command.id.split(':')[0])), 'help']
   const cases = commands
     .map((command) => {
-      const flags = visibleFlags(command).flatMap((flag) => [`--${flag.name}`, ...(flag.aliases ?? []).map((a) => `--${a}`)])
+      const flags = visibleFlags(command).flatMap((flag) => [
+        `--${flag.name}`,
+        ...(flag.aliases ?? []).map((a) => `--${a}`),
+      ])
       return `    ${spaced(command.id).replaceAll(' ', '\\ ')}) opts="${flags.join(' ')}" ;;`
     })
     .join('\n')
@@ -110,7 +150,10 @@ _${BIN}() {
   local opts
   case "$command" in
     "") COMPREPLY=($(compgen -W "${top.join(' ')}" -- "$cur")); return ;;
-    gc) COMPREPLY=($(compgen -W "${commands.filter((c) => c.id.startsWith('gc:')).map((c) => c.id.split(':')[1]).join(' ')}" -- "$cur")); return ;;
+    gc) COMPREPLY=($(compgen -W "${commands
+      .filter((c) => c.id.startsWith('gc:'))
+      .map((c) => c.id.split(':')[1])
+      .join(' ')}" -- "$cur")); return ;;
     help) COMPREPLY=($(compgen -W "${commands.map((c) => c.id.split(':')[0]).join(' ')}" -- "$cur")); return ;;
 ${cases}
     *) opts="" ;;
@@ -124,11 +167,20 @@ complete -F _${BIN} ${BIN}
 /** zsh completion (`_arguments` per command). */
 export function zshCompletion(manifest) {
   const commands = sortedCommands(manifest)
-  const describe = commands.map((command) => `    '${spaced(command.id).replaceAll(' ', '\\ ')}:${(command.summary ?? '').replaceAll("'", "'\\''").replaceAll(':', '\\:')}'`).join('\n')
+  const describe = commands
+    .map(
+      (command) =>
+        `    '${spaced(command.id).replaceAll(' ', '\\ ')}:${(command.summary ?? '').replaceAll("'", "'\\''").replaceAll(':', '\\:')}'`,
+    )
+    .join('\n')
   const cases = commands
     .map((command) => {
       const specs = visibleFlags(command).map((flag) => {
-        const text = (flag.description ?? '').replaceAll("'", "'\\''").replaceAll('[', '(').replaceAll(']', ')').replaceAll(':', '\\:')
+        const text = (flag.description ?? '')
+          .replaceAll("'", "'\\''")
+          .replaceAll('[', '(')
+          .replaceAll(']', ')')
+          .replaceAll(':', '\\:')
         return `'--${flag.name}[${text}]${flag.type === 'option' ? ':value:' : ''}'`
       })
       return `    ${command.id.replaceAll(':', '\\ ')})\n      _arguments ${specs.join(' ')} '*:argument:_files' ;;`
@@ -207,7 +259,11 @@ function changelog(pkg, date) {
 function productionModules(root) {
   let output = ''
   try {
-    output = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+    output = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
   } catch (error) {
     // npm ls exits 1 on extraneous packages; its list is still right.
     output = error.stdout ?? ''
@@ -266,7 +322,11 @@ export function buildPackage({root = ROOT, out = root, date = new Date()} = {}) 
     mkdirSync(lib, {recursive: true})
     writeFileSync(join(lib, 'package.json'), readFileSync(join(root, 'package.json')))
     for (const entry of pkg.files ?? []) {
-      if (existsSync(join(root, entry))) cpSync(join(root, entry), join(lib, entry), {recursive: true, filter: (source) => !/\.(?:map|d\.ts)$/.test(source) && !source.endsWith('/bin/dev.js')})
+      if (existsSync(join(root, entry)))
+        cpSync(join(root, entry), join(lib, entry), {
+          recursive: true,
+          filter: (source) => !/\.(?:map|d\.ts)$/.test(source) && !source.endsWith('/bin/dev.js'),
+        })
     }
 
     for (const name of productionModules(root)) {
@@ -280,7 +340,10 @@ export function buildPackage({root = ROOT, out = root, date = new Date()} = {}) 
 
     const wrapper = join(staging, 'usr/bin', BIN)
     mkdirSync(dirname(wrapper), {recursive: true})
-    writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/node /usr/lib/${BIN}/${pkg.bin?.[BIN]?.replace(/^\.\//, '') ?? 'bin/run.js'} "$@"\n`)
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nexec /usr/bin/node /usr/lib/${BIN}/${pkg.bin?.[BIN]?.replace(/^\.\//, '') ?? 'bin/run.js'} "$@"\n`,
+    )
     const man = join(staging, 'usr/share/man/man1', `${BIN}.1.gz`)
     mkdirSync(dirname(man), {recursive: true})
     writeFileSync(man, gzipSync(manPage(manifest, pkg, date), {level: 9}))
@@ -302,7 +365,9 @@ export function buildPackage({root = ROOT, out = root, date = new Date()} = {}) 
     chmodSync(join(debian, 'control'), 0o644)
     mkdirSync(out, {recursive: true})
     const deb = join(out, `${BIN}_${pkg.version}_all.deb`)
-    execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', staging, deb], {stdio: ['ignore', 'ignore', 'inherit']})
+    execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', staging, deb], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
     return deb
   } finally {
     rmSync(staging, {recursive: true, force: true})

@@ -26,7 +26,8 @@ try {
     const run = (expected, ...args) => {
       console.log(`\n$ registryctl ${args.join(' ')}`)
       const result = spawnSync(process.execPath, [cli, ...args], {stdio: 'inherit'})
-      if (result.status !== expected) throw new Error(`registryctl ${args[0]} exited with ${result.status}, expected ${expected}`)
+      if (result.status !== expected)
+        throw new Error(`registryctl ${args[0]} exited with ${result.status}, expected ${expected}`)
       if (expected !== 0) console.log(`(exit code ${result.status}, as expected)`)
     }
 
@@ -42,7 +43,20 @@ try {
     // The registry's homepage, built from the samples: open .sandbox/homepage/index.html, or serve the folder.
     run(0, 'homepage', registry.host, '--out', '.sandbox/homepage')
     console.log(`homepage: ${fileURLToPath(new URL('../.sandbox/homepage/index.html', import.meta.url))}`)
-    run(0, 'smoke', '--registry-suite', '--hosts', '127.0.0.1', '--scheme', 'http', '--http-port', String(registry.port), '--open', '--image', 'team/app:stable')
+    run(
+      0,
+      'smoke',
+      '--registry-suite',
+      '--hosts',
+      '127.0.0.1',
+      '--scheme',
+      'http',
+      '--http-port',
+      String(registry.port),
+      '--open',
+      '--image',
+      'team/app:stable',
+    )
   }
 } finally {
   await registry.stop()

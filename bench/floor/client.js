@@ -5,7 +5,8 @@
 // taken from the registry on a two-core machine).
 import http from 'node:http'
 
-export const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
+export const ACCEPT =
+  'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
 
 /** A client for one http://host:port with `sockets` keep-alive connections. */
 export function floorClient(base, sockets) {
@@ -17,11 +18,12 @@ export function floorClient(base, sockets) {
         .request({method, hostname, port, path, agent, headers}, (response) => {
           const chunks = []
           response.on('data', (chunk) => chunks.push(chunk))
-          response.on('end', () => resolve({status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks)}))
+          response.on('end', () =>
+            resolve({status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks)}),
+          )
         })
         .on('error', reject)
         .end()
     })
   return {request, close: () => agent.destroy()}
 }
-

@@ -7,7 +7,10 @@ const names = JSON.parse((await client.request('GET', '/v2/_catalog?n=1000')).bo
 const lines = []
 await mapConcurrent(names, 8, async (name, index) => {
   const {tags} = JSON.parse((await client.request('GET', `/v2/${name}/tags/list?n=1000`)).body)
-  lines[index] = `${name}:\n${(tags ?? []).sort().map((tag) => `  - ${tag}`).join('\n')}`
+  lines[index] = `${name}:\n${(tags ?? [])
+    .sort()
+    .map((tag) => `  - ${tag}`)
+    .join('\n')}`
 })
 process.stdout.write(`${lines.join('\n')}\n`)
 client.close()

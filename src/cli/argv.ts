@@ -76,7 +76,9 @@ export function normalizeArgv(argv: string[], table?: CommandTable): string[] {
     // No command: `registryctl --help`, `--version`, `help`; oclif answers those.
     if (help) return ['--help', ...leading, ...rest]
     if (leading.length > 0 && !leading.some((arg) => /^(?:--help|-h|--version|-v)$/.test(arg)) && table) {
-      throw new UnknownCommandError(`give a command before or after the options (${table.ids.map((id) => id.replace(':', ' ')).join(', ')}; see registryctl --help)`)
+      throw new UnknownCommandError(
+        `give a command before or after the options (${table.ids.map((id) => id.replace(':', ' ')).join(', ')}; see registryctl --help)`,
+      )
     }
 
     return [...leading, ...rest]
@@ -96,7 +98,9 @@ export function normalizeArgv(argv: string[], table?: CommandTable): string[] {
       const id = rest[0]!
       const topic = table.ids.filter((known) => known.startsWith(`${id}:`))
       if (topic.length > 0) return [...rest, ...leading, ...(help ? ['--help'] : [])]
-      throw new UnknownCommandError(`unknown command "${id}" (commands: ${table.ids.map((known) => known.replace(':', ' ')).join(', ')}; see registryctl --help)`)
+      throw new UnknownCommandError(
+        `unknown command "${id}" (commands: ${table.ids.map((known) => known.replace(':', ' ')).join(', ')}; see registryctl --help)`,
+      )
     }
   }
 
@@ -107,7 +111,10 @@ export function normalizeArgv(argv: string[], table?: CommandTable): string[] {
  * For bin/run.js: argv in oclif's order, or the one-line error and exit code 2 for an unknown command.
  * `manifest` defaults to the package's oclif.manifest.json.
  */
-export function prepareArgv(argv: string[], manifest: URL | string = new URL('../../oclif.manifest.json', import.meta.url)): string[] {
+export function prepareArgv(
+  argv: string[],
+  manifest: URL | string = new URL('../../oclif.manifest.json', import.meta.url),
+): string[] {
   try {
     return normalizeArgv(argv, readCommandTable(manifest))
   } catch (error) {

@@ -12,13 +12,21 @@ import {ExitCode, isRegistryCtlError, UsageError} from '../lib/errors.js'
 import {globWarnings} from '../lib/glob.js'
 import {Session, type SessionOptions} from '../lib/registry/client.js'
 import {setReferenceDefaults} from '../lib/registry/reference.js'
-import {credentialOptions, type EffectiveSettings, loadSettingsLayers, resolveSettings, type SettingsLayer} from '../lib/registry/settings.js'
+import {
+  credentialOptions,
+  type EffectiveSettings,
+  loadSettingsLayers,
+  resolveSettings,
+  type SettingsLayer,
+} from '../lib/registry/settings.js'
 import {ContentCache, DEFAULT_CACHE_MAX_BYTES, defaultCacheDir} from '../lib/registry/cache.js'
 import type {InventoryProgress} from '../lib/registry/inventory.js'
 import {printable} from '../lib/text.js'
 import {type Progress, startProgress} from './render/progress.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof RegistryCommand)['baseFlags'] & T['flags']>
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof RegistryCommand)['baseFlags'] & T['flags']
+>
 
 // oclif's FlagOutput/ArgOutput, which its package does not export.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -76,21 +84,55 @@ export abstract class RegistryCommand extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
-    insecure: Flags.boolean({helpGroup: 'CONNECTION', description: 'Skip TLS verification and allow plain HTTP (credentials too) to any host.'}),
-    'ca-file': Flags.string({helpGroup: 'CONNECTION', description: 'PEM file of CA certificates to trust besides the system ones.'}),
+    insecure: Flags.boolean({
+      helpGroup: 'CONNECTION',
+      description: 'Skip TLS verification and allow plain HTTP (credentials too) to any host.',
+    }),
+    'ca-file': Flags.string({
+      helpGroup: 'CONNECTION',
+      description: 'PEM file of CA certificates to trust besides the system ones.',
+    }),
     // Defaults come from the settings (environment, config files, built-in 30 / 4 / 8).
-    timeout: Flags.integer({helpGroup: 'CONNECTION', min: 1, default: async () => globalSettings().timeout, description: 'Seconds to wait for a connection or an answer, per request.'}),
-    retries: Flags.integer({helpGroup: 'CONNECTION', min: 0, default: async () => globalSettings().retries, description: 'Retries for idempotent requests on 429/502/503/504, resets and timeouts.'}),
-    concurrency: Flags.integer({helpGroup: 'CONNECTION', min: 1, max: 128, default: async () => globalSettings().concurrency, description: 'Requests in flight at once.'}),
-    username: Flags.string({helpGroup: 'CREDENTIALS', description: 'Registry user; the password is read from stdin (--password-stdin).', dependsOn: ['password-stdin']}),
-    'password-stdin': Flags.boolean({helpGroup: 'CREDENTIALS', description: 'Read the password for --username from stdin.', dependsOn: ['username']}),
+    timeout: Flags.integer({
+      helpGroup: 'CONNECTION',
+      min: 1,
+      default: async () => globalSettings().timeout,
+      description: 'Seconds to wait for a connection or an answer, per request.',
+    }),
+    retries: Flags.integer({
+      helpGroup: 'CONNECTION',
+      min: 0,
+      default: async () => globalSettings().retries,
+      description: 'Retries for idempotent requests on 429/502/503/504, resets and timeouts.',
+    }),
+    concurrency: Flags.integer({
+      helpGroup: 'CONNECTION',
+      min: 1,
+      max: 128,
+      default: async () => globalSettings().concurrency,
+      description: 'Requests in flight at once.',
+    }),
+    username: Flags.string({
+      helpGroup: 'CREDENTIALS',
+      description: 'Registry user; the password is read from stdin (--password-stdin).',
+      dependsOn: ['password-stdin'],
+    }),
+    'password-stdin': Flags.boolean({
+      helpGroup: 'CREDENTIALS',
+      description: 'Read the password for --username from stdin.',
+      dependsOn: ['username'],
+    }),
     debug: Flags.boolean({char: 'd', description: 'Log each request (never credentials) and print stacks of errors.'}),
-    silent: Flags.boolean({char: 's', description: 'Print only the output and errors: no plan, notes or warnings on stderr.'}),
+    silent: Flags.boolean({
+      char: 's',
+      description: 'Print only the output and errors: no plan, notes or warnings on stderr.',
+    }),
     cache: Flags.boolean({
       helpGroup: 'CONNECTION',
       default: true,
       allowNo: true,
-      description: 'Keep manifests and image configs fetched by digest in $XDG_CACHE_HOME/registryctl (tags are never cached); --no-cache neither reads nor writes it.',
+      description:
+        'Keep manifests and image configs fetched by digest in $XDG_CACHE_HOME/registryctl (tags are never cached); --no-cache neither reads nor writes it.',
     }),
   }
 
@@ -122,10 +164,15 @@ export abstract class RegistryCommand extends Command {
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     const input = options ?? (this.ctor as Interfaces.Input<F, B, A>)
-    const args = Object.fromEntries(Object.entries(input.args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
+    const args = Object.fromEntries(
+      Object.entries(input.args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]),
+    )
     // Input is usually the command class: its inherited statics must be named, a spread would drop them.
     const {flags, baseFlags, constraints, enableJsonFlag, strict} = input
-    const output = await super.parse({flags, baseFlags, constraints, enableJsonFlag, strict, '--': input['--'], args: args as typeof input.args}, argv)
+    const output = await super.parse(
+      {flags, baseFlags, constraints, enableJsonFlag, strict, '--': input['--'], args: args as typeof input.args},
+      argv,
+    )
     // The connection flags given on the command line are the top settings layer (the others only
     // filled in defaults).
     const explicit = new Set(output.raw.filter((token) => token.type === 'flag').map((token) => token.flag))
@@ -133,7 +180,13 @@ export abstract class RegistryCommand extends Command {
     const pick = <K extends keyof ConnectionFlags>(name: K) => (explicit.has(name) ? given[name] : undefined)
     const top: SettingsLayer = {
       source: 'flags',
-      settings: {caFile: pick('ca-file') as string | undefined, insecure: pick('insecure') || undefined, timeout: pick('timeout'), retries: pick('retries'), concurrency: pick('concurrency')},
+      settings: {
+        caFile: pick('ca-file') as string | undefined,
+        insecure: pick('insecure') || undefined,
+        timeout: pick('timeout'),
+        retries: pick('retries'),
+        concurrency: pick('concurrency'),
+      },
     }
     this.settingsLayers = [...this.settingsLayers.filter((layer) => layer.source !== 'flags'), top]
     return output
@@ -164,7 +217,8 @@ export abstract class RegistryCommand extends Command {
   protected async sessionOptions(flags: ConnectionFlags, registry?: string): Promise<SessionOptions> {
     let explicit: SessionOptions['explicit']
     if (flags.username) {
-      if (process.stdin.isTTY) throw new UsageError('--password-stdin expects the password on a pipe, e.g. printf %s "$PASS" | registryctl …')
+      if (process.stdin.isTTY)
+        throw new UsageError('--password-stdin expects the password on a pipe, e.g. printf %s "$PASS" | registryctl …')
       const password = (await readStdin()).replace(/\r?\n$/, '')
       if (!password) throw new UsageError('--password-stdin read an empty password')
       explicit = {username: flags.username, password}
@@ -206,7 +260,8 @@ export abstract class RegistryCommand extends Command {
 
     if (this.jsonEnabled()) this.logJson({error: {message, code: error.name, exitCode}})
     process.stderr.write(`registryctl: ${printable(message.replaceAll('\n', ' '))}\n`)
-    if ((this.argv.includes('--debug') || this.argv.includes('-d')) && error.stack) process.stderr.write(`${error.stack}\n`)
+    if ((this.argv.includes('--debug') || this.argv.includes('-d')) && error.stack)
+      process.stderr.write(`${error.stack}\n`)
     process.exitCode = exitCode
   }
 }

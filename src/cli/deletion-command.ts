@@ -27,10 +27,20 @@ export class NotConfirmedError extends RegistryCtlError {
 }
 
 export const deletionFlags = {
-  yes: Flags.boolean({char: 'y', aliases: ['force'], charAliases: ['f'], description: 'Do not ask for confirmation. --force and -f are the same.'}),
+  yes: Flags.boolean({
+    char: 'y',
+    aliases: ['force'],
+    charAliases: ['f'],
+    description: 'Do not ask for confirmation. --force and -f are the same.',
+  }),
   'dry-run': Flags.boolean({description: 'Show the plan and run the checks a real run runs; delete nothing.'}),
-  'plan-out': Flags.string({description: 'Write the plan as JSON to this file (for review; apply it with delete-tags --plan).'}),
-  journal: Flags.string({description: 'Append each outcome to this file as it happens (JSON lines), so an interrupted or killed run leaves a record.'}),
+  'plan-out': Flags.string({
+    description: 'Write the plan as JSON to this file (for review; apply it with delete-tags --plan).',
+  }),
+  journal: Flags.string({
+    description:
+      'Append each outcome to this file as it happens (JSON lines), so an interrupted or killed run leaves a record.',
+  }),
 }
 
 /**
@@ -39,8 +49,12 @@ export const deletionFlags = {
  * nothing, so the view shows nothing until the end. Such a terminal is taken as $COLUMNS x $LINES,
  * else 80 x 24 (the progress line's width too).
  */
-export function assumeTerminalSize(stream: {columns: number; rows: number}, env: NodeJS.ProcessEnv = process.env): void {
-  const given = (value: string | undefined, least: number) => (Number.isInteger(Number(value)) && Number(value) >= least ? Number(value) : undefined)
+export function assumeTerminalSize(
+  stream: {columns: number; rows: number},
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const given = (value: string | undefined, least: number) =>
+    Number.isInteger(Number(value)) && Number(value) >= least ? Number(value) : undefined
   if (!stream.columns) stream.columns = given(env.COLUMNS, 20) ?? 80
   if (!stream.rows) stream.rows = given(env.LINES, 2) ?? 24
 }
@@ -63,7 +77,9 @@ export async function runPlanSafely(
 ): Promise<DeletionResult> {
   const interruption = options.interruption ?? trapInterruption({onFirst: options.onInterrupt})
   // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
-  const journal = options.journal ? Journal.open(options.journal, {onError: (error) => interruption.fail(`journal ${options.journal}`, error)}) : undefined
+  const journal = options.journal
+    ? Journal.open(options.journal, {onError: (error) => interruption.fail(`journal ${options.journal}`, error)})
+    : undefined
   try {
     journal?.start(plan)
     const result = await executePlan(client, plan, {
@@ -87,12 +103,21 @@ export abstract class DeletionCommand extends RegistryCommand {
   protected async apply(
     client: RegistryClient,
     plan: DeletionPlan,
-    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string; silent?: boolean; plannedNow?: boolean},
+    flags: {
+      yes: boolean
+      'dry-run': boolean
+      'plan-out'?: string
+      journal?: string
+      silent?: boolean
+      plannedNow?: boolean
+    },
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     // From the moment the plan is shown, a signal stops the run gracefully: a deletion that has not
     // started yet then sends nothing, and reports every tag as not attempted.
     const onInterrupt = (signal: NodeJS.Signals) =>
-      process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
+      process.stderr.write(
+        `registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`,
+      )
     const interruption = trapInterruption({onFirst: onInterrupt})
     try {
       return await this.applyTrapped(client, plan, flags, interruption)
@@ -104,7 +129,14 @@ export abstract class DeletionCommand extends RegistryCommand {
   private async applyTrapped(
     client: RegistryClient,
     plan: DeletionPlan,
-    flags: {yes: boolean; 'dry-run': boolean; 'plan-out'?: string; journal?: string; silent?: boolean; plannedNow?: boolean},
+    flags: {
+      yes: boolean
+      'dry-run': boolean
+      'plan-out'?: string
+      journal?: string
+      silent?: boolean
+      plannedNow?: boolean
+    },
     interruption: Interruption,
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     const json = this.jsonEnabled()
@@ -120,10 +152,17 @@ export abstract class DeletionCommand extends RegistryCommand {
     if (destructive && flags.journal) {
       // A rerun tells what the last run recorded when it did not finish.
       // Only a file is read back: a pipe or a device (/dev/stderr) may block, or never end (/dev/full reads zeros).
-      const previous = statSync(flags.journal, {throwIfNoEntry: false})?.isFile() ? readLastRun(flags.journal) : undefined
+      const previous = statSync(flags.journal, {throwIfNoEntry: false})?.isFile()
+        ? readLastRun(flags.journal)
+        : undefined
       if (previous && (!previous.ended || previous.interrupted)) {
-        const counts = Object.entries(previous.counts).map(([status, count]) => `${count} ${status}`).join(', ') || 'no outcome'
-        process.stderr.write(`registryctl: note: the last run in journal ${flags.journal} (${previous.start.registry}/${previous.start.name}, started ${previous.start.time}) ${previous.ended ? 'was interrupted' : 'did not finish (killed?)'} and recorded ${counts}; every tag is checked again now\n`)
+        const counts =
+          Object.entries(previous.counts)
+            .map(([status, count]) => `${count} ${status}`)
+            .join(', ') || 'no outcome'
+        process.stderr.write(
+          `registryctl: note: the last run in journal ${flags.journal} (${previous.start.registry}/${previous.start.name}, started ${previous.start.time}) ${previous.ended ? 'was interrupted' : 'did not finish (killed?)'} and recorded ${counts}; every tag is checked again now\n`,
+        )
       }
 
       // A journal that cannot be written fails now, before the prompt, not after the confirmation.
@@ -142,14 +181,22 @@ export abstract class DeletionCommand extends RegistryCommand {
       const {Listr} = await import('listr2')
       assumeTerminalSize(process.stdout)
       let done: DeletionResult | undefined
-      await new Listr([
-        {
-          title: `Deleting from ${plan.registry}/${plan.name}`,
-          task: async (_context, task) => {
-            done = await runPlanSafely(client, plan, {journal: flags.journal, interruption, planJustListed, onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`)})
+      await new Listr(
+        [
+          {
+            title: `Deleting from ${plan.registry}/${plan.name}`,
+            task: async (_context, task) => {
+              done = await runPlanSafely(client, plan, {
+                journal: flags.journal,
+                interruption,
+                planJustListed,
+                onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`),
+              })
+            },
           },
-        },
-      ], {exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseSubtasks: false}}).run()
+        ],
+        {exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseSubtasks: false}},
+      ).run()
       result = done!
     } else {
       const stream = !json && !process.stdout.isTTY
@@ -170,7 +217,11 @@ export abstract class DeletionCommand extends RegistryCommand {
     if (failure) {
       if (isStdoutFailure(failure)) showResult(result, plan, {reportTo: process.stderr})
       else if (!json) showResult(result, plan, {silent: flags.silent, streamed})
-      endStoppedRun(failure, `${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED])`, {json, outcomes: "every tag's outcome"})
+      endStoppedRun(
+        failure,
+        `${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED])`,
+        {json, outcomes: "every tag's outcome"},
+      )
       return {plan, result}
     }
 
@@ -178,7 +229,9 @@ export abstract class DeletionCommand extends RegistryCommand {
     if (result.interrupted) {
       const done = result.counts.DONE
       const skipped = result.counts.SKIPPED
-      process.stderr.write(`registryctl: interrupted: ${done} tag(s) deleted, ${skipped} not attempted ([SKIPPED]); run the same command again to continue\n`)
+      process.stderr.write(
+        `registryctl: interrupted: ${done} tag(s) deleted, ${skipped} not attempted ([SKIPPED]); run the same command again to continue\n`,
+      )
     }
 
     process.exitCode = result.exitCode
@@ -189,7 +242,9 @@ export abstract class DeletionCommand extends RegistryCommand {
     if (yes) return
     if (!process.stdin.isTTY) {
       if (await confirmFromStdin(confirmationMessage(plan))) return
-      throw new NotConfirmedError('refusing to delete without confirmation: stdin is not a terminal and did not answer y (pass --yes to delete unattended); nothing was deleted')
+      throw new NotConfirmedError(
+        'refusing to delete without confirmation: stdin is not a terminal and did not answer y (pass --yes to delete unattended); nothing was deleted',
+      )
     }
 
     const {confirm} = await import('@inquirer/prompts')

@@ -26,7 +26,10 @@ export function isYes(line: string): boolean {
  * Reads the first line of a stdin that is not a terminal (at most `timeoutMs`) and tells whether it
  * is an explicit yes. The question goes to stderr, as it is not part of the report.
  */
-export async function confirmFromStdin(question: string, options: {stdin?: NodeJS.ReadableStream; stderr?: NodeJS.WritableStream; timeoutMs?: number} = {}): Promise<boolean> {
+export async function confirmFromStdin(
+  question: string,
+  options: {stdin?: NodeJS.ReadableStream; stderr?: NodeJS.WritableStream; timeoutMs?: number} = {},
+): Promise<boolean> {
   const stdin = options.stdin ?? process.stdin
   const stderr = options.stderr ?? process.stderr
   stderr.write(`${question} [y/N] `)
@@ -75,7 +78,8 @@ export function showResult(
   // Lines already written as their outcome happened (off a terminal) are not written twice.
   const report = formatResult(result).filter((_line, index) => !options.streamed?.has(result.tags[index]!.tag))
   if (report.length > 0) (options.reportTo ?? process.stdout).write(`${report.join('\n')}\n`)
-  if (!options.silent) process.stderr.write(`${formatResultNotes(result, {plan, width: lineWidth(process.stderr)}).join('\n')}\n`)
+  if (!options.silent)
+    process.stderr.write(`${formatResultNotes(result, {plan, width: lineWidth(process.stderr)}).join('\n')}\n`)
 }
 
 /** What a real run would be refused, found by the same preflight; re-thrown with that said. */
@@ -86,6 +90,9 @@ export async function dryRunPreflight(client: RegistryClient, plan: DeletionPlan
     await preflight(client, plan)
   } catch (error) {
     if (!isRegistryCtlError(error)) throw error
-    throw new DryRunRefusedError(`dry run: a real run would be refused: ${error.message}`, error.exitCode, {cause: error, hint: error.hint})
+    throw new DryRunRefusedError(`dry run: a real run would be refused: ${error.message}`, error.exitCode, {
+      cause: error,
+      hint: error.hint,
+    })
   }
 }

@@ -29,7 +29,8 @@ export interface Interruption {
 }
 
 /** "journal /var/log/x.jsonl failed: no space left on device (ENOSPC)". */
-export const describeFailure = (failure: RecordFailure) => `${failure.what} failed: ${describeOutputError(failure.error)}`
+export const describeFailure = (failure: RecordFailure) =>
+  `${failure.what} failed: ${describeOutputError(failure.error)}`
 
 /** Which lines reached a failed stdout is unknown: its report then goes to stderr, whole. */
 export const isStdoutFailure = (failure: RecordFailure) => failure.what === STANDARD_OUTPUT
@@ -39,7 +40,11 @@ export const isStdoutFailure = (failure: RecordFailure) => failure.what === STAN
  * where `outcomes` are. Thrown (exit 74), except with --json and stdout intact: then said on stderr
  * with exit code 74 set, and the caller still returns its result for the JSON.
  */
-export function endStoppedRun(failure: RecordFailure, summary: string, options: {json: boolean; outcomes: string}): void {
+export function endStoppedRun(
+  failure: RecordFailure,
+  summary: string,
+  options: {json: boolean; outcomes: string},
+): void {
   const stdoutFailed = isStdoutFailure(failure)
   const where = stdoutFailed ? 'above' : options.json ? 'in the JSON' : 'on stdout'
   const message = `${describeFailure(failure)}; ${summary}; ${options.outcomes} is ${where}`
@@ -53,8 +58,10 @@ export function trapInterruption(options: {onFirst?: (signal: NodeJS.Signals) =>
   const state: {received?: NodeJS.Signals; failure?: RecordFailure} = {}
   const handler = (signal: NodeJS.Signals) => {
     if (state.received) {
-      process.stderr.write(`registryctl: ${signal} again: exiting at once; deletions in flight may or may not have happened\n`)
-      // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- a second signal means now
+      process.stderr.write(
+        `registryctl: ${signal} again: exiting at once; deletions in flight may or may not have happened\n`,
+      )
+      // A second signal means now.
       process.exit(ExitCode.INTERRUPTED)
     }
 
@@ -66,7 +73,9 @@ export function trapInterruption(options: {onFirst?: (signal: NodeJS.Signals) =>
   const fail = (what: string, error: NodeJS.ErrnoException) => {
     if (state.failure) return
     state.failure = {what, error}
-    process.stderr.write(`registryctl: ${describeFailure(state.failure)}; starting no more deletions, letting those in flight finish\n`)
+    process.stderr.write(
+      `registryctl: ${describeFailure(state.failure)}; starting no more deletions, letting those in flight finish\n`,
+    )
     controller.abort()
   }
 

@@ -44,7 +44,7 @@ function listener(what: string): (error: NodeJS.ErrnoException) => void {
     // Nothing can be said on a stderr that fails, and a command can still do its work without it.
     if (what === STANDARD_ERROR || error.code === 'EPIPE') return
     process.stderr.write(`registryctl: cannot write to standard output: ${describeOutputError(error)}\n`)
-    // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- nothing else can be said
+    // Nothing else can be said.
     process.exit(ExitCode.OUTPUT)
   }
 }

@@ -18,7 +18,9 @@ import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutco
 
 export class OverLimitError extends RegistryCtlError {
   constructor(violations: string[]) {
-    super(`${violations.join('; ')}: nothing was deleted`, ExitCode.OVER_LIMIT, {hint: 'review the plan with --dry-run; raise --max-delete or the rule\'s max-delete if it is right'})
+    super(`${violations.join('; ')}: nothing was deleted`, ExitCode.OVER_LIMIT, {
+      hint: "review the plan with --dry-run; raise --max-delete or the rule's max-delete if it is right",
+    })
   }
 }
 
@@ -28,7 +30,13 @@ interface CleanupOutput {
   totals: PlanTotals
   violations: string[]
   dryRun?: boolean
-  result?: Omit<CleanupResult, 'repositories'> & {repositories: Array<{name: string; counts: CleanupResult['counts']; tags: CleanupResult['repositories'][number]['tags']}>}
+  result?: Omit<CleanupResult, 'repositories'> & {
+    repositories: Array<{
+      name: string
+      counts: CleanupResult['counts']
+      tags: CleanupResult['repositories'][number]['tags']
+    }>
+  }
 }
 
 export default class Cleanup extends RegistryCommand {
@@ -48,16 +56,37 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
   }
 
   static override flags = {
-    registry: Flags.string({description: 'The registry host[:port] (overrides the policy\'s registry).'}),
-    yes: Flags.boolean({char: 'y', aliases: ['force'], description: 'Do not ask for confirmation (needed when stdin is not a terminal).'}),
-    'dry-run': Flags.boolean({description: 'Show the plan and exit (0, or 13 when it is over a limit); delete nothing.'}),
+    registry: Flags.string({description: "The registry host[:port] (overrides the policy's registry)."}),
+    yes: Flags.boolean({
+      char: 'y',
+      aliases: ['force'],
+      description: 'Do not ask for confirmation (needed when stdin is not a terminal).',
+    }),
+    'dry-run': Flags.boolean({
+      description: 'Show the plan and exit (0, or 13 when it is over a limit); delete nothing.',
+    }),
     'plan-out': Flags.string({description: 'Write the plan as JSON to this file (apply it with --plan after review).'}),
     plan: Flags.string({description: 'Apply a plan written by --plan-out, re-verifying every tag.'}),
-    'max-delete': Flags.integer({min: 0, description: 'Delete nothing, exit 13, when the plan removes more tags than this (overrides the policy\'s max-delete).'}),
-    'metrics-file': Flags.string({description: 'Write Prometheus textfile-collector metrics here (replaced atomically).'}),
-    'lock-dir': Flags.string({description: 'Folder of the per-registry lock file (default /run/lock, else the temp folder).'}),
-    journal: Flags.string({description: 'Append each outcome to this file as it happens (JSON lines, as delete-tags --journal), so an interrupted or killed run leaves a record.'}),
-    'lock-wait': Flags.integer({min: 0, default: 0, description: 'Seconds to wait for another cleanup of the same registry (default: refuse at once, exit 14).'}),
+    'max-delete': Flags.integer({
+      min: 0,
+      description:
+        "Delete nothing, exit 13, when the plan removes more tags than this (overrides the policy's max-delete).",
+    }),
+    'metrics-file': Flags.string({
+      description: 'Write Prometheus textfile-collector metrics here (replaced atomically).',
+    }),
+    'lock-dir': Flags.string({
+      description: 'Folder of the per-registry lock file (default /run/lock, else the temp folder).',
+    }),
+    journal: Flags.string({
+      description:
+        'Append each outcome to this file as it happens (JSON lines, as delete-tags --journal), so an interrupted or killed run leaves a record.',
+    }),
+    'lock-wait': Flags.integer({
+      min: 0,
+      default: 0,
+      description: 'Seconds to wait for another cleanup of the same registry (default: refuse at once, exit 14).',
+    }),
   }
 
   async run(): Promise<CleanupOutput> {
@@ -73,7 +102,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     if (flags.plan) {
       if (args.policy) throw new UsageError('give a policy or --plan FILE, not both')
       reviewed = await readCleanupPlan(flags.plan)
-      if (flags.registry && parseRegistry(flags.registry).host !== reviewed.registry) throw new UsageError(`the plan is for ${reviewed.registry}, not ${flags.registry}`)
+      if (flags.registry && parseRegistry(flags.registry).host !== reviewed.registry)
+        throw new UsageError(`the plan is for ${reviewed.registry}, not ${flags.registry}`)
       registry = flags.registry ?? reviewed.registry
       rules = reviewed.rules
       maxDelete ??= reviewed.maxDelete
@@ -94,7 +124,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     // The registry's own settings (CA, timeouts, credentials) apply, as for every command.
     const session = await this.buildSession(flags, address.host)
     const client = session.client(address)
-    const progress = process.stderr.isTTY && !json ? (text: string) => process.stderr.write(`\r${text}\u001B[K`) : undefined
+    const progress =
+      process.stderr.isTTY && !json ? (text: string) => process.stderr.write(`\r${text}\u001B[K`) : undefined
     let lock: CleanupLock | undefined
     let plan: CleanupPlan | undefined
     let result: (CleanupResult & {error?: RegistryCtlError}) | undefined
@@ -102,7 +133,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     try {
       // A dry run changes nothing: it needs no lock. A real run takes it before planning, so a run that
       // waited plans from what the other one left.
-      if (!flags['dry-run']) lock = await acquireLock(address.host, {dir: flags['lock-dir'], waitSeconds: flags['lock-wait']})
+      if (!flags['dry-run'])
+        lock = await acquireLock(address.host, {dir: flags['lock-dir'], waitSeconds: flags['lock-wait']})
       if (reviewed) {
         plan = {...reviewed, ...(maxDelete === undefined ? {} : {maxDelete})}
       } else {
@@ -131,7 +163,9 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       }
 
       if (flags['dry-run']) return {...output, dryRun: true}
-      const destructive = plan.repositories.some((repository) => repository.digests.some((digest) => digest.action !== 'blocked'))
+      const destructive = plan.repositories.some((repository) =>
+        repository.digests.some((digest) => digest.action !== 'blocked'),
+      )
       if (destructive) await this.confirm(plan, flags.yes)
 
       // Off a terminal (a job's log) and on one alike, each outcome is a line as it happens, so even
@@ -140,11 +174,16 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       const reported: string[] = []
       const interruption = trapInterruption({
         onFirst: (signal) => {
-          if (!json) process.stderr.write(`registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`)
+          if (!json)
+            process.stderr.write(
+              `registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`,
+            )
         },
       })
       // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
-      const journal = flags.journal ? Journal.open(flags.journal, {onError: (error) => interruption.fail(`journal ${flags.journal}`, error)}) : undefined
+      const journal = flags.journal
+        ? Journal.open(flags.journal, {onError: (error) => interruption.fail(`journal ${flags.journal}`, error)})
+        : undefined
       try {
         result = await executeCleanup(client, plan, {
           signal: interruption.signal,
@@ -171,11 +210,19 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       }
 
       const {failure} = interruption
-      if (failure && isStdoutFailure(failure)) process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
+      if (failure && isStdoutFailure(failure))
+        process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
       else if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))
       exitCode = result.exitCode
       const {error, repositories, ...rest} = result
-      output.result = {...rest, repositories: repositories.map((repository) => ({name: repository.name, counts: repository.counts, tags: repository.tags}))}
+      output.result = {
+        ...rest,
+        repositories: repositories.map((repository) => ({
+          name: repository.name,
+          counts: repository.counts,
+          tags: repository.tags,
+        })),
+      }
       const done = `${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]), ${result.notRun.length} repositor${result.notRun.length === 1 ? 'y' : 'ies'} not started`
       if (failure) {
         // The run stopped because its record failed: that, not the interruption it caused, is the error.
@@ -185,7 +232,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       }
 
       if (error) throw error
-      if (result.stopped?.reason === 'interrupted') throw new InterruptedError(`interrupted: ${done}; run the cleanup again to finish`)
+      if (result.stopped?.reason === 'interrupted')
+        throw new InterruptedError(`interrupted: ${done}; run the cleanup again to finish`)
       process.exitCode = exitCode
       return output
     } catch (error) {
@@ -216,7 +264,9 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
   private async confirm(plan: CleanupPlan, yes: boolean): Promise<void> {
     if (yes) return
     if (!process.stdin.isTTY) {
-      throw new NotConfirmedError('refusing to delete without confirmation: stdin is not a terminal (pass --yes to delete unattended); nothing was deleted')
+      throw new NotConfirmedError(
+        'refusing to delete without confirmation: stdin is not a terminal (pass --yes to delete unattended); nothing was deleted',
+      )
     }
 
     const {confirm} = await import('@inquirer/prompts')

@@ -18,7 +18,11 @@ export default class Config extends RegistryCommand {
   static override summary = 'Show the effective settings (for one registry, if given), secrets redacted.'
   static override description = `Settings come from the flags, then REGISTRYCTL_* environment variables, then $XDG_CONFIG_HOME/registryctl/config.yaml (default ~/.config/…; $REGISTRYCTL_CONFIG to point elsewhere), then /etc/registryctl/config.yaml ($REGISTRYCTL_SYSTEM_CONFIG), then the built-in defaults. Each value is shown with where it came from. With a REGISTRY, its registries: entry applies, docker's certs.d CA files for it are listed, and the credentials registryctl would use are named (the secret never is).`
 
-  static override examples = ['<%= config.bin %> config', '<%= config.bin %> config docker-registry.discovery.wmnet', '<%= config.bin %> config --json']
+  static override examples = [
+    '<%= config.bin %> config',
+    '<%= config.bin %> config docker-registry.discovery.wmnet',
+    '<%= config.bin %> config --json',
+  ]
 
   static override args = {
     registry: Args.string({description: 'Registry host[:port] (or an alias) whose settings to show.'}),
@@ -29,15 +33,34 @@ export default class Config extends RegistryCommand {
     const registry = args.registry ? parseRegistry(args.registry).host : undefined
     const effective = this.effectiveSettings(registry)
     const settings: ShownSettings['settings'] = {}
-    for (const [key, name] of [['ca-file', 'caFile'], ['insecure', 'insecure'], ['timeout', 'timeout'], ['retries', 'retries'], ['concurrency', 'concurrency'], ['credentials', 'credentials']] as const) {
+    for (const [key, name] of [
+      ['ca-file', 'caFile'],
+      ['insecure', 'insecure'],
+      ['timeout', 'timeout'],
+      ['retries', 'retries'],
+      ['concurrency', 'concurrency'],
+      ['credentials', 'credentials'],
+    ] as const) {
       settings[key] = {value: effective[name] ?? null, from: effective.origins[name] ?? 'built-in'}
     }
 
-    const shown: ShownSettings = {files: effective.files, defaultRegistry: effective.defaultRegistry, aliases: effective.aliases, registry, settings, caFilesAdded: effective.extraCaFiles}
+    const shown: ShownSettings = {
+      files: effective.files,
+      defaultRegistry: effective.defaultRegistry,
+      aliases: effective.aliases,
+      registry,
+      settings,
+      caFilesAdded: effective.extraCaFiles,
+    }
     if (registry && effective.credentials !== 'none') {
       const configPath = effective.credentials === 'docker' ? dockerConfigPath() : effective.credentials
       const lookup = await lookupDockerCredentials(registry, {configPath})
-      shown.credentials = {source: lookup.credentials?.source, username: lookup.credentials?.username, secret: lookup.credentials ? '(redacted)' : undefined, tried: lookup.tried}
+      shown.credentials = {
+        source: lookup.credentials?.source,
+        username: lookup.credentials?.username,
+        secret: lookup.credentials ? '(redacted)' : undefined,
+        tried: lookup.tried,
+      }
     }
 
     if (!this.jsonEnabled()) this.log(render(shown).join('\n'))
@@ -50,9 +73,14 @@ function render(shown: ShownSettings): string[] {
   for (const file of shown.files) lines.push(`  ${file.path}${file.found ? '' : ' (absent)'}`)
   lines.push(`Default registry: ${shown.defaultRegistry ?? '(none: references must name their registry)'}`)
   const aliases = Object.entries(shown.aliases)
-  lines.push(`Aliases: ${aliases.length > 0 ? aliases.map(([alias, host]) => `${alias} → ${host}`).join(', ') : '(none)'}`)
-  lines.push(shown.registry ? `Settings for ${shown.registry}:` : 'Settings (for every registry; give REGISTRY for its own):')
-  for (const [key, {value, from}] of Object.entries(shown.settings)) lines.push(`  ${`${key}:`.padEnd(13)} ${String(value ?? '(none)').padEnd(24)} from ${from}`)
+  lines.push(
+    `Aliases: ${aliases.length > 0 ? aliases.map(([alias, host]) => `${alias} → ${host}`).join(', ') : '(none)'}`,
+  )
+  lines.push(
+    shown.registry ? `Settings for ${shown.registry}:` : 'Settings (for every registry; give REGISTRY for its own):',
+  )
+  for (const [key, {value, from}] of Object.entries(shown.settings))
+    lines.push(`  ${`${key}:`.padEnd(13)} ${String(value ?? '(none)').padEnd(24)} from ${from}`)
   if (shown.caFilesAdded.length > 0) lines.push(`  CA files added: ${shown.caFilesAdded.join(', ')}`)
   if (shown.credentials) {
     lines.push(

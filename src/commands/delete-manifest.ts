@@ -8,7 +8,8 @@ import {parseImageReference} from '../lib/registry/reference.js'
 
 export default class DeleteManifest extends DeletionCommand {
   static override summary = 'Delete one manifest by digest, with every tag that points at it.'
-  static override description = 'The plan lists every tag that disappears with the digest; for an index, its platform manifests stay until garbage collection.'
+  static override description =
+    'The plan lists every tag that disappears with the digest; for an index, its platform manifests stay until garbage collection.'
   static override examples = ['<%= config.bin %> delete-manifest registry.example.org/team/app@sha256:…']
 
   static override args = {
@@ -22,6 +23,9 @@ export default class DeleteManifest extends DeletionCommand {
     const reference = parseImageReference(args.image, {require: 'digest'})
     const session = await this.buildSession(flags, reference.host)
     const client = session.client(reference)
-    return this.apply(client, await gatherManifestPlan(client, reference.name, reference.digest!), {...flags, plannedNow: true})
+    return this.apply(client, await gatherManifestPlan(client, reference.name, reference.digest!), {
+      ...flags,
+      plannedNow: true,
+    })
   }
 }

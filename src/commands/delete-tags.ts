@@ -23,17 +23,31 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
   ]
 
   static override args = {
-    image: Args.string({description: 'host[:port]/name[:GLOB]; without a GLOB, every tag (as docker-registryctl). Optional with --plan.'}),
+    image: Args.string({
+      description: 'host[:port]/name[:GLOB]; without a GLOB, every tag (as docker-registryctl). Optional with --plan.',
+    }),
   }
 
   static override flags = {
     ...deletionFlags,
-    'include-siblings': Flags.boolean({exclusive: ['keep-siblings'], description: 'Also delete unselected tags that share an image with a selected one.'}),
-    'keep-siblings': Flags.boolean({exclusive: ['include-siblings'], description: 'Remove only the selected tag names; keep images that other tags use (needs push rights).'}),
-    keep: Flags.integer({min: 0, description: 'Never delete the N newest tags of the selection (by image created date).'}),
+    'include-siblings': Flags.boolean({
+      exclusive: ['keep-siblings'],
+      description: 'Also delete unselected tags that share an image with a selected one.',
+    }),
+    'keep-siblings': Flags.boolean({
+      exclusive: ['include-siblings'],
+      description: 'Remove only the selected tag names; keep images that other tags use (needs push rights).',
+    }),
+    keep: Flags.integer({
+      min: 0,
+      description: 'Never delete the N newest tags of the selection (by image created date).',
+    }),
     'older-than': Flags.string({description: 'Only delete images created longer ago than this (90d, 12h, 2w).'}),
     protect: Flags.string({multiple: true, description: 'Never delete tags matching this glob (repeatable).'}),
-    plan: Flags.string({description: 'Apply a plan written by --plan-out, re-verifying every tag.', exclusive: ['include-siblings', 'keep-siblings', 'keep', 'older-than', 'protect']}),
+    plan: Flags.string({
+      description: 'Apply a plan written by --plan-out, re-verifying every tag.',
+      exclusive: ['include-siblings', 'keep-siblings', 'keep', 'older-than', 'protect'],
+    }),
   }
 
   async run(): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
@@ -44,7 +58,8 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
     if (flags.plan) {
       plan = await readPlan(flags.plan)
       const given = args.image ? parseGlobReference(args.image) : undefined
-      if (given && (given.host !== plan.registry || given.name !== plan.name)) throw new UsageError(`the plan is for ${plan.registry}/${plan.name}, not ${given.host}/${given.name}`)
+      if (given && (given.host !== plan.registry || given.name !== plan.name))
+        throw new UsageError(`the plan is for ${plan.registry}/${plan.name}, not ${given.host}/${given.name}`)
       const address = given ?? parseRegistry(plan.registry)
       const session = await this.buildSession(flags, address.host)
       client = session.client(address)
@@ -63,7 +78,15 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
       // Created dates cost a manifest and a config per selected image: fetched when a retention rule
       // needs them or a person reviews the plan (a prompt, --dry-run, --plan-out), not for --yes runs.
       const dates = !flags.yes || flags['dry-run'] || Boolean(flags['plan-out'])
-      const request = {name: reference.name, pattern: reference.pattern, policy, dates, keep: flags.keep, olderThanMs, protect: flags.protect}
+      const request = {
+        name: reference.name,
+        pattern: reference.pattern,
+        policy,
+        dates,
+        keep: flags.keep,
+        olderThanMs,
+        protect: flags.protect,
+      }
       plan = await gatherTagPlan(client, request, inventory).finally(() => progress.stop())
       // The plan's listing is the last thing it read only when no dates were read after it (those
       // can take minutes on a cold cache, long enough for a tag to move): then it is fresh.

@@ -26,19 +26,39 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
   }
 
   static override flags = {
-    out: Flags.string({required: true, helpValue: 'DIR', description: 'Where the site is published: a symlink to the live version folder (created if absent).'}),
-    hide: Flags.string({multiple: true, helpValue: 'GLOB', description: 'Do not publish repositories matching this glob (fnmatch: * also matches /); repeatable.'}),
-    'include-restricted': Flags.boolean({description: 'Also publish repositories that anonymous users cannot read (read with the given credentials).'}),
+    out: Flags.string({
+      required: true,
+      helpValue: 'DIR',
+      description: 'Where the site is published: a symlink to the live version folder (created if absent).',
+    }),
+    hide: Flags.string({
+      multiple: true,
+      helpValue: 'GLOB',
+      description: 'Do not publish repositories matching this glob (fnmatch: * also matches /); repeatable.',
+    }),
+    'include-restricted': Flags.boolean({
+      description: 'Also publish repositories that anonymous users cannot read (read with the given credentials).',
+    }),
     'all-tags': Flags.boolean({description: 'Also publish 40-hex (git sha1) tags.'}),
-    'pull-host': Flags.string({helpValue: 'NAME', description: 'Registry name in pull commands (default: the host of --base-url, else REGISTRY).'}),
-    'base-url': Flags.string({helpValue: 'URL', description: 'Public URL of the site, for canonical links and absolute URLs in the JSON.'}),
-    state: Flags.string({helpValue: 'FILE', description: 'Incremental state file (default: state.json in the versions folder beside DIR, .DIR.versions/).'}),
+    'pull-host': Flags.string({
+      helpValue: 'NAME',
+      description: 'Registry name in pull commands (default: the host of --base-url, else REGISTRY).',
+    }),
+    'base-url': Flags.string({
+      helpValue: 'URL',
+      description: 'Public URL of the site, for canonical links and absolute URLs in the JSON.',
+    }),
+    state: Flags.string({
+      helpValue: 'FILE',
+      description: 'Incremental state file (default: state.json in the versions folder beside DIR, .DIR.versions/).',
+    }),
   }
 
   async run(): Promise<HomepageResult & {requests: RequestCounts}> {
     const {args, flags} = await this.parse(Homepage)
     const address = parseRegistry(args.registry)
-    if (flags['base-url'] && !/^https?:\/\/[^/]/.test(flags['base-url'])) throw new UsageError(`--base-url must be an http(s) URL, not ${flags['base-url']}`)
+    if (flags['base-url'] && !/^https?:\/\/[^/]/.test(flags['base-url']))
+      throw new UsageError(`--base-url must be an http(s) URL, not ${flags['base-url']}`)
     const counter = new RequestCounter()
     const options = await this.sessionOptions(flags)
     const debug = counter.sink(options.debug)

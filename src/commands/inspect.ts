@@ -7,7 +7,10 @@ import {formatInspection} from '../cli/render/format.js'
 
 export default class Inspect extends RegistryCommand {
   static override summary = 'Show what a tag or digest is: media type, digest, size, created, platforms, other tags.'
-  static override examples = ['<%= config.bin %> inspect registry.example.org/team/app:stable', '<%= config.bin %> inspect registry.example.org/team/app@sha256:…']
+  static override examples = [
+    '<%= config.bin %> inspect registry.example.org/team/app:stable',
+    '<%= config.bin %> inspect registry.example.org/team/app@sha256:…',
+  ]
 
   static override args = {
     image: Args.string({required: true, description: 'host[:port]/name:tag or host[:port]/name@digest'}),
@@ -23,7 +26,9 @@ export default class Inspect extends RegistryCommand {
       inventory.summarize(reference.name, reference.digest ?? reference.tag!),
       inventory.resolveAll(reference.name),
     ]).finally(() => progress.stop())
-    const otherTags = tags.filter((entry) => entry.digest === summary.digest && entry.tag !== reference.tag).map((entry) => entry.tag)
+    const otherTags = tags
+      .filter((entry) => entry.digest === summary.digest && entry.tag !== reference.tag)
+      .map((entry) => entry.tag)
     const text = formatReference(reference)
     if (!this.jsonEnabled()) this.log(formatInspection(text, summary, otherTags).join('\n'))
     return {reference: text, ...summary, otherTags}

@@ -14,7 +14,10 @@ export default class ListImages extends RegistryCommand {
 
 A repository the credentials cannot read (401/403, e.g. behind a restricted realm) is named on stderr with its realm and the rest is listed; the exit code is then 15.`
 
-  static override examples = ['<%= config.bin %> list-images registry.example.org', '<%= config.bin %> list-images localhost:5000 --select "team/*" --sort created']
+  static override examples = [
+    '<%= config.bin %> list-images registry.example.org',
+    '<%= config.bin %> list-images localhost:5000 --select "team/*" --sort created',
+  ]
 
   static override args = {
     registry: Args.string({required: true, description: 'Registry host[:port], optionally with http:// or https://.'}),
@@ -22,7 +25,11 @@ A repository the credentials cannot read (401/403, e.g. behind a restricted real
 
   static override flags = {
     select: Flags.string({description: 'Only repositories whose name matches this glob (fnmatch: * also matches /).'}),
-    sort: Flags.string({options: ['name', 'created'], default: 'name', description: 'Order of the tags; created costs two requests per tag.'}),
+    sort: Flags.string({
+      options: ['name', 'created'],
+      default: 'name',
+      description: 'Order of the tags; created costs two requests per tag.',
+    }),
     'all-tags': Flags.boolean({description: 'Also list 40-hex (git sha1) tags.'}),
     'include-empty': Flags.boolean({description: 'Also list repositories that have no tags.'}),
   }
@@ -43,7 +50,12 @@ A repository the credentials cannot read (401/403, e.g. behind a restricted real
     if (!this.jsonEnabled()) this.log(formatListing(repositories).join('\n'))
     // Repositories the credentials cannot read: named on stderr, the rest listed, exit 15.
     if (unreadable.length > 0) {
-      if (!flags.silent && !this.jsonEnabled()) process.stderr.write(formatUnreadable(unreadable).map((line) => `registryctl: ${line}\n`).join(''))
+      if (!flags.silent && !this.jsonEnabled())
+        process.stderr.write(
+          formatUnreadable(unreadable)
+            .map((line) => `registryctl: ${line}\n`)
+            .join(''),
+        )
       process.exitCode = ExitCode.LISTING_PARTIAL
     }
 

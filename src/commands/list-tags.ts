@@ -8,8 +8,12 @@ import {formatListing} from '../cli/render/format.js'
 
 export default class ListTags extends RegistryCommand {
   static override summary = 'List the tags of one repository, optionally selected by a glob.'
-  static override description = 'Tags are listed oldest first by image created date, or by name with --sort name. 40-hex tags are hidden unless --all-tags.'
-  static override examples = ['<%= config.bin %> list-tags registry.example.org/team/app', `<%= config.bin %> list-tags 'registry.example.org/team/app:2021-*'`]
+  static override description =
+    'Tags are listed oldest first by image created date, or by name with --sort name. 40-hex tags are hidden unless --all-tags.'
+  static override examples = [
+    '<%= config.bin %> list-tags registry.example.org/team/app',
+    `<%= config.bin %> list-tags 'registry.example.org/team/app:2021-*'`,
+  ]
 
   static override args = {
     image: Args.string({required: true, description: 'host[:port]/name[:GLOB]'}),
@@ -28,7 +32,11 @@ export default class ListTags extends RegistryCommand {
     const inventory = new Inventory(session.client(reference))
     const progress = this.startProgress('listing', session, inventory.progress)
     const entry = await inventory
-      .listTags(reference.name, {pattern: reference.pattern, allTags: flags['all-tags'], sort: flags.sort as 'created' | 'name'})
+      .listTags(reference.name, {
+        pattern: reference.pattern,
+        allTags: flags['all-tags'],
+        sort: flags.sort as 'created' | 'name',
+      })
       .finally(() => progress.stop())
     const image = formatReference(reference)
     if (!this.jsonEnabled()) this.log(formatListing([entry]).join('\n'))

@@ -5,7 +5,8 @@ import {formatReference, parseImageReference} from '../lib/registry/reference.js
 
 export default class Resolve extends RegistryCommand {
   static override summary = 'Print the digest a tag points at.'
-  static override description = 'Resolved with a HEAD that accepts OCI and Docker manifests and indexes, so the digest is the one a DELETE would remove.'
+  static override description =
+    'Resolved with a HEAD that accepts OCI and Docker manifests and indexes, so the digest is the one a DELETE would remove.'
   static override examples = ['<%= config.bin %> resolve registry.example.org/team/app:stable']
 
   static override args = {
@@ -18,6 +19,11 @@ export default class Resolve extends RegistryCommand {
     const session = await this.buildSession(flags, reference.host)
     const descriptor = await session.client(reference).resolve(reference.name, reference.digest ?? reference.tag!)
     if (!this.jsonEnabled()) this.log(descriptor.digest)
-    return {reference: formatReference(reference), digest: descriptor.digest, mediaType: descriptor.mediaType, size: descriptor.size}
+    return {
+      reference: formatReference(reference),
+      digest: descriptor.digest,
+      mediaType: descriptor.mediaType,
+      size: descriptor.size,
+    }
   }
 }

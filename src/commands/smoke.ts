@@ -15,7 +15,8 @@ import {parseImageReference, parseRegistry} from '../lib/registry/reference.js'
 import {formatDrift, formatJunit, formatSmoke} from '../cli/render/smoke.js'
 
 export default class Smoke extends RegistryCommand {
-  static override summary = 'Smoke-test registry nodes: httpbb YAML suites, a built-in registry suite, or a drift check across nodes.'
+  static override summary =
+    'Smoke-test registry nodes: httpbb YAML suites, a built-in registry suite, or a drift check across nodes.'
   static override description = `Runs httpbb suites as they are: each request goes to every host of --hosts, with the suite's NAME as Host header and TLS server name. Exit 0 when everything passes, 1 when an assertion failed (or the nodes differ), 3 when a host could not be reached (4 when TLS was why), 2 for bad input.
 
 --registry-suite checks what every registry node must answer, without YAML. --drift compares the catalog and the digest of every tag across the hosts.`
@@ -33,17 +34,43 @@ export default class Smoke extends RegistryCommand {
   }
 
   static override flags = {
-    hosts: Flags.string({required: true, description: 'Hosts to test, comma-separated, with bracket sets: host[1-3,5].example'}),
+    hosts: Flags.string({
+      required: true,
+      description: 'Hosts to test, comma-separated, with bracket sets: host[1-3,5].example',
+    }),
     'https-port': Flags.integer({aliases: ['https_port'], default: 443, description: 'Port for https:// suites.'}),
     'http-port': Flags.integer({aliases: ['http_port'], default: 80, description: 'Port for http:// suites.'}),
-    'retry-on-timeout': Flags.boolean({aliases: ['retry_on_timeout'], description: 'Try a request once more after a timeout.'}),
+    'retry-on-timeout': Flags.boolean({
+      aliases: ['retry_on_timeout'],
+      description: 'Try a request once more after a timeout.',
+    }),
     junit: Flags.string({description: 'Also write the results as JUnit XML to this file.'}),
-    'registry-suite': Flags.boolean({exclusive: ['drift'], description: 'Run the built-in registry checks instead of YAML suites.'}),
-    drift: Flags.boolean({exclusive: ['registry-suite'], description: 'Compare catalog and tag digests across the hosts.'}),
-    'server-name': Flags.string({description: 'Service name (Host header, TLS server name) for --registry-suite and --drift; default: each host itself.'}),
-    scheme: Flags.string({options: ['https', 'http'], default: 'https', description: 'Scheme for --registry-suite and --drift with --server-name.'}),
-    open: Flags.boolean({exclusive: ['read-only'], description: '--registry-suite: anonymous writes are expected to be accepted.'}),
-    'read-only': Flags.boolean({exclusive: ['open'], description: '--registry-suite: the registry is in read-only maintenance; writes must be refused (403, 405 or 503).'}),
+    'registry-suite': Flags.boolean({
+      exclusive: ['drift'],
+      description: 'Run the built-in registry checks instead of YAML suites.',
+    }),
+    drift: Flags.boolean({
+      exclusive: ['registry-suite'],
+      description: 'Compare catalog and tag digests across the hosts.',
+    }),
+    'server-name': Flags.string({
+      description:
+        'Service name (Host header, TLS server name) for --registry-suite and --drift; default: each host itself.',
+    }),
+    scheme: Flags.string({
+      options: ['https', 'http'],
+      default: 'https',
+      description: 'Scheme for --registry-suite and --drift with --server-name.',
+    }),
+    open: Flags.boolean({
+      exclusive: ['read-only'],
+      description: '--registry-suite: anonymous writes are expected to be accepted.',
+    }),
+    'read-only': Flags.boolean({
+      exclusive: ['open'],
+      description:
+        '--registry-suite: the registry is in read-only maintenance; writes must be refused (403, 405 or 503).',
+    }),
     image: Flags.string({description: '--registry-suite: NAME:TAG whose config blob must download intact.'}),
     select: Flags.string({description: '--drift: only repositories matching this glob.'}),
   }
@@ -53,7 +80,15 @@ export default class Smoke extends RegistryCommand {
     const files = argv as string[]
     const hosts = expandHosts(flags.hosts)
     const timeoutMs = flags.timeout * 1000
-    const common = {caFile: flags['ca-file'], insecure: flags.insecure, timeoutMs, retryOnTimeout: flags['retry-on-timeout'], concurrency: flags.concurrency, httpsPort: flags['https-port'], httpPort: flags['http-port']}
+    const common = {
+      caFile: flags['ca-file'],
+      insecure: flags.insecure,
+      timeoutMs,
+      retryOnTimeout: flags['retry-on-timeout'],
+      concurrency: flags.concurrency,
+      httpsPort: flags['https-port'],
+      httpPort: flags['http-port'],
+    }
     const scheme = flags.scheme as 'http' | 'https'
     if (flags.drift) {
       this.warnAboutGlobs(flags.select)
@@ -74,10 +109,20 @@ export default class Smoke extends RegistryCommand {
     let results: HostResult[]
     if (flags['registry-suite']) {
       if (files.length > 0) throw new UsageError('--registry-suite takes no YAML files')
-      const image = flags.image ? parseImageReference(`registry.invalid/${flags.image}`, {require: 'tag-or-digest'}) : undefined
-      results = await runRegistrySuite(hosts, {...common, name: flags['server-name'], scheme, open: flags.open, readOnly: flags['read-only'], image})
+      const image = flags.image
+        ? parseImageReference(`registry.invalid/${flags.image}`, {require: 'tag-or-digest'})
+        : undefined
+      results = await runRegistrySuite(hosts, {
+        ...common,
+        name: flags['server-name'],
+        scheme,
+        open: flags.open,
+        readOnly: flags['read-only'],
+        image,
+      })
     } else {
-      if (files.length === 0) throw new UsageError('give one or more httpbb YAML files, or --registry-suite, or --drift')
+      if (files.length === 0)
+        throw new UsageError('give one or more httpbb YAML files, or --registry-suite, or --drift')
       const cases = (await Promise.all(files.map((file) => readSuite(file)))).flat()
       results = await new SmokeRunner(common).run(cases, hosts)
     }

@@ -3,7 +3,11 @@
  * suspended async calls at once (hundreds of MB); here a fixed number of workers take the next item
  * when they are done, so memory holds the results and `workers` calls in flight, nothing more.
  */
-export async function mapConcurrent<T, R>(items: readonly T[], workers: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  workers: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length)
   let next = 0
   let failed = false

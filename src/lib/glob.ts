@@ -108,7 +108,9 @@ export function globWarnings(pattern: string): string[] {
     if (chars[j] === ']') j++
     while (j < chars.length && chars[j] !== ']') j++
     if (j >= chars.length) {
-      warnings.push(`in pattern '${pattern}' the '[' at position ${i + 1} is never closed, so it matches a literal '[' (close it with ']', or write '[[]' for a literal '[')`)
+      warnings.push(
+        `in pattern '${pattern}' the '[' at position ${i + 1} is never closed, so it matches a literal '[' (close it with ']', or write '[[]' for a literal '[')`,
+      )
       break
     }
 

@@ -5,6 +5,8 @@
  * terminal (an OSC title, a cleared screen) nor forge output (a newline followed by a report line).
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this is for
-  return text.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, (character) => `\\x${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+  return text.replaceAll(
+    /[\u0000-\u001F\u007F-\u009F]/g,
+    (character) => `\\x${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  )
 }

@@ -58,8 +58,16 @@ export function buildImage(spec: ImageSpec): BuiltImage {
   const manifest = json({
     schemaVersion: 2,
     mediaType,
-    config: {mediaType: format === 'oci' ? MediaType.OCI_CONFIG : MediaType.DOCKER_CONFIG, digest: sha256Digest(config), size: config.length},
-    layers: layers.map((layer) => ({mediaType: format === 'oci' ? MediaType.OCI_LAYER : MediaType.DOCKER_LAYER, digest: sha256Digest(layer.blob), size: layer.blob.length})),
+    config: {
+      mediaType: format === 'oci' ? MediaType.OCI_CONFIG : MediaType.DOCKER_CONFIG,
+      digest: sha256Digest(config),
+      size: config.length,
+    },
+    layers: layers.map((layer) => ({
+      mediaType: format === 'oci' ? MediaType.OCI_LAYER : MediaType.DOCKER_LAYER,
+      digest: sha256Digest(layer.blob),
+      size: layer.blob.length,
+    })),
   })
   const blobs = new Map<string, Buffer>([[sha256Digest(config), config]])
   for (const layer of layers) blobs.set(sha256Digest(layer.blob), layer.blob)
@@ -67,7 +75,10 @@ export function buildImage(spec: ImageSpec): BuiltImage {
 }
 
 /** An index (OCI) or manifest list (Docker) over images built with buildImage. */
-export function buildIndex(children: Array<{image: BuiltImage; os: string; architecture: string; variant?: string}>, format: ImageFormat = 'oci'): BuiltImage {
+export function buildIndex(
+  children: Array<{image: BuiltImage; os: string; architecture: string; variant?: string}>,
+  format: ImageFormat = 'oci',
+): BuiltImage {
   const mediaType = format === 'oci' ? MediaType.OCI_INDEX : MediaType.DOCKER_MANIFEST_LIST
   const manifest = json({
     schemaVersion: 2,
@@ -81,7 +92,14 @@ export function buildIndex(children: Array<{image: BuiltImage; os: string; archi
   })
   const blobs = new Map<string, Buffer>()
   for (const {image} of children) for (const [digest, blob] of image.blobs) blobs.set(digest, blob)
-  return {kind: 'index', mediaType, manifest, digest: sha256Digest(manifest), blobs, children: children.map((child) => child.image)}
+  return {
+    kind: 'index',
+    mediaType,
+    manifest,
+    digest: sha256Digest(manifest),
+    blobs,
+    children: children.map((child) => child.image),
+  }
 }
 
 /** A multi-platform index whose children differ by platform and created date (newest: the last). */
@@ -94,7 +112,10 @@ export function buildMultiArch(created: string[], format: ImageFormat = 'oci', t
   return buildIndex(
     created.map((date, i) => {
       const platform = platforms[i % platforms.length]!
-      return {...platform, image: buildImage({created: date, format, ...platform, layers: [`${tag} ${platform.architecture} ${date}`]})}
+      return {
+        ...platform,
+        image: buildImage({created: date, format, ...platform, layers: [`${tag} ${platform.architecture} ${date}`]}),
+      }
     }),
     format,
   )

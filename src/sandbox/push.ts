@@ -2,7 +2,12 @@
 import type {RegistryClient} from '../lib/registry/client.js'
 import type {BuiltImage} from './images.js'
 
-export async function pushImage(client: RegistryClient, name: string, tags: string[], image: BuiltImage): Promise<string> {
+export async function pushImage(
+  client: RegistryClient,
+  name: string,
+  tags: string[],
+  image: BuiltImage,
+): Promise<string> {
   await Promise.all([...image.blobs].map(([digest, data]) => client.pushBlob(name, data, digest)))
   for (const child of image.children) await client.pushManifest(name, child.digest, child.manifest, child.mediaType)
   const target = tags[0] ?? image.digest

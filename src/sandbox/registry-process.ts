@@ -53,7 +53,9 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export function registryConfig(options: {rootDirectory: string; port: number} & RegistryProcessOptions): Record<string, unknown> {
+export function registryConfig(
+  options: {rootDirectory: string; port: number} & RegistryProcessOptions,
+): Record<string, unknown> {
   return {
     version: 0.1,
     log: {level: 'error', accesslog: {disabled: true}},
@@ -81,19 +83,22 @@ export function registryConfig(options: {rootDirectory: string; port: number} & 
   }
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, output: () => string, timeoutMs = 15_000): Promise<void> {
+async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${output().trim()}`)
     try {
-      // eslint-disable-next-line no-await-in-loop -- polling
       const response = await fetch(`${url}/v2/`)
       if (response.status === 200 || response.status === 401) return
     } catch {
       // not listening yet
     }
 
-    // eslint-disable-next-line no-await-in-loop -- polling
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 
@@ -127,7 +132,9 @@ export async function startRegistry(options: RegistryProcessOptions = {}): Promi
 
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve)
-    child.once('error', (error) => reject(new Error(`cannot start docker-registry (apt-get install docker-registry): ${error.message}`)))
+    child.once('error', (error) =>
+      reject(new Error(`cannot start docker-registry (apt-get install docker-registry): ${error.message}`)),
+    )
   })
   await spawned
   const url = `http://127.0.0.1:${port}`

@@ -51,7 +51,20 @@ use = egg:swift#${name}
 }
 
 function proxyConfig(dir: string, port: number, memcachedPort: number): string {
-  const filters = ['catch_errors', 'gatekeeper', 'healthcheck', 'listing_formats', 'bulk', 'tempurl', 'ratelimit', 'copy', 'slo', 'dlo', 'versioned_writes', 'symlink']
+  const filters = [
+    'catch_errors',
+    'gatekeeper',
+    'healthcheck',
+    'listing_formats',
+    'bulk',
+    'tempurl',
+    'ratelimit',
+    'copy',
+    'slo',
+    'dlo',
+    'versioned_writes',
+    'symlink',
+  ]
   return `[DEFAULT]
 bind_ip = 127.0.0.1
 bind_port = ${port}
@@ -108,16 +121,33 @@ for name, port in zip(("account", "container", "object"), map(int, sys.argv[2:5]
 
 export async function startSwift(options: {timeoutMs?: number} = {}): Promise<RunningSwift> {
   const dir = await mkdtemp(join(tmpdir(), 'registryctl-swift-'))
-  const [proxy, object, container, account, memcached] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()]
-  await Promise.all([mkdir(join(dir, 'etc')), mkdir(join(dir, 'srv', 'd1'), {recursive: true}), mkdir(join(dir, 'cache')), mkdir(join(dir, 'log'))])
+  const [proxy, object, container, account, memcached] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ]
+  await Promise.all([
+    mkdir(join(dir, 'etc')),
+    mkdir(join(dir, 'srv', 'd1'), {recursive: true}),
+    mkdir(join(dir, 'cache')),
+    mkdir(join(dir, 'log')),
+  ])
   await writeFile(join(dir, 'etc', 'account-server.conf'), serverConfig(dir, account!, 'account'))
   await writeFile(join(dir, 'etc', 'container-server.conf'), serverConfig(dir, container!, 'container'))
   await writeFile(join(dir, 'etc', 'object-server.conf'), serverConfig(dir, object!, 'object'))
   await writeFile(join(dir, 'etc', 'proxy-server.conf'), proxyConfig(dir, proxy!, memcached!))
-  const rings = spawnSync('/usr/bin/python3', ['-c', RINGS, join(dir, 'etc'), String(account), String(container), String(object)], {encoding: 'utf8'})
+  const rings = spawnSync(
+    '/usr/bin/python3',
+    ['-c', RINGS, join(dir, 'etc'), String(account), String(container), String(object)],
+    {encoding: 'utf8'},
+  )
   if (rings.status !== 0) {
     await rm(dir, {recursive: true, force: true})
-    throw new Error(`cannot build Swift rings (apt-get install swift swift-proxy swift-object swift-container swift-account memcached): ${rings.stderr || rings.error?.message}`)
+    throw new Error(
+      `cannot build Swift rings (apt-get install swift swift-proxy swift-object swift-container swift-account memcached): ${rings.stderr || rings.error?.message}`,
+    )
   }
 
   const children: ChildProcess[] = []
@@ -138,26 +168,37 @@ export async function startSwift(options: {timeoutMs?: number} = {}): Promise<Ru
 
   const endpoint = `http://127.0.0.1:${proxy}`
   try {
-    run('memcached', 'memcached', ['-l', '127.0.0.1', '-p', String(memcached), '-U', '0', '-m', '64', ...(process.getuid?.() === 0 ? ['-u', 'root'] : [])])
-    for (const name of ['account', 'container', 'object', 'proxy']) run(name, `swift-${name}-server`, [join(dir, 'etc', `${name}-server.conf`)])
+    run('memcached', 'memcached', [
+      '-l',
+      '127.0.0.1',
+      '-p',
+      String(memcached),
+      '-U',
+      '0',
+      '-m',
+      '64',
+      ...(process.getuid?.() === 0 ? ['-u', 'root'] : []),
+    ])
+    for (const name of ['account', 'container', 'object', 'proxy'])
+      run(name, `swift-${name}-server`, [join(dir, 'etc', `${name}-server.conf`)])
     const deadline = Date.now() + (options.timeoutMs ?? 60_000)
     for (;;) {
       const dead = children.find((child) => child.exitCode !== null)
       if (dead) throw new Error(`a Swift process exited with ${dead.exitCode}: ${readLog(logOf('proxy'))}`)
       try {
-        // eslint-disable-next-line no-await-in-loop -- polling
         const response = await fetch(`${endpoint}/healthcheck`)
         // The proxy answers before the servers behind it listen: each must answer too.
-        // eslint-disable-next-line no-await-in-loop -- polling
+
         await Promise.all([account, container, object].map((port) => fetch(`http://127.0.0.1:${port}/`)))
-        // eslint-disable-next-line no-await-in-loop -- polling
+
         if (response.status === 200 && (await probeAuth(endpoint))) break
       } catch {
         // not listening yet
       }
 
-      if (Date.now() > deadline) throw new Error(`Swift did not answer on ${endpoint} in time: ${readLog(logOf('proxy'))}`)
-      // eslint-disable-next-line no-await-in-loop -- polling
+      if (Date.now() > deadline)
+        throw new Error(`Swift did not answer on ${endpoint} in time: ${readLog(logOf('proxy'))}`)
+
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   } catch (error) {
@@ -166,7 +207,9 @@ export async function startSwift(options: {timeoutMs?: number} = {}): Promise<Ru
   }
 
   const token = async () => {
-    const response = await fetch(`${endpoint}/auth/v1.0`, {headers: {'x-auth-user': SWIFT_USER, 'x-auth-key': SWIFT_KEY}})
+    const response = await fetch(`${endpoint}/auth/v1.0`, {
+      headers: {'x-auth-user': SWIFT_USER, 'x-auth-key': SWIFT_KEY},
+    })
     const value = response.headers.get('x-auth-token')
     if (!value) throw new Error(`tempauth answered ${response.status} without a token`)
     return value
@@ -182,10 +225,10 @@ export async function startSwift(options: {timeoutMs?: number} = {}): Promise<Ru
     async createContainer(name: string) {
       let status = 0
       for (let attempt = 0; attempt < 20; attempt++) {
-        // eslint-disable-next-line no-await-in-loop -- a few retries while Swift settles
-        status = (await fetch(`${storageUrl}/${name}`, {method: 'PUT', headers: {'x-auth-token': await token()}})).status
+        status = (await fetch(`${storageUrl}/${name}`, {method: 'PUT', headers: {'x-auth-token': await token()}}))
+          .status
         if (status < 300) return
-        // eslint-disable-next-line no-await-in-loop -- a few retries while Swift settles
+
         await new Promise((resolve) => setTimeout(resolve, 250))
       }
 

@@ -3,12 +3,28 @@ import {strict as assert} from 'node:assert'
 import {type CommandTable, normalizeArgv, readCommandTable, UnknownCommandError} from '../../src/cli/argv.js'
 import {runCli} from '../helpers/cli.js'
 
-const table: CommandTable = {ids: ['list-tags', 'delete-tags', 'gc:status'], valueOptions: new Set(['--ca-file', '--timeout'])}
+const table: CommandTable = {
+  ids: ['list-tags', 'delete-tags', 'gc:status'],
+  valueOptions: new Set(['--ca-file', '--timeout']),
+}
 
 describe('argv habits', () => {
   it('moves global options placed before the subcommand after it, values included', () => {
-    assert.deepEqual(normalizeArgv(['--debug', 'delete-tags', 'r/a:x', '-f'], table), ['delete-tags', '--debug', 'r/a:x', '-f'])
-    assert.deepEqual(normalizeArgv(['-d', '-s', '--ca-file', 'ca.pem', '--timeout=5', 'list-tags', 'r/a'], table), ['list-tags', '-d', '-s', '--ca-file', 'ca.pem', '--timeout=5', 'r/a'])
+    assert.deepEqual(normalizeArgv(['--debug', 'delete-tags', 'r/a:x', '-f'], table), [
+      'delete-tags',
+      '--debug',
+      'r/a:x',
+      '-f',
+    ])
+    assert.deepEqual(normalizeArgv(['-d', '-s', '--ca-file', 'ca.pem', '--timeout=5', 'list-tags', 'r/a'], table), [
+      'list-tags',
+      '-d',
+      '-s',
+      '--ca-file',
+      'ca.pem',
+      '--timeout=5',
+      'r/a',
+    ])
     assert.deepEqual(normalizeArgv(['--insecure', 'gc', 'status', 'r'], table), ['gc', 'status', '--insecure', 'r'])
     assert.deepEqual(normalizeArgv(['list-tags', 'r/a', '--debug'], table), ['list-tags', 'r/a', '--debug'])
   })
@@ -21,7 +37,12 @@ describe('argv habits', () => {
   })
 
   it('refuses an unknown command, naming the known ones', () => {
-    assert.throws(() => normalizeArgv(['list-image', 'r'], table), (error: Error) => error instanceof UnknownCommandError && /unknown command "list-image" \(commands: list-tags, delete-tags, gc status;/.test(error.message))
+    assert.throws(
+      () => normalizeArgv(['list-image', 'r'], table),
+      (error: Error) =>
+        error instanceof UnknownCommandError &&
+        /unknown command "list-image" \(commands: list-tags, delete-tags, gc status;/.test(error.message),
+    )
     assert.throws(() => normalizeArgv(['--debug'], table), UnknownCommandError)
   })
 

@@ -7,7 +7,8 @@ import {formatResultNotes} from '../../src/cli/render/deletion.js'
 describe('deletion habits', () => {
   it('counts only an explicit y or yes as confirmation', () => {
     for (const yes of ['y', 'Y', 'yes', 'YES', ' y ', 'yes\r']) assert.equal(isYes(yes), true, JSON.stringify(yes))
-    for (const no of ['', 'n', 'no', 'yy', 'yess', 'ok', 'y es', '1']) assert.equal(isYes(no), false, JSON.stringify(no))
+    for (const no of ['', 'n', 'no', 'yy', 'yess', 'ok', 'y es', '1'])
+      assert.equal(isYes(no), false, JSON.stringify(no))
   })
 
   it('reads the first line of a piped stdin, and refuses on EOF or when nothing comes in time', async () => {
@@ -21,7 +22,10 @@ describe('deletion habits', () => {
       return {answer: await answer, written}
     }
 
-    assert.deepEqual(await ask((s) => s.end('y\nanything else\n')), {answer: true, written: 'Delete 2 tag(s)? [y/N] y\n'})
+    assert.deepEqual(await ask((s) => s.end('y\nanything else\n')), {
+      answer: true,
+      written: 'Delete 2 tag(s)? [y/N] y\n',
+    })
     assert.equal((await ask((s) => s.end('n\n'))).answer, false)
     assert.deepEqual(await ask((s) => s.end()), {answer: false, written: 'Delete 2 tag(s)? [y/N] (no answer)\n'})
     const started = Date.now()
@@ -34,14 +38,24 @@ describe('deletion habits', () => {
     const result = {
       registry: 'r.example',
       name: 'app',
-      tags: [{tag: 'v1', digest: 'sha256:1', status: 'KEPT' as const, detail: `its image is also tagged ${siblings.join(', ')}, not selected: see --include-siblings, --keep-siblings`}],
+      tags: [
+        {
+          tag: 'v1',
+          digest: 'sha256:1',
+          status: 'KEPT' as const,
+          detail: `its image is also tagged ${siblings.join(', ')}, not selected: see --include-siblings, --keep-siblings`,
+        },
+      ],
       digests: [],
       counts: {DONE: 0, FAIL: 0, GONE: 0, KEPT: 1, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0},
       blocked: true,
       interrupted: false,
       exitCode: 12,
     }
-    const plan = {tags: [], digests: [{digest: 'sha256:1', tags: ['v1', ...siblings], siblings, action: 'blocked'}]} as never
+    const plan = {
+      tags: [],
+      digests: [{digest: 'sha256:1', tags: ['v1', ...siblings], siblings, action: 'blocked'}],
+    } as never
     const [note, counts] = formatResultNotes(result, {width: 120, plan})
     assert.ok(note!.length <= 120, note)
     assert.match(note!, /^v1 \[KEPT\] its image is also tagged build-0, .*… \(\+\d+ more\), not selected/)

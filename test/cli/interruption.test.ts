@@ -36,10 +36,22 @@ describe('interruption @integration', () => {
   it('stops when the journal cannot be written at all: nothing deleted, every tag [SKIPPED], exit 74', async () => {
     const name = 'journal/full-at-start'
     await seedBuilds(client(), name, TAGS)
-    const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:build-*`, '--yes', '--journal', '/dev/full'])
+    const {code, stdout, stderr} = await runCli([
+      'delete-tags',
+      `${registry().host}/${name}:build-*`,
+      '--yes',
+      '--journal',
+      '/dev/full',
+    ])
     assert.equal(code, ExitCode.OUTPUT, stderr)
-    assert.deepEqual(new Set((await assertReportTrue(client(), registry().host, name, TAGS, stdout)).values()), new Set(['SKIPPED']))
-    assert.match(stderr.trimEnd().split('\n').at(-1)!, /^registryctl: journal \/dev\/full failed: no space left on device \(ENOSPC\); 0 tag\(s\) deleted, 30 not attempted \(\[SKIPPED\]\); every tag's outcome is on stdout$/)
+    assert.deepEqual(
+      new Set((await assertReportTrue(client(), registry().host, name, TAGS, stdout)).values()),
+      new Set(['SKIPPED']),
+    )
+    assert.match(
+      stderr.trimEnd().split('\n').at(-1)!,
+      /^registryctl: journal \/dev\/full failed: no space left on device \(ENOSPC\); 0 tag\(s\) deleted, 30 not attempted \(\[SKIPPED\]\); every tag's outcome is on stdout$/,
+    )
   })
 
   it('stops cleanup the same way when its journal cannot be written', async () => {
@@ -48,11 +60,28 @@ describe('interruption @integration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'registryctl-cleanup-journal-'))
     try {
       const policy = join(dir, 'policy.yaml')
-      writeFileSync(policy, `registry: ${registry().host}\nrules:\n  - name: all\n    repositories: ["${name}"]\n    tags: ["build-*"]\n    keep: 0\n`)
-      const {code, stdout, stderr} = await runCli(['cleanup', policy, '--yes', '--journal', '/dev/full', '--lock-dir', dir])
+      writeFileSync(
+        policy,
+        `registry: ${registry().host}\nrules:\n  - name: all\n    repositories: ["${name}"]\n    tags: ["build-*"]\n    keep: 0\n`,
+      )
+      const {code, stdout, stderr} = await runCli([
+        'cleanup',
+        policy,
+        '--yes',
+        '--journal',
+        '/dev/full',
+        '--lock-dir',
+        dir,
+      ])
       assert.equal(code, ExitCode.OUTPUT, stderr)
-      assert.deepEqual(new Set((await assertReportTrue(client(), registry().host, name, TAGS, stdout)).values()), new Set(['SKIPPED']))
-      assert.match(stderr.trimEnd().split('\n').at(-1)!, /^registryctl: journal \/dev\/full failed: no space left on device \(ENOSPC\); 0 tag\(s\) deleted, 30 not attempted \(\[SKIPPED\]\), 0 repositories not started; every outcome is on stdout$/)
+      assert.deepEqual(
+        new Set((await assertReportTrue(client(), registry().host, name, TAGS, stdout)).values()),
+        new Set(['SKIPPED']),
+      )
+      assert.match(
+        stderr.trimEnd().split('\n').at(-1)!,
+        /^registryctl: journal \/dev\/full failed: no space left on device \(ENOSPC\); 0 tag\(s\) deleted, 30 not attempted \(\[SKIPPED\]\), 0 repositories not started; every outcome is on stdout$/,
+      )
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
@@ -65,12 +94,26 @@ describe('interruption @integration', () => {
       const name = 'journal/full-mid-run'
       await seedBuilds(client(), name, TAGS)
       const journal = join(disk!, 'deletions.jsonl')
-      const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:build-*`, '--yes', '--journal', journal, '--concurrency', '2'])
+      const {code, stdout, stderr} = await runCli([
+        'delete-tags',
+        `${registry().host}/${name}:build-*`,
+        '--yes',
+        '--journal',
+        journal,
+        '--concurrency',
+        '2',
+      ])
       assert.equal(code, ExitCode.OUTPUT, stderr)
       const outcomes = await assertReportTrue(client(), registry().host, name, TAGS, stdout)
       const statuses = [...outcomes.values()]
       assert.ok(statuses.includes('DONE') && statuses.includes('SKIPPED'), stdout)
-      assert.match(stderr, new RegExp(`^registryctl: journal ${journal} failed: no space left on device \\(ENOSPC\\); starting no more deletions`, 'm'))
+      assert.match(
+        stderr,
+        new RegExp(
+          `^registryctl: journal ${journal} failed: no space left on device \\(ENOSPC\\); starting no more deletions`,
+          'm',
+        ),
+      )
       // What the journal holds is true: every outcome it recorded is the one stdout reports.
       const recorded = readJournal(journal).filter((record) => record.event === 'outcome')
       assert.ok(recorded.length > 0)

@@ -20,7 +20,10 @@ const errno = (code: string, message: string) => Object.assign(new Error(message
 
 describe('output', () => {
   it('says why stdout failed in words, with the code', () => {
-    assert.equal(describeOutputError(errno('ENOSPC', 'ENOSPC: no space left on device, write')), 'no space left on device (ENOSPC)')
+    assert.equal(
+      describeOutputError(errno('ENOSPC', 'ENOSPC: no space left on device, write')),
+      'no space left on device (ENOSPC)',
+    )
     assert.equal(describeOutputError(errno('EIO', 'EIO: i/o error, write')), 'i/o error (EIO)')
     assert.equal(describeOutputError(errno('EPIPE', 'write EPIPE')), 'the reader closed the pipe (EPIPE)')
   })
@@ -41,13 +44,24 @@ describe('output @integration', () => {
     const outcomes = await assertReportTrue(client(), registry().host, name, TAGS, stderr)
     assert.ok([...outcomes.values()].includes('SKIPPED'), `the run went on after stdout failed:\n${stderr}`)
     assert.doesNotMatch(stderr, /^\s+at /m)
-    assert.match(stderr, /^registryctl: standard output failed: no space left on device \(ENOSPC\); starting no more deletions, letting those in flight finish$/m)
+    assert.match(
+      stderr,
+      /^registryctl: standard output failed: no space left on device \(ENOSPC\); starting no more deletions, letting those in flight finish$/m,
+    )
   }
 
   it('ends a listing on a full disk with one line and exit 74', async () => {
-    await pushImage(client(), 'output/listing', ['a'], buildImage({created: '2021-01-01T00:00:00Z', layers: ['listing']}))
-    for (const args of [['list-tags', `${registry().host}/output/listing`], ['list-images', registry().host, '--json'], ['--help']]) {
-      // eslint-disable-next-line no-await-in-loop -- one command after another
+    await pushImage(
+      client(),
+      'output/listing',
+      ['a'],
+      buildImage({created: '2021-01-01T00:00:00Z', layers: ['listing']}),
+    )
+    for (const args of [
+      ['list-tags', `${registry().host}/output/listing`],
+      ['list-images', registry().host, '--json'],
+      ['--help'],
+    ]) {
       const {code, stderr} = await runCliWithBrokenStdout(args, 'full')
       assert.equal(code, ExitCode.OUTPUT, `${args.join(' ')}: ${stderr}`)
       assertOneLineError(stderr, /^registryctl: cannot write to standard output: no space left on device \(ENOSPC\)$/)
@@ -61,38 +75,62 @@ describe('output @integration', () => {
     // A failing check still fails (`set -o pipefail; registryctl smoke … | head`).
     const suite = join(dir(), 'failing.yaml')
     await writeFile(suite, 'http://registry.test:\n- path: /v2/\n  assert_status: 404\n')
-    const checked = await runCliWithBrokenStdout(['smoke', suite, '--hosts', '127.0.0.1', '--http-port', String(registry().port)], 'closed-pipe')
+    const checked = await runCliWithBrokenStdout(
+      ['smoke', suite, '--hosts', '127.0.0.1', '--http-port', String(registry().port)],
+      'closed-pipe',
+    )
     assert.deepEqual(checked, {code: ExitCode.CHECK_FAILED, stderr: ''})
   })
 
   it('stops delete-tags when stdout fails: deletions in flight finish, every outcome on stderr, exit 74', async () => {
     const name = 'output/delete-tags'
     await seedBuilds(client(), name, TAGS)
-    const {code, stderr} = await runCliWithBrokenStdout(['delete-tags', `${registry().host}/${name}:build-*`, '--yes', '--concurrency', '2'], 'full')
+    const {code, stderr} = await runCliWithBrokenStdout(
+      ['delete-tags', `${registry().host}/${name}:build-*`, '--yes', '--concurrency', '2'],
+      'full',
+    )
     assert.equal(code, ExitCode.OUTPUT, stderr)
     await assertStoppedAndReported(name, stderr)
-    assert.match(stderr.trimEnd().split('\n').at(-1)!, /^registryctl: standard output failed: no space left on device \(ENOSPC\); \d+ tag\(s\) deleted, \d+ not attempted \(\[SKIPPED\]\); every tag's outcome is above$/)
+    assert.match(
+      stderr.trimEnd().split('\n').at(-1)!,
+      /^registryctl: standard output failed: no space left on device \(ENOSPC\); \d+ tag\(s\) deleted, \d+ not attempted \(\[SKIPPED\]\); every tag's outcome is above$/,
+    )
   })
 
   it('reports a single deletion whose line stdout could not take on stderr, exit 74', async () => {
     const name = 'output/delete-manifest'
     const image = buildImage({created: '2021-01-01T00:00:00Z', layers: [name]})
     await pushImage(client(), name, ['only'], image)
-    const {code, stderr} = await runCliWithBrokenStdout(['delete-manifest', `${registry().host}/${name}@${image.digest}`, '--yes'], 'full')
+    const {code, stderr} = await runCliWithBrokenStdout(
+      ['delete-manifest', `${registry().host}/${name}@${image.digest}`, '--yes'],
+      'full',
+    )
     assert.equal(code, ExitCode.OUTPUT, stderr)
     assert.match(stderr, new RegExp(`^${registry().host}/${name}:only +\\[DONE\\]$`, 'm'))
     assert.equal(await client().exists(name, 'only'), undefined)
-    assert.match(stderr.trimEnd().split('\n').at(-1)!, /^registryctl: standard output failed: no space left on device \(ENOSPC\); 1 tag\(s\) deleted, 0 not attempted/)
+    assert.match(
+      stderr.trimEnd().split('\n').at(-1)!,
+      /^registryctl: standard output failed: no space left on device \(ENOSPC\); 1 tag\(s\) deleted, 0 not attempted/,
+    )
   })
 
   it('stops cleanup when stdout fails, the same way', async () => {
     const name = 'output/cleanup'
     await seedBuilds(client(), name, TAGS)
     const policy = join(dir(), 'policy.yaml')
-    await writeFile(policy, `registry: ${registry().host}\nrules:\n  - name: all\n    repositories: ["${name}"]\n    tags: ["build-*"]\n    keep: 0\n`)
-    const {code, stderr} = await runCliWithBrokenStdout(['cleanup', policy, '--yes', '--concurrency', '2', '--lock-dir', dir()], 'full')
+    await writeFile(
+      policy,
+      `registry: ${registry().host}\nrules:\n  - name: all\n    repositories: ["${name}"]\n    tags: ["build-*"]\n    keep: 0\n`,
+    )
+    const {code, stderr} = await runCliWithBrokenStdout(
+      ['cleanup', policy, '--yes', '--concurrency', '2', '--lock-dir', dir()],
+      'full',
+    )
     assert.equal(code, ExitCode.OUTPUT, stderr)
     await assertStoppedAndReported(name, stderr)
-    assert.match(stderr.trimEnd().split('\n').at(-1)!, /^registryctl: standard output failed: no space left on device \(ENOSPC\); \d+ tag\(s\) deleted, \d+ not attempted \(\[SKIPPED\]\), 0 repositories not started; every outcome is above$/)
+    assert.match(
+      stderr.trimEnd().split('\n').at(-1)!,
+      /^registryctl: standard output failed: no space left on device \(ENOSPC\); \d+ tag\(s\) deleted, \d+ not attempted \(\[SKIPPED\]\), 0 repositories not started; every outcome is above$/,
+    )
   })
 })

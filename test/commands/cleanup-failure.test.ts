@@ -30,26 +30,51 @@ describe('cleanup after a failure in a later repository @integration', () => {
     this.timeout(60_000)
     const client = localSession().client({host: registry().host})
     const prefix = `failing${Date.now()}`
-    for (const [repo, tags] of [['a', ['a1', 'a2', 'a3']], ['b', ['b1', 'b2']]] as const) {
+    for (const [repo, tags] of [
+      ['a', ['a1', 'a2', 'a3']],
+      ['b', ['b1', 'b2']],
+    ] as const) {
       for (const tag of tags) {
-        // eslint-disable-next-line no-await-in-loop -- a repository's first push alone
-        await pushImage(client, `${prefix}/${repo}`, [tag], buildImage({created: '2021-01-01T00:00:00Z', layers: [`${prefix} ${tag}`]}))
+        await pushImage(
+          client,
+          `${prefix}/${repo}`,
+          [tag],
+          buildImage({created: '2021-01-01T00:00:00Z', layers: [`${prefix} ${tag}`]}),
+        )
       }
     }
 
     proxy = await startFaultProxy({
       target: `http://${registry().host}`,
       rate: 0,
-      force: (method, path) => (method === 'DELETE' && path.startsWith(`/v2/${prefix}/b/manifests/sha256:000`) ? '503' : null),
+      force: (method, path) =>
+        method === 'DELETE' && path.startsWith(`/v2/${prefix}/b/manifests/sha256:000`) ? '503' : null,
     })
     const policy = join(dir(), 'policy.yaml')
     const metrics = join(dir(), 'cleanup.prom')
-    await writeFile(policy, `registry: ${proxy.host}\nrules:\n  - name: all\n    repositories: ["${prefix}/*"]\n    tags: ["*"]\n`)
-    const result = await runCli(['cleanup', policy, '--yes', '--retries', '1', '--metrics-file', metrics, '--lock-dir', dir()])
+    await writeFile(
+      policy,
+      `registry: ${proxy.host}\nrules:\n  - name: all\n    repositories: ["${prefix}/*"]\n    tags: ["*"]\n`,
+    )
+    const result = await runCli([
+      'cleanup',
+      policy,
+      '--yes',
+      '--retries',
+      '1',
+      '--metrics-file',
+      metrics,
+      '--lock-dir',
+      dir(),
+    ])
     const left = await client.tags(`${prefix}/a`, {missingIsEmpty: true})
     assert.deepEqual(left, [], `the first repository was not cleaned: ${result.stdout}${result.stderr}`)
     const text = await readFile(metrics, 'utf8')
-    assert.match(text, new RegExp(`repository="${prefix}/a",outcome="deleted"\\} 3`), `${text}\n${result.stdout}${result.stderr}`)
+    assert.match(
+      text,
+      new RegExp(`repository="${prefix}/a",outcome="deleted"\\} 3`),
+      `${text}\n${result.stdout}${result.stderr}`,
+    )
     assert.equal(result.code, ExitCode.REGISTRY, result.stderr)
     assert.equal([...result.stdout.matchAll(new RegExp(`${prefix}/a:a\\d +\\[DONE\\]`, 'g'))].length, 3, result.stdout)
     assert.match(result.stdout, /^stopped: /m)

@@ -22,23 +22,43 @@ describe('cleanup @integration', function () {
   /** What is in the registry now, read from the registry (not from the tool's report). */
   async function remaining(fleet: Fleet): Promise<Map<string, string[]>> {
     const names = (await client().repositories()).filter((name) => name.startsWith(`${fleet.prefix}/`))
-    const entries = await Promise.all(names.map(async (name) => [name, (await client().tags(name, {missingIsEmpty: true})).sort()] as const))
+    const entries = await Promise.all(
+      names.map(async (name) => [name, (await client().tags(name, {missingIsEmpty: true})).sort()] as const),
+    )
     return new Map(entries.filter(([, tags]) => tags.length > 0))
   }
 
   /** What a plan keeps, per repository. */
   function keptBy(plan: CleanupPlan): Map<string, string[]> {
-    const kept = plan.repositories.map((repository) => [repository.name, repository.tags.filter((tag) => tag.action === 'kept').map((tag) => tag.tag).sort()] as const)
+    const kept = plan.repositories.map(
+      (repository) =>
+        [
+          repository.name,
+          repository.tags
+            .filter((tag) => tag.action === 'kept')
+            .map((tag) => tag.tag)
+            .sort(),
+        ] as const,
+    )
     return new Map(kept.filter(([, tags]) => tags.length > 0))
   }
 
   /** A fleet of its own for each test: 32 repositories, or a small one (4 team, 2 CI) where size does not matter. */
-  async function setup(extra = '', size: 'full' | 'small' = 'full'): Promise<{fleet: Fleet; policy: string; planFile: string; metrics: string; lockDir: string}> {
+  async function setup(
+    extra = '',
+    size: 'full' | 'small' = 'full',
+  ): Promise<{fleet: Fleet; policy: string; planFile: string; metrics: string; lockDir: string}> {
     const prefix = `fleet${++fleets}`
     const fleet = writeFleet(registry(), prefix, size === 'small' ? {team: 4, ci: 2} : {})
     const policy = join(dir(), `${prefix}.yaml`)
     await writeFile(policy, fleetPolicy(registry().host, prefix, extra))
-    return {fleet, policy, planFile: join(dir(), `${prefix}-plan.json`), metrics: join(dir(), `${prefix}.prom`), lockDir: dir()}
+    return {
+      fleet,
+      policy,
+      planFile: join(dir(), `${prefix}-plan.json`),
+      metrics: join(dir(), `${prefix}.prom`),
+      lockDir: dir(),
+    }
   }
 
   const readPlan = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as CleanupPlan
@@ -49,33 +69,58 @@ describe('cleanup @integration', function () {
     assert.equal(code, 0, stderr)
     assert.equal(fleet.repositories.size, 32)
     assert.match(stdout, /^ {2}r00 +[0-9a-f]{12} +\S+ +DELETE +team-newest: not one of the 10 newest$/m)
-    assert.match(stdout, /^ {2}r01 +[0-9a-f]{12} +\S+ +KEEP +team-newest: its image is also tagged stable, which this plan keeps \(siblings: block\)$/m)
+    assert.match(
+      stdout,
+      /^ {2}r01 +[0-9a-f]{12} +\S+ +KEEP +team-newest: its image is also tagged stable, which this plan keeps \(siblings: block\)$/m,
+    )
     assert.match(stdout, /^ {2}r04 +[0-9a-f]{12} +\S+ +KEEP +team-newest: one of the 10 newest \(keep 10\)$/m)
     assert.match(stdout, /^ {2}stable +[0-9a-f]{12} +\S+ +KEEP +team-newest: protected \(protect stable\)$/m)
     assert.match(stdout, /^ {2}main +[0-9a-f]{12} +\S+ +KEEP +-: selected by no rule$/m)
     assert.match(stdout, /^ {2}[0-9a-f]{40} +[0-9a-f]{12} +\S+ +KEEP +ci-sha: newer than 30d$/m)
     assert.match(stdout, /^ {2}[0-9a-f]{40} +[0-9a-f]{12} +\S+ +DELETE +ci-sha: older than 30d$/m)
     // 24 team repositories: r00, r02, r03 go, r01 is blocked by stable; 8 CI repositories: 4 builds older than 30 days.
-    assert.match(stdout, /Summary: delete 104 tag\(s\) with 104 image\(s\), [\d.]+ KB, untag 0, keep \d+, blocked 24, in 32 repositories\./)
+    assert.match(
+      stdout,
+      /Summary: delete 104 tag\(s\) with 104 image\(s\), [\d.]+ KB, untag 0, keep \d+, blocked 24, in 32 repositories\./,
+    )
 
     const plan = await readPlan(planFile)
     assert.equal(plan.repositories.length, 32)
-    for (const repository of plan.repositories) for (const tag of repository.tags) assert.ok(tag.reason, `${repository.name}:${tag.tag} has no reason`)
+    for (const repository of plan.repositories)
+      for (const tag of repository.tags) assert.ok(tag.reason, `${repository.name}:${tag.tag} has no reason`)
     // Requests: one HEAD per tag; a config GET only for images a dated rule selects, never twice.
     const requests = stderr.split('\n').filter((line) => line.startsWith('debug: '))
-    const configGets = requests.filter((line) => /GET \S+\/blobs\/sha256:/.test(line)).map((line) => line.split(' ')[2]!.replace(/.*\/blobs\//, ''))
+    const configGets = requests
+      .filter((line) => /GET \S+\/blobs\/sha256:/.test(line))
+      .map((line) => line.split(' ')[2]!.replace(/.*\/blobs\//, ''))
     assert.equal(configGets.length, new Set(configGets).size, 'a config was read twice')
-    const dated = [...fleet.repositories.values()].reduce((sum, tags) => sum + tags.filter((tag) => tag !== 'main' && tag !== 'latest' && tag !== 'stable').length, 0)
+    const dated = [...fleet.repositories.values()].reduce(
+      (sum, tags) => sum + tags.filter((tag) => tag !== 'main' && tag !== 'latest' && tag !== 'stable').length,
+      0,
+    )
     // Every selected image once; `main` (selected by no rule) is never read.
     assert.equal(configGets.length, dated)
     const heads = requests.filter((line) => line.startsWith(`debug: HEAD ${registry().url}/v2/fleet`)).length
-    assert.equal(heads, [...fleet.repositories.values()].reduce((sum, tags) => sum + tags.length, 0))
+    assert.equal(
+      heads,
+      [...fleet.repositories.values()].reduce((sum, tags) => sum + tags.length, 0),
+    )
     assert.deepEqual(await remaining(fleet), fleet.repositories, 'a dry run deleted something')
   })
 
   it('deletes what the plan names and nothing else: what remains equals what the plan kept; metrics per repository', async () => {
     const {fleet, policy, planFile, metrics} = await setup()
-    const {code, stdout, stderr} = await runCli(['cleanup', policy, '--yes', '--plan-out', planFile, '--metrics-file', metrics, '--lock-dir', dir()])
+    const {code, stdout, stderr} = await runCli([
+      'cleanup',
+      policy,
+      '--yes',
+      '--plan-out',
+      planFile,
+      '--metrics-file',
+      metrics,
+      '--lock-dir',
+      dir(),
+    ])
     assert.equal(code, 0, stderr)
     assert.doesNotMatch(stdout, /\u001B\[/, 'colour or cursor codes in a pipe')
     assert.match(stdout, new RegExp(`^${registry().host}/${fleet.prefix}/team/app00:r00 +\\[DONE\\]$`, 'm'))
@@ -83,9 +128,27 @@ describe('cleanup @integration', function () {
     const plan = await readPlan(planFile)
     assert.deepEqual(await remaining(fleet), keptBy(plan))
     const prom = await readFile(metrics, 'utf8')
-    assert.match(prom, new RegExp(`^registryctl_cleanup_tags\\{registry="${registry().host}",repository="${fleet.prefix}/team/app00",outcome="deleted"\\} 3$`, 'm'))
-    assert.match(prom, new RegExp(`^registryctl_cleanup_tags\\{registry="${registry().host}",repository="${fleet.prefix}/team/app00",outcome="blocked"\\} 1$`, 'm'))
-    assert.match(prom, new RegExp(`^registryctl_cleanup_tags\\{registry="${registry().host}",repository="${fleet.prefix}/ci/build00",outcome="deleted"\\} 4$`, 'm'))
+    assert.match(
+      prom,
+      new RegExp(
+        `^registryctl_cleanup_tags\\{registry="${registry().host}",repository="${fleet.prefix}/team/app00",outcome="deleted"\\} 3$`,
+        'm',
+      ),
+    )
+    assert.match(
+      prom,
+      new RegExp(
+        `^registryctl_cleanup_tags\\{registry="${registry().host}",repository="${fleet.prefix}/team/app00",outcome="blocked"\\} 1$`,
+        'm',
+      ),
+    )
+    assert.match(
+      prom,
+      new RegExp(
+        `^registryctl_cleanup_tags\\{registry="${registry().host}",repository="${fleet.prefix}/ci/build00",outcome="deleted"\\} 4$`,
+        'm',
+      ),
+    )
     assert.match(prom, /^registryctl_cleanup_deleted_bytes\{[^}]*repository="fleet\d+\/team\/app00"\} [1-9]\d*$/m)
     assert.match(prom, /^registryctl_cleanup_exit_code\{[^}]*\} 0$/m)
     const success = /^registryctl_cleanup_last_success_timestamp_seconds\{[^}]*\} (\d+)$/m.exec(prom)
@@ -95,7 +158,19 @@ describe('cleanup @integration', function () {
     const again = await runCli(['cleanup', policy, '--yes', '--lock-dir', dir()])
     assert.equal(again.code, 0)
     assert.match(again.stdout, /Summary: delete 0 tag\(s\)/)
-    const failed = await runCli(['cleanup', policy, '--yes', '--max-delete', '0', '--metrics-file', metrics, '--registry', '127.0.0.1:1', '--lock-dir', dir()])
+    const failed = await runCli([
+      'cleanup',
+      policy,
+      '--yes',
+      '--max-delete',
+      '0',
+      '--metrics-file',
+      metrics,
+      '--registry',
+      '127.0.0.1:1',
+      '--lock-dir',
+      dir(),
+    ])
     assert.equal(failed.code, ExitCode.UNREACHABLE)
     const after = await readFile(metrics, 'utf8')
     assert.match(after, /^registryctl_cleanup_exit_code\{registry="127\.0\.0\.1:1"\} 3$/m)
@@ -114,9 +189,23 @@ describe('cleanup @integration', function () {
     expected.set(name, [...expected.get(name)!, 'r00'].sort())
     assert.deepEqual(await remaining(fleet), expected)
     // Applied again (--silent), what is done is [GONE]; metrics that cannot be written fail the job (exit 2) all the same.
-    const again = await runCli(['cleanup', '--plan', planFile, '--yes', '--silent', '--lock-dir', dir(), '--metrics-file', '/nonexistent-folder/cleanup.prom'])
+    const again = await runCli([
+      'cleanup',
+      '--plan',
+      planFile,
+      '--yes',
+      '--silent',
+      '--lock-dir',
+      dir(),
+      '--metrics-file',
+      '/nonexistent-folder/cleanup.prom',
+    ])
     assert.equal(again.code, ExitCode.USAGE)
-    assert.doesNotMatch(again.stdout, /Cleanup plan for|Summary:| in \d+ repositor/, '--silent prints the outcome lines only')
+    assert.doesNotMatch(
+      again.stdout,
+      /Cleanup plan for|Summary:| in \d+ repositor/,
+      '--silent prints the outcome lines only',
+    )
     assert.match(again.stdout, new RegExp(`${fleet.prefix}/team/app00:r00 +\\[GONE\\]`))
     assert.match(again.stderr, /^registryctl: cannot write metrics \/nonexistent-folder\/cleanup\.prom: ENOENT/m)
     assert.deepEqual(await remaining(fleet), expected)
@@ -124,20 +213,32 @@ describe('cleanup @integration', function () {
 
   it('refuses a policy with errors before any request: exit 2, every error with its line', async () => {
     const policy = join(dir(), 'bad.yaml')
-    await writeFile(policy, `registry: ${registry().host}\nrules:\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n    keep: many\n    older-than: 3 months\n  - name: y\n    repository: ["*"]\n    tags: ["*"]\n`)
+    await writeFile(
+      policy,
+      `registry: ${registry().host}\nrules:\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n    keep: many\n    older-than: 3 months\n  - name: y\n    repository: ["*"]\n    tags: ["*"]\n`,
+    )
     const {code, stdout, stderr} = await runCli(['cleanup', policy, '--yes', '--debug'])
     assert.equal(code, ExitCode.USAGE)
     assert.equal(stdout, '')
     assert.doesNotMatch(stderr, /^debug: (GET|HEAD|DELETE)/m, 'a request was sent')
-    assert.match(stderr, /^registryctl: 4 errors in the policy: \S+bad\.yaml:6: rules\[0\]\.keep must be integer; \S+:7: rules\[0\]\.older-than must be a duration.*; \S+:8: rules\[1\] needs "repositories"; \S+:9: unknown key "repository" in rules\[1\]/m)
+    assert.match(
+      stderr,
+      /^registryctl: 4 errors in the policy: \S+bad\.yaml:6: rules\[0\]\.keep must be integer; \S+:7: rules\[0\]\.older-than must be a duration.*; \S+:8: rules\[1\] needs "repositories"; \S+:9: unknown key "repository" in rules\[1\]/m,
+    )
   })
 
-  it('deletes nothing when the plan is over --max-delete or a rule\'s max-delete: exit 13', async () => {
+  it("deletes nothing when the plan is over --max-delete or a rule's max-delete: exit 13", async () => {
     const {fleet, policy, metrics} = await setup('    max-delete: 5\n', 'small')
     const overRule = await runCli(['cleanup', policy, '--yes', '--metrics-file', metrics, '--lock-dir', dir()])
     assert.equal(overRule.code, ExitCode.OVER_LIMIT)
-    assert.match(overRule.stdout, /Over the limit: rule ci-sha removes 8 tag\(s\), over its max-delete of 5; nothing will be deleted/)
-    assert.match(overRule.stderr, /^registryctl: rule ci-sha removes 8 tag\(s\), over its max-delete of 5: nothing was deleted/)
+    assert.match(
+      overRule.stdout,
+      /Over the limit: rule ci-sha removes 8 tag\(s\), over its max-delete of 5; nothing will be deleted/,
+    )
+    assert.match(
+      overRule.stderr,
+      /^registryctl: rule ci-sha removes 8 tag\(s\), over its max-delete of 5: nothing was deleted/,
+    )
     const overAll = await runCli(['cleanup', policy, '--yes', '--max-delete', '19', '--lock-dir', dir()])
     assert.equal(overAll.code, ExitCode.OVER_LIMIT)
     assert.match(overAll.stderr, /the plan removes 20 tag\(s\), over the limit of 19 \(max-delete\)/)
@@ -156,12 +257,21 @@ describe('cleanup @integration', function () {
     // --json: the plan with every tag's rule and reason, and the totals.
     const dry = await runCli(['cleanup', policy, '--dry-run', '--json'])
     assert.equal(dry.code, 0)
-    const output = JSON.parse(dry.stdout) as {dryRun: boolean; totals: {delete: number; blocked: number}; plan: CleanupPlan}
+    const output = JSON.parse(dry.stdout) as {
+      dryRun: boolean
+      totals: {delete: number; blocked: number}
+      plan: CleanupPlan
+    }
     assert.equal(output.dryRun, true)
     assert.deepEqual([output.totals.delete, output.totals.blocked], [20, 4])
-    const r00 = output.plan.repositories.find((repository) => repository.name === `${fleet.prefix}/team/app03`)!.tags.find((tag) => tag.tag === 'r00')!
+    const r00 = output.plan.repositories
+      .find((repository) => repository.name === `${fleet.prefix}/team/app03`)!
+      .tags.find((tag) => tag.tag === 'r00')!
     assert.deepEqual([r00.action, r00.rule, r00.reason], ['delete', 'team-newest', 'not one of the 10 newest'])
-    assert.ok(output.plan.repositories[0]!.digests.every((digest) => digest.action !== 'delete' || digest.size! > 0), 'sizes of the images to delete')
+    assert.ok(
+      output.plan.repositories[0]!.digests.every((digest) => digest.action !== 'delete' || digest.size! > 0),
+      'sizes of the images to delete',
+    )
   })
 
   it('on SIGTERM lets the DELETEs in flight finish, starts no other, reports each, exits 130; a rerun finishes', async () => {
@@ -169,7 +279,11 @@ describe('cleanup @integration', function () {
     assert.equal((await runCli(['cleanup', policy, '--dry-run', '--plan-out', planFile])).code, 0)
     const journal = join(dir(), `${fleet.prefix}.journal`)
     const stopped = await new Promise<{code: number | null; stdout: string; stderr: string}>((resolve, reject) => {
-      const child = spawn(process.execPath, [RUN, 'cleanup', policy, '--yes', '--concurrency', '1', '--lock-dir', dir(), '--journal', journal], {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}})
+      const child = spawn(
+        process.execPath,
+        [RUN, 'cleanup', policy, '--yes', '--concurrency', '1', '--lock-dir', dir(), '--journal', journal],
+        {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}},
+      )
       let stdout = ''
       let stderr = ''
       let signalled = false
@@ -183,20 +297,31 @@ describe('cleanup @integration', function () {
     })
     assert.equal(stopped.code, ExitCode.INTERRUPTED, stopped.stderr)
     assert.match(stopped.stderr, /SIGTERM: starting no more deletions, letting those in flight finish/)
-    assert.match(stopped.stderr, /^registryctl: interrupted: \d+ tag\(s\) deleted, \d+ not attempted \(\[SKIPPED\]\), \d+ repositories not started; run the cleanup again/m)
+    assert.match(
+      stopped.stderr,
+      /^registryctl: interrupted: \d+ tag\(s\) deleted, \d+ not attempted \(\[SKIPPED\]\), \d+ repositories not started; run the cleanup again/m,
+    )
     assert.match(stopped.stdout, /^Not started: .+\. Run the cleanup again to finish/m)
     // Every deletion that happened was reported, and nothing else was deleted.
     const plan = await readPlan(planFile)
     const now = await remaining(fleet)
-    const reported = new Set([...stopped.stdout.matchAll(/\/(fleet\d+\/[^:\s]+:[^\s[]+) *\[DONE\]/g)].map((match) => match[1]!))
+    const reported = new Set(
+      [...stopped.stdout.matchAll(/\/(fleet\d+\/[^:\s]+:[^\s[]+) *\[DONE\]/g)].map((match) => match[1]!),
+    )
     assert.ok(reported.size > 0 && reported.size < 104, `${reported.size} deletions reported`)
-    const journaled = readJournal(journal).flatMap((record) => (record.event === 'outcome' && record.status === 'DONE' ? [`${record.name}:${record.tag}`] : []))
+    const journaled = readJournal(journal).flatMap((record) =>
+      record.event === 'outcome' && record.status === 'DONE' ? [`${record.name}:${record.tag}`] : [],
+    )
     assert.deepEqual(new Set(journaled), reported)
     for (const repository of plan.repositories) {
       for (const tag of repository.tags) {
         const present = now.get(repository.name)?.includes(tag.tag) ?? false
         const expected = tag.action === 'kept' || !reported.has(`${repository.name}:${tag.tag}`)
-        assert.equal(present, expected, `${repository.name}:${tag.tag} (${tag.action}) is ${present ? 'still there' : 'gone'}`)
+        assert.equal(
+          present,
+          expected,
+          `${repository.name}:${tag.tag} (${tag.action}) is ${present ? 'still there' : 'gone'}`,
+        )
       }
     }
 
@@ -210,7 +335,11 @@ describe('cleanup @integration', function () {
     assert.equal((await runCli(['cleanup', policy, '--dry-run', '--plan-out', planFile])).code, 0)
     const kept = keptBy(await readPlan(planFile))
     const killed = await new Promise<{signal: NodeJS.Signals | null; stdout: string}>((resolve, reject) => {
-      const child = spawn(process.execPath, [RUN, 'cleanup', policy, '--yes', '--concurrency', '1', '--lock-dir', dir()], {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}})
+      const child = spawn(
+        process.execPath,
+        [RUN, 'cleanup', policy, '--yes', '--concurrency', '1', '--lock-dir', dir()],
+        {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}},
+      )
       let stdout = ''
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString()
@@ -221,7 +350,9 @@ describe('cleanup @integration', function () {
     })
     assert.equal(killed.signal, 'SIGKILL')
     const between = await remaining(fleet)
-    const left = [...between].reduce((sum, [, tags]) => sum + tags.length, 0) - [...kept].reduce((sum, [, tags]) => sum + tags.length, 0)
+    const left =
+      [...between].reduce((sum, [, tags]) => sum + tags.length, 0) -
+      [...kept].reduce((sum, [, tags]) => sum + tags.length, 0)
     assert.ok(left > 0 && left < 104, `expected the run to be killed mid-way, ${left} tag(s) left to delete`)
     // The kernel released the lock with the process: the rerun starts at once and finishes the job.
     const rerun = await runCli(['cleanup', policy, '--yes', '--lock-dir', dir()])
@@ -237,7 +368,10 @@ describe('cleanup @integration', function () {
     let second: CliResult | undefined
     let waiting: Promise<CliResult> | undefined
     const first = await new Promise<{code: number; stdout: string}>((resolve, reject) => {
-      const child = spawn(...inTerminal(['cleanup', policy, '--lock-dir', dir()]), {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}, stdio: ['pipe', 'pipe', 'pipe']})
+      const child = spawn(...inTerminal(['cleanup', policy, '--lock-dir', dir()]), {
+        env: {...process.env, DOCKER_CONFIG: '/nonexistent'},
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
       let stdout = ''
       let answered = false
       child.stdout.on('data', async (chunk: Buffer) => {
@@ -255,7 +389,10 @@ describe('cleanup @integration', function () {
     })
     assert.equal(first.code, 0, first.stdout)
     assert.equal(second!.code, ExitCode.LOCKED)
-    assert.match(second!.stderr, /^registryctl: another cleanup of 127\.0\.0\.1:\d+ is running \(pid \d+ since [^)]+\): lock \S+ is held \(another cleanup/m)
+    assert.match(
+      second!.stderr,
+      /^registryctl: another cleanup of 127\.0\.0\.1:\d+ is running \(pid \d+ since [^)]+\): lock \S+ is held \(another cleanup/m,
+    )
     const third = await waiting!
     assert.equal(third.code, 0, third.stderr)
     assert.match(third.stdout, /Summary: delete 0 tag\(s\)/)
@@ -272,9 +409,16 @@ describe('cleanup @integration', function () {
       const {code, stdout, stderr} = await runCli(['cleanup', policy, '--yes', '--lock-dir', dir()])
       assert.equal(code, ExitCode.UNSUPPORTED, stderr)
       assert.match(stdout, /^stopped: /m)
-      assert.match(stdout, /Not started: frozen\/ci\/build00, frozen\/team\/app00, frozen\/team\/app01, frozen\/team\/app02\./)
+      assert.match(
+        stdout,
+        /Not started: frozen\/ci\/build00, frozen\/team\/app00, frozen\/team\/app01, frozen\/team\/app02\./,
+      )
       assert.equal(stderr.trim().split('\n').length, 1, stderr)
-      const tags = await Promise.all([...fleet.repositories.keys()].map(async (name) => [name, (await localSession().client({host: readOnly().host}).tags(name)).sort()] as const))
+      const tags = await Promise.all(
+        [...fleet.repositories.keys()].map(
+          async (name) => [name, (await localSession().client({host: readOnly().host}).tags(name)).sort()] as const,
+        ),
+      )
       assert.deepEqual(new Map(tags), fleet.repositories)
     })
   })

@@ -48,24 +48,37 @@ describe('settings files, certs.d and config @integration', () => {
     const certs = join(dir(), 'certs.d')
     mkdirSync(join(certs, nginx.host), {recursive: true})
     copyFileSync(nginx.pki.caCert, join(certs, nginx.host, 'ca.crt'))
-    const fromCertsD = await runCli(['list-tags', `${nginx.host}/team/app:2021-03-*`], {env: {REGISTRYCTL_CERTS_D: certs}})
+    const fromCertsD = await runCli(['list-tags', `${nginx.host}/team/app:2021-03-*`], {
+      env: {REGISTRYCTL_CERTS_D: certs},
+    })
     assert.equal(fromCertsD.code, 0, fromCertsD.stderr)
-    const fromSslCertFile = await runCli(['list-tags', `${nginx.host}/team/app:2021-03-*`], {env: {SSL_CERT_FILE: nginx.pki.caCert}})
+    const fromSslCertFile = await runCli(['list-tags', `${nginx.host}/team/app:2021-03-*`], {
+      env: {SSL_CERT_FILE: nginx.pki.caCert},
+    })
     assert.equal(fromSslCertFile.code, 0, fromSslCertFile.stderr)
   })
 
   it('applies flags > environment > user file > system file, and shows where each value came from', async () => {
-    const system = write('system.yaml', `timeout: 50\nretries: 3\nconcurrency: 2\nregistries:\n  ${registry().host}:\n    credentials: none\n`)
+    const system = write(
+      'system.yaml',
+      `timeout: 50\nretries: 3\nconcurrency: 2\nregistries:\n  ${registry().host}:\n    credentials: none\n`,
+    )
     const user = write('user2.yaml', 'timeout: 40\nretries: 1\n')
     const env = {REGISTRYCTL_SYSTEM_CONFIG: system, REGISTRYCTL_CONFIG: user, REGISTRYCTL_CONCURRENCY: '5'}
     const {code, stdout, stderr} = await runCli(['config', registry().host, '--timeout', '7', '--json'], {env})
     assert.equal(code, 0, stderr)
-    const shown = JSON.parse(stdout) as {settings: Record<string, {value: unknown; from: string}>; files: Array<{path: string; found: boolean}>}
+    const shown = JSON.parse(stdout) as {
+      settings: Record<string, {value: unknown; from: string}>
+      files: Array<{path: string; found: boolean}>
+    }
     assert.deepEqual(shown.settings.timeout, {value: 7, from: 'flags'})
     assert.deepEqual(shown.settings.concurrency, {value: 5, from: 'environment'})
     assert.deepEqual(shown.settings.retries, {value: 1, from: user})
     assert.deepEqual(shown.settings.credentials, {value: 'none', from: `${system} (registries.${registry().host})`})
-    assert.deepEqual(shown.files, [{path: system, found: true}, {path: user, found: true}])
+    assert.deepEqual(shown.files, [
+      {path: system, found: true},
+      {path: user, found: true},
+    ])
     const text = await runCli(['config', registry().host], {env})
     assert.match(text.stdout, /^ {2}retries: +1 +from .*user2\.yaml$/m)
   })
@@ -74,13 +87,24 @@ describe('settings files, certs.d and config @integration', () => {
     const dockerConfig = join(dir(), 'docker')
     mkdirSync(dockerConfig, {recursive: true})
     const secret = 'very-secret-password-42'
-    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({auths: {[nginx.host]: {auth: Buffer.from(`${USERS.push.username}:${secret}`).toString('base64')}}}))
+    writeFileSync(
+      join(dockerConfig, 'config.json'),
+      JSON.stringify({
+        auths: {[nginx.host]: {auth: Buffer.from(`${USERS.push.username}:${secret}`).toString('base64')}},
+      }),
+    )
     for (const json of [false, true]) {
-      const {code, stdout} = await runCli(['config', nginx.host, ...(json ? ['--json'] : [])], {env: {DOCKER_CONFIG: dockerConfig}})
+      const {code, stdout} = await runCli(['config', nginx.host, ...(json ? ['--json'] : [])], {
+        env: {DOCKER_CONFIG: dockerConfig},
+      })
       assert.equal(code, 0)
       assert.match(stdout, new RegExp(USERS.push.username))
       assert.match(stdout, /redacted/)
-      assert.ok(!stdout.includes(secret) && !stdout.includes(Buffer.from(`${USERS.push.username}:${secret}`).toString('base64')), stdout)
+      assert.ok(
+        !stdout.includes(secret) &&
+          !stdout.includes(Buffer.from(`${USERS.push.username}:${secret}`).toString('base64')),
+        stdout,
+      )
     }
   })
 

@@ -14,8 +14,17 @@ describe('delete-manifest @integration', () => {
   it('lists every tag that goes with the digest, notes that an index keeps its children until GC, and deletes', async () => {
     const index = buildMultiArch(['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'], 'oci', 'dm')
     await pushImage(client(), 'dm/multi', ['v1', 'stable'], index)
-    await pushImage(client(), 'dm/multi', ['other'], buildImage({created: '2024-02-01T00:00:00Z', layers: ['dm other']}))
-    const {code, stdout, stderr} = await runCli(['delete-manifest', `${registry().host}/dm/multi@${index.digest}`, '--yes'])
+    await pushImage(
+      client(),
+      'dm/multi',
+      ['other'],
+      buildImage({created: '2024-02-01T00:00:00Z', layers: ['dm other']}),
+    )
+    const {code, stdout, stderr} = await runCli([
+      'delete-manifest',
+      `${registry().host}/dm/multi@${index.digest}`,
+      '--yes',
+    ])
     assert.equal(code, ExitCode.OK, stdout)
     assert.match(stderr, /is an index: its platform manifests stay until garbage collection/)
     assert.match(stdout, /:stable +\[DONE\]/)
@@ -27,9 +36,18 @@ describe('delete-manifest @integration', () => {
 
   it('deletes an untagged manifest', async () => {
     const image = buildImage({created: '2024-03-01T00:00:00Z', layers: ['dm untagged']})
-    await pushImage(client(), 'dm/untagged', ['keep'], buildImage({created: '2024-03-02T00:00:00Z', layers: ['dm keep']}))
+    await pushImage(
+      client(),
+      'dm/untagged',
+      ['keep'],
+      buildImage({created: '2024-03-02T00:00:00Z', layers: ['dm keep']}),
+    )
     await pushImage(client(), 'dm/untagged', [], image)
-    const {code, stdout, stderr} = await runCli(['delete-manifest', `${registry().host}/dm/untagged@${image.digest}`, '--yes'])
+    const {code, stdout, stderr} = await runCli([
+      'delete-manifest',
+      `${registry().host}/dm/untagged@${image.digest}`,
+      '--yes',
+    ])
     assert.equal(code, ExitCode.OK, stdout)
     assert.match(stderr, /has no tags/)
     assert.equal(await client().exists('dm/untagged', image.digest), undefined)

@@ -61,16 +61,28 @@ describe('delete-tags in hostile corners @integration', () => {
     const image = buildImage({created: '2021-01-01T00:00:00Z', layers: [name]})
     await pushImage(client(), name, ['release-1', 'stable'], image)
     const file = join(tmp(), 'plan.json')
-    const planned = await runCli(['delete-tags', `${registry().host}/${name}:release-*`, '--include-siblings', '--dry-run', '--plan-out', file])
+    const planned = await runCli([
+      'delete-tags',
+      `${registry().host}/${name}:release-*`,
+      '--include-siblings',
+      '--dry-run',
+      '--plan-out',
+      file,
+    ])
     assert.equal(planned.code, 0, planned.stderr)
-    const plan = JSON.parse(await readFile(file, 'utf8')) as {tags: Array<{tag: string; action: string; reason?: string}>}
+    const plan = JSON.parse(await readFile(file, 'utf8')) as {
+      tags: Array<{tag: string; action: string; reason?: string}>
+    }
     const stable = plan.tags.find((entry) => entry.tag === 'stable')!
     assert.equal(stable.action, 'delete')
     Object.assign(stable, {action: 'kept', reason: 'spared by the reviewer'})
     await writeFile(file, JSON.stringify(plan))
     const applied = await runCli(['delete-tags', '--plan', file, '--yes'])
     assert.equal(applied.code, ExitCode.USAGE, applied.stderr)
-    assert.match(applied.stderr, /^registryctl: plan \S+plan\.json contradicts itself: tag stable is planned "kept", but its image sha256:\w+ \(tags release-1, stable\) is to be deleted/m)
+    assert.match(
+      applied.stderr,
+      /^registryctl: plan \S+plan\.json contradicts itself: tag stable is planned "kept", but its image sha256:\w+ \(tags release-1, stable\) is to be deleted/m,
+    )
     assert.equal(await client().exists(name, 'stable'), image.digest)
     assert.equal(await client().exists(name, 'release-1'), image.digest)
   })
@@ -82,16 +94,19 @@ describe('delete-tags in hostile corners @integration', () => {
     const name = `hostile/stderr-${++counter}-${Date.now()}`
     const tags = Array.from({length: 30}, (_, i) => `t${String(i).padStart(2, '0')}`)
     for (const [i, tag] of tags.entries()) {
-      // eslint-disable-next-line no-await-in-loop -- the first push of a repository must be alone
       await pushImage(client(), name, [tag], buildImage({created: '2021-01-01T00:00:00Z', layers: [`${name} ${i}`]}))
     }
 
     const cache = mkdtempSync(join(tmpdir(), 'registryctl-hostile-cache-'))
     const result = await new Promise<{code: number; stdout: string}>((resolve, reject) => {
-      const child = spawn(process.execPath, [RUN, 'delete-tags', `${registry().host}/${name}:t*`, '--yes', '--silent', '--debug'], {
-        env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', XDG_CACHE_HOME: cache},
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
+      const child = spawn(
+        process.execPath,
+        [RUN, 'delete-tags', `${registry().host}/${name}:t*`, '--yes', '--silent', '--debug'],
+        {
+          env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', XDG_CACHE_HOME: cache},
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
       let stdout = ''
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
       // The reader of stderr goes away once the DELETEs have begun.
@@ -104,7 +119,11 @@ describe('delete-tags in hostile corners @integration', () => {
     const left = new Set(await client().tags(name))
     const deleted = tags.filter((tag) => !left.has(tag))
     const reported = new Set([...result.stdout.matchAll(/:(t\d\d) +\[DONE\]/g)].map((match) => match[1]))
-    assert.deepEqual(deleted.filter((tag) => !reported.has(tag)), [], `deleted without a report line (exit ${result.code}):\n${result.stdout}`)
+    assert.deepEqual(
+      deleted.filter((tag) => !reported.has(tag)),
+      [],
+      `deleted without a report line (exit ${result.code}):\n${result.stdout}`,
+    )
     assert.equal(result.code, ExitCode.OUTPUT, `deleted ${deleted.length}, reported ${reported.size}`)
     // Every tag has its line: the ones not deleted are [SKIPPED].
     assert.equal([...result.stdout.matchAll(/:(t\d\d) +\[(DONE|SKIPPED)\]/g)].length, tags.length, result.stdout)
@@ -118,12 +137,21 @@ describe('delete-tags in hostile corners @integration', () => {
     const journal = join(tmp(), 'journal.jsonl')
     writeFileSync(journal, '')
     truncateSync(journal, 600 * 1024 * 1024)
-    appendFileSync(journal, `\n${JSON.stringify({event: 'start', time: '2026-01-01T00:00:00Z', registry: 'r', name: 'n', pattern: '*', planCreatedAt: 'x'})}\n`)
-    appendFileSync(journal, `${JSON.stringify({event: 'outcome', time: '2026-01-01T00:00:01Z', registry: 'r', name: 'n', tag: 't', digest: `sha256:${'a'.repeat(64)}`, status: 'DONE'})}\n`)
+    appendFileSync(
+      journal,
+      `\n${JSON.stringify({event: 'start', time: '2026-01-01T00:00:00Z', registry: 'r', name: 'n', pattern: '*', planCreatedAt: 'x'})}\n`,
+    )
+    appendFileSync(
+      journal,
+      `${JSON.stringify({event: 'outcome', time: '2026-01-01T00:00:01Z', registry: 'r', name: 'n', tag: 't', digest: `sha256:${'a'.repeat(64)}`, status: 'DONE'})}\n`,
+    )
     const result = await runCli(['delete-tags', `${registry().host}/${name}:t1`, '--yes', '--journal', journal])
     rmSync(journal, {force: true})
     assert.equal(result.code, ExitCode.OK, result.stderr)
-    assert.match(result.stderr, /the last run in journal \S+ \(r\/n, started 2026-01-01T00:00:00Z\) did not finish \(killed\?\) and recorded 1 DONE/)
+    assert.match(
+      result.stderr,
+      /the last run in journal \S+ \(r\/n, started 2026-01-01T00:00:00Z\) did not finish \(killed\?\) and recorded 1 DONE/,
+    )
     assert.equal(await client().exists(name, 't1'), undefined)
   })
 
@@ -142,7 +170,10 @@ describe('delete-tags in hostile corners @integration', () => {
       const body = await readAll(request)
       const byTag = /^\/v2\/(.+)\/manifests\/([^/:]+)$/.exec(request.url ?? '')
       if (request.method === 'DELETE' && byTag) {
-        const head = await fetch(`http://${upstream}/v2/${byTag[1]}/manifests/${byTag[2]}`, {method: 'HEAD', headers: {accept: MANIFEST_ACCEPT}})
+        const head = await fetch(`http://${upstream}/v2/${byTag[1]}/manifests/${byTag[2]}`, {
+          method: 'HEAD',
+          headers: {accept: MANIFEST_ACCEPT},
+        })
         const digest = head.headers.get('docker-content-digest')
         if (digest) await fetch(`http://${upstream}/v2/${byTag[1]}/manifests/${digest}`, {method: 'DELETE'})
         response.writeHead(digest ? 202 : 404).end()
@@ -150,10 +181,17 @@ describe('delete-tags in hostile corners @integration', () => {
       }
 
       const headers: Record<string, string> = {}
-      for (const [key, value] of Object.entries(request.headers)) if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(key)) headers[key] = value
-      const answer = await fetch(`http://${upstream}${request.url}`, {method: request.method, headers, body: ['GET', 'HEAD'].includes(request.method ?? '') ? undefined : body, redirect: 'manual'})
+      for (const [key, value] of Object.entries(request.headers))
+        if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(key)) headers[key] = value
+      const answer = await fetch(`http://${upstream}${request.url}`, {
+        method: request.method,
+        headers,
+        body: ['GET', 'HEAD'].includes(request.method ?? '') ? undefined : body,
+        redirect: 'manual',
+      })
       const out: Record<string, string> = {}
-      for (const [key, value] of answer.headers) if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(key)) out[key] = value
+      for (const [key, value] of answer.headers)
+        if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(key)) out[key] = value
       const payload = Buffer.from(await answer.arrayBuffer())
       if (request.method === 'HEAD') {
         const length = answer.headers.get('content-length')
@@ -165,7 +203,10 @@ describe('delete-tags in hostile corners @integration', () => {
       }
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    return {host: `127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve()))}
+    return {
+      host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    }
   }
 
   // With --keep-siblings, a registry whose DELETE by tag takes the image (and every sibling) with it

@@ -22,7 +22,11 @@ let repositoryCounter = 0
 /** The plan comes first on stderr; the error is its last line, and the only `registryctl:` one. */
 export function assertErrorAfterPlan(stderr: string, pattern: RegExp): void {
   const lines = stderr.trimEnd().split('\n')
-  assert.deepEqual(lines.filter((line) => line.startsWith('registryctl: ')), [lines.at(-1)], stderr)
+  assert.deepEqual(
+    lines.filter((line) => line.startsWith('registryctl: ')),
+    [lines.at(-1)],
+    stderr,
+  )
   assert.match(lines.at(-1)!, pattern)
 }
 
@@ -30,7 +34,10 @@ export function assertErrorAfterPlan(stderr: string, pattern: RegExp): void {
  * A fresh repository shaped like docker-registryctl's trap: two dated releases, `stable` on the older
  * one, `latest` on the newer one. Returns the name and the digests.
  */
-async function seedApp(client: RegistryClient, format: ImageFormat = 'docker'): Promise<{name: string; older: string; newer: string}> {
+async function seedApp(
+  client: RegistryClient,
+  format: ImageFormat = 'docker',
+): Promise<{name: string; older: string; newer: string}> {
   const name = `app/r${++repositoryCounter}-${Date.now()}`
   const older = buildImage({created: '2021-07-28T17:53:22Z', format, layers: [`${name} older`]})
   const newer = buildImage({created: '2022-01-15T09:00:00Z', format, layers: [`${name} newer`]})
@@ -52,13 +59,23 @@ describe('delete-tags @integration', () => {
       assert.match(stderr, /KEEP \(its image is also tagged stable, not selected/)
       assert.match(stdout, new RegExp(`${registry().host}/${name}:2021-07-28-175322-production {2,}\\[KEPT\\]`))
       assert.match(stdout, /:2022-01-15-090000-production +\[KEPT\]/) // `latest` blocks the newer image too
-      assert.deepEqual(await tagsOf(name), ['2021-07-28-175322-production', '2022-01-15-090000-production', 'latest', 'stable'])
+      assert.deepEqual(await tagsOf(name), [
+        '2021-07-28-175322-production',
+        '2022-01-15-090000-production',
+        'latest',
+        'stable',
+      ])
       assert.equal(await client().exists(name, 'stable'), older)
     })
 
     it('deletes the siblings too with --include-siblings, naming them first', async () => {
       const {name} = await seedApp(client())
-      const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:2021-*`, '--yes', '--include-siblings'])
+      const {code, stdout, stderr} = await runCli([
+        'delete-tags',
+        `${registry().host}/${name}:2021-*`,
+        '--yes',
+        '--include-siblings',
+      ])
       assert.equal(code, ExitCode.OK)
       assert.match(stderr, /Not selected but deleted with their image: stable\./)
       const line = `${registry().host}/${name}:stable`
@@ -69,7 +86,12 @@ describe('delete-tags @integration', () => {
     for (const format of ['docker', 'oci'] as const) {
       it(`removes only the tag name with --keep-siblings on distribution 2.8 (${format}), and the siblings still resolve`, async () => {
         const {name, older} = await seedApp(client(), format)
-        const {code, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:2021-*`, '--yes', '--keep-siblings'])
+        const {code, stderr} = await runCli([
+          'delete-tags',
+          `${registry().host}/${name}:2021-*`,
+          '--yes',
+          '--keep-siblings',
+        ])
         assert.equal(code, ExitCode.OK, stderr)
         assert.match(stderr, /UNTAG \(image kept for stable\)/)
         assert.deepEqual(await tagsOf(name), ['2022-01-15-090000-production', 'latest', 'stable'])
@@ -82,37 +104,89 @@ describe('delete-tags @integration', () => {
 
   describe('what the plan asks for', () => {
     const planDir = useTempDir('listing-plans')
-    const datesOf = (stdout: string) => (JSON.parse(stdout) as {plan: {tags: Array<{tag: string; created?: string}>}}).plan.tags.map((t) => t.created)
-    const configRequests = (stderr: string) => stderr.split('\n').filter((line) => /^debug: GET .*\/blobs\/sha256:/.test(line)).length
+    const datesOf = (stdout: string) =>
+      (JSON.parse(stdout) as {plan: {tags: Array<{tag: string; created?: string}>}}).plan.tags.map((t) => t.created)
+    const configRequests = (stderr: string) =>
+      stderr.split('\n').filter((line) => /^debug: GET .*\/blobs\/sha256:/.test(line)).length
 
     it('reads created dates for a plan someone reviews (--dry-run), each image once', async () => {
       const {name} = await seedApp(client())
-      const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:*`, '--dry-run', '--json', '--debug'])
+      const {code, stdout, stderr} = await runCli([
+        'delete-tags',
+        `${registry().host}/${name}:*`,
+        '--dry-run',
+        '--json',
+        '--debug',
+      ])
       assert.equal(code, ExitCode.OK)
-      assert.deepEqual(datesOf(stdout).sort(), ['2021-07-28T17:53:22Z', '2021-07-28T17:53:22Z', '2022-01-15T09:00:00Z', '2022-01-15T09:00:00Z'])
+      assert.deepEqual(datesOf(stdout).sort(), [
+        '2021-07-28T17:53:22Z',
+        '2021-07-28T17:53:22Z',
+        '2022-01-15T09:00:00Z',
+        '2022-01-15T09:00:00Z',
+      ])
       assert.equal(configRequests(stderr), 2)
     })
 
     it('lists the repository once for a run planned and applied at once (--yes), and again before applying a plan file', async () => {
       const {name} = await seedApp(client())
-      const requests = (stderr: string, pattern: RegExp) => stderr.split('\n').filter((line) => pattern.test(line)).length
+      const requests = (stderr: string, pattern: RegExp) =>
+        stderr.split('\n').filter((line) => pattern.test(line)).length
       const tagLists = /^debug: GET .*\/tags\/list/
       // `latest` is neither selected nor deleted: only a listing resolves it.
       const latestHeads = /^debug: HEAD .*\/manifests\/latest /
-      const unattended = await runCli(['delete-tags', `${registry().host}/${name}:2021-*`, '--yes', '--include-siblings', '--debug'])
+      const unattended = await runCli([
+        'delete-tags',
+        `${registry().host}/${name}:2021-*`,
+        '--yes',
+        '--include-siblings',
+        '--debug',
+      ])
       assert.equal(unattended.code, ExitCode.OK, unattended.stderr)
-      assert.deepEqual([requests(unattended.stderr, tagLists), requests(unattended.stderr, latestHeads)], [1, 1], unattended.stderr)
+      assert.deepEqual(
+        [requests(unattended.stderr, tagLists), requests(unattended.stderr, latestHeads)],
+        [1, 1],
+        unattended.stderr,
+      )
       // Dates read after the listing (a retention rule) take time: the listing is taken again.
       const dated = await seedApp(client())
-      const retention = await runCli(['delete-tags', `${registry().host}/${dated.name}:2021-*`, '--yes', '--include-siblings', '--older-than', '1d', '--debug'])
+      const retention = await runCli([
+        'delete-tags',
+        `${registry().host}/${dated.name}:2021-*`,
+        '--yes',
+        '--include-siblings',
+        '--older-than',
+        '1d',
+        '--debug',
+      ])
       assert.equal(retention.code, ExitCode.OK, retention.stderr)
-      assert.deepEqual([requests(retention.stderr, tagLists), requests(retention.stderr, latestHeads)], [2, 2], retention.stderr)
+      assert.deepEqual(
+        [requests(retention.stderr, tagLists), requests(retention.stderr, latestHeads)],
+        [2, 2],
+        retention.stderr,
+      )
       const file = join(planDir(), 'listing.json')
       const again = await seedApp(client())
-      assert.equal((await runCli(['delete-tags', `${registry().host}/${again.name}:2021-*`, '--include-siblings', '--dry-run', '--plan-out', file])).code, ExitCode.OK)
+      assert.equal(
+        (
+          await runCli([
+            'delete-tags',
+            `${registry().host}/${again.name}:2021-*`,
+            '--include-siblings',
+            '--dry-run',
+            '--plan-out',
+            file,
+          ])
+        ).code,
+        ExitCode.OK,
+      )
       const applied = await runCli(['delete-tags', '--plan', file, '--yes', '--debug'])
       assert.equal(applied.code, ExitCode.OK, applied.stderr)
-      assert.deepEqual([requests(applied.stderr, tagLists), requests(applied.stderr, latestHeads)], [1, 1], applied.stderr)
+      assert.deepEqual(
+        [requests(applied.stderr, tagLists), requests(applied.stderr, latestHeads)],
+        [1, 1],
+        applied.stderr,
+      )
       assert.deepEqual(await tagsOf(again.name), ['2022-01-15-090000-production', 'latest'])
     })
 
@@ -121,9 +195,19 @@ describe('delete-tags @integration', () => {
       const unattended = await runCli(['delete-tags', `${registry().host}/${name}:20*`, '--yes', '--json', '--debug'])
       assert.equal(unattended.code, ExitCode.BLOCKED)
       assert.ok(datesOf(unattended.stdout).length > 0)
-      assert.ok(datesOf(unattended.stdout).every((created) => created === undefined), unattended.stdout)
+      assert.ok(
+        datesOf(unattended.stdout).every((created) => created === undefined),
+        unattended.stdout,
+      )
       assert.equal(configRequests(unattended.stderr), 0)
-      const retention = await runCli(['delete-tags', `${registry().host}/${name}:20*`, '--yes', '--json', '--older-than', '1d'])
+      const retention = await runCli([
+        'delete-tags',
+        `${registry().host}/${name}:20*`,
+        '--yes',
+        '--json',
+        '--older-than',
+        '1d',
+      ])
       assert.equal(retention.code, ExitCode.BLOCKED)
       assert.ok(datesOf(retention.stdout).every(Boolean), retention.stdout)
     })
@@ -148,7 +232,10 @@ describe('delete-tags @integration', () => {
       const olderImage = await client().manifest(name, older)
       await client().pushManifest(name, 'hotfix-pinned', olderImage.raw, olderImage.manifest.mediaType)
       const result = await executePlan(client(), plan)
-      assert.ok(result.tags.every((t) => t.status === 'CHANGED'), JSON.stringify(result.tags))
+      assert.ok(
+        result.tags.every((t) => t.status === 'CHANGED'),
+        JSON.stringify(result.tags),
+      )
       assert.equal(await client().exists(name, 'hotfix-pinned'), older)
     })
   })
@@ -158,13 +245,19 @@ describe('delete-tags @integration', () => {
       const {name} = await seedApp(client())
       const {code, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:2022-*`, '--include-siblings'])
       assert.equal(code, ExitCode.ABORTED)
-      assertErrorAfterPlan(stderr, /refusing to delete without confirmation: stdin is not a terminal and did not answer y \(pass --yes/)
+      assertErrorAfterPlan(
+        stderr,
+        /refusing to delete without confirmation: stdin is not a terminal and did not answer y \(pass --yes/,
+      )
       assert.equal((await tagsOf(name)).length, 4)
     })
 
     it('asks on a terminal, for a single tag too; "n" deletes nothing', async () => {
       const {name} = await seedApp(client())
-      const {code, stdout} = await runCliInTerminal(['delete-tags', `${registry().host}/${name}:latest`, '--include-siblings'], 'n')
+      const {code, stdout} = await runCliInTerminal(
+        ['delete-tags', `${registry().host}/${name}:latest`, '--include-siblings'],
+        'n',
+      )
       assert.equal(code, ExitCode.ABORTED)
       assert.match(stdout, /Not selected but deleted with their image: 2022-01-15-090000-production/)
       assert.match(stdout, /\(y\/N\)/)
@@ -174,26 +267,46 @@ describe('delete-tags @integration', () => {
 
     it('asks on a terminal; "y" deletes', async () => {
       const {name} = await seedApp(client())
-      const {code, stdout} = await runCliInTerminal(['delete-tags', `${registry().host}/${name}:latest`, '--include-siblings'], 'y')
+      const {code, stdout} = await runCliInTerminal(
+        ['delete-tags', `${registry().host}/${name}:latest`, '--include-siblings'],
+        'y',
+      )
       assert.equal(code, ExitCode.OK, stdout)
       assert.match(stdout, /:latest +\[DONE\]/)
       assert.deepEqual(await tagsOf(name), ['2021-07-28-175322-production', 'stable'])
     })
 
     it('takes an explicit y or yes piped on stdin as the answer (echo y | …), and nothing else', async () => {
-      for (const [answer, expected] of [['n\n', ExitCode.ABORTED], ['yess\n', ExitCode.ABORTED], ['\n', ExitCode.ABORTED], ['y\n', ExitCode.OK]] as const) {
+      for (const [answer, expected] of [
+        ['n\n', ExitCode.ABORTED],
+        ['yess\n', ExitCode.ABORTED],
+        ['\n', ExitCode.ABORTED],
+        ['y\n', ExitCode.OK],
+      ] as const) {
         const {name} = await seedApp(client())
-        const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:2022-*`, '--include-siblings'], {input: answer})
+        const {code, stdout, stderr} = await runCli(
+          ['delete-tags', `${registry().host}/${name}:2022-*`, '--include-siblings'],
+          {input: answer},
+        )
         assert.equal(code, expected, `${JSON.stringify(answer)}: ${stderr}`)
         assert.match(stderr, /This cannot be undone\. \[y\/N\] /)
         assert.equal((await tagsOf(name)).length, expected === ExitCode.OK ? 2 : 4, JSON.stringify(answer))
         if (expected === ExitCode.OK) {
-          assert.equal(stdout, [`${registry().host}/${name}:2022-01-15-090000-production`, `${registry().host}/${name}:latest`].map((ref) => `${ref.padEnd(74)}[DONE]\n`).join(''))
+          assert.equal(
+            stdout,
+            [`${registry().host}/${name}:2022-01-15-090000-production`, `${registry().host}/${name}:latest`]
+              .map((ref) => `${ref.padEnd(74)}[DONE]\n`)
+              .join(''),
+          )
         }
       }
 
       const {name} = await seedApp(client())
-      assert.equal((await runCli(['delete-tags', `${registry().host}/${name}:latest`, '--include-siblings'], {input: 'YES\r\n'})).code, ExitCode.OK)
+      assert.equal(
+        (await runCli(['delete-tags', `${registry().host}/${name}:latest`, '--include-siblings'], {input: 'YES\r\n'}))
+          .code,
+        ExitCode.OK,
+      )
     })
 
     it('takes -f for --force, and -s keeps stderr to errors: stdout has only the report lines', async () => {
@@ -255,7 +368,16 @@ describe('delete-tags @integration', () => {
       const {name, newer} = await seedApp(client())
       const file = join(dir(), 'protected-plan.json')
       // `stable` is protected, so its (older) image is blocked; the newer image is planned for deletion.
-      const dry = await runCli(['delete-tags', `${registry().host}/${name}:*`, '--protect', 'stable', '--include-siblings', '--dry-run', '--plan-out', file])
+      const dry = await runCli([
+        'delete-tags',
+        `${registry().host}/${name}:*`,
+        '--protect',
+        'stable',
+        '--include-siblings',
+        '--dry-run',
+        '--plan-out',
+        file,
+      ])
       assert.equal(dry.code, 0, dry.stderr)
       const newerImage = await client().manifest(name, newer)
       await client().pushManifest(name, 'stable', newerImage.raw, newerImage.manifest.mediaType)
@@ -283,19 +405,41 @@ describe('delete-tags @integration', () => {
         await pushImage(client(), name, [`build-${age}d`], buildImage({created, layers: [`${name} ${i}`]}))
       }
 
-      const {code, stdout, stderr} = await runCli(['delete-tags', `${registry().host}/${name}:build-*`, '--older-than', '90d', '--keep', '4', '--yes'])
+      const {code, stdout, stderr} = await runCli([
+        'delete-tags',
+        `${registry().host}/${name}:build-*`,
+        '--older-than',
+        '90d',
+        '--keep',
+        '4',
+        '--yes',
+      ])
       assert.equal(code, ExitCode.OK, stdout)
       // --keep 4 keeps 10d, 40d, 100d, 200d; --older-than 90d would also keep 10d and 40d: only 400d goes.
       assert.match(stdout, /build-400d +\[DONE\]/)
       assert.match(stderr, /build-10d .*KEEP \(newer than --older-than 90d\)/)
       assert.deepEqual(await tagsOf(name), ['build-100d', 'build-10d', 'build-200d', 'build-40d'])
-      const second = await runCli(['delete-tags', `${registry().host}/${name}:build-*`, '--older-than', '90d', '--protect', 'build-2*', '--yes'])
+      const second = await runCli([
+        'delete-tags',
+        `${registry().host}/${name}:build-*`,
+        '--older-than',
+        '90d',
+        '--protect',
+        'build-2*',
+        '--yes',
+      ])
       assert.equal(second.code, ExitCode.OK)
       assert.deepEqual(await tagsOf(name), ['build-10d', 'build-200d', 'build-40d'])
     })
 
     it('rejects a malformed duration with exit code 2', async () => {
-      const {code, stderr} = await runCli(['delete-tags', `${registry().host}/x:*`, '--older-than', 'ninety days', '--yes'])
+      const {code, stderr} = await runCli([
+        'delete-tags',
+        `${registry().host}/x:*`,
+        '--older-than',
+        'ninety days',
+        '--yes',
+      ])
       assert.equal(code, ExitCode.USAGE)
       assertOneLineError(stderr, /invalid duration "ninety days"/)
     })
@@ -343,20 +487,63 @@ describe('delete-tags against registries that refuse @integration', () => {
     try {
       const {name} = await seedApp(localSession().client({host: registry.host}))
       const target = `${nginx.host}/${name}:2022-*`
-      const anonymous = await runCli(['delete-tags', target, '--include-siblings', '--yes', '--ca-file', nginx.pki.caCert])
+      const anonymous = await runCli([
+        'delete-tags',
+        target,
+        '--include-siblings',
+        '--yes',
+        '--ca-file',
+        nginx.pki.caCert,
+      ])
       assert.equal(anonymous.code, ExitCode.UNAUTHORIZED)
       assert.match(anonymous.stderr, /authentication required by 127\.0\.0\.1:\d+: no credentials found/)
-      const dryRun = await runCli(['delete-tags', target, '--include-siblings', '--dry-run', '--ca-file', nginx.pki.caCert])
+      const dryRun = await runCli([
+        'delete-tags',
+        target,
+        '--include-siblings',
+        '--dry-run',
+        '--ca-file',
+        nginx.pki.caCert,
+      ])
       assert.equal(dryRun.code, ExitCode.UNAUTHORIZED)
       assertOneLineError(dryRun.stderr, /dry run: a real run would be refused: authentication required/)
-      const dryRunWithCredentials = await runCli(['delete-tags', target, '--include-siblings', '--dry-run', '--ca-file', nginx.pki.caCert, '--username', USERS.push.username, '--password-stdin'], {input: USERS.push.password})
+      const dryRunWithCredentials = await runCli(
+        [
+          'delete-tags',
+          target,
+          '--include-siblings',
+          '--dry-run',
+          '--ca-file',
+          nginx.pki.caCert,
+          '--username',
+          USERS.push.username,
+          '--password-stdin',
+        ],
+        {input: USERS.push.password},
+      )
       assert.equal(dryRunWithCredentials.code, ExitCode.OK, dryRunWithCredentials.stderr)
       const user = USERS.push
-      const withCredentials = await runCli(['delete-tags', target, '--include-siblings', '--yes', '--ca-file', nginx.pki.caCert, '--username', user.username, '--password-stdin'], {
-        input: user.password,
-      })
+      const withCredentials = await runCli(
+        [
+          'delete-tags',
+          target,
+          '--include-siblings',
+          '--yes',
+          '--ca-file',
+          nginx.pki.caCert,
+          '--username',
+          user.username,
+          '--password-stdin',
+        ],
+        {
+          input: user.password,
+        },
+      )
       assert.equal(withCredentials.code, ExitCode.OK, withCredentials.stderr)
-      assert.deepEqual((await localSession().client({host: registry.host}).tags(name)).sort(), ['2021-07-28-175322-production', 'stable'])
+      assert.deepEqual((await localSession().client({host: registry.host}).tags(name)).sort(), [
+        '2021-07-28-175322-production',
+        'stable',
+      ])
     } finally {
       await nginx.stop()
       await registry.stop()

@@ -18,13 +18,14 @@ describe('gc status write probe leftovers @integration', () => {
   // so at most one folder remains (and say so in the README).
   it('two runs leave at most one probe repository in the store', async () => {
     for (let run = 0; run < 2; run++) {
-      // eslint-disable-next-line no-await-in-loop -- one run after the other, as a timer does
       const {code, stdout} = await runCli(['gc', 'status', registry.host])
       assert.equal(code, 0)
       assert.match(stdout, /writes: +writable/)
     }
 
-    const probes = await readdir(join(registry.rootDirectory, 'docker/registry/v2/repositories/registryctl-probe')).catch(() => [])
+    const probes = await readdir(
+      join(registry.rootDirectory, 'docker/registry/v2/repositories/registryctl-probe'),
+    ).catch(() => [])
     assert.ok(probes.length <= 1, `probe repositories left: ${probes.join(', ')}`)
   })
 })

@@ -13,7 +13,11 @@ describe('gc status when a probe cannot answer @integration', () => {
   afterEach(async () => proxy?.stop())
 
   it('a catalog that keeps failing (503): verdict unknown, exit 9, one line on stderr', async () => {
-    proxy = await startFaultProxy({target: registry().url, rate: 0, force: (_method, path) => (path.startsWith('/v2/_catalog') ? '503' : null)})
+    proxy = await startFaultProxy({
+      target: registry().url,
+      rate: 0,
+      force: (_method, path) => (path.startsWith('/v2/_catalog') ? '503' : null),
+    })
     const {code, stdout, stderr} = await runCli(['gc', 'status', proxy.host, '--retries', '1'])
     assert.match(stdout, /catalog: +not reachable: .*503/)
     assert.equal(code, ExitCode.REGISTRY, stderr)
@@ -21,7 +25,11 @@ describe('gc status when a probe cannot answer @integration', () => {
   })
 
   it('a write probe whose connection is reset: writes unknown, exit 3', async () => {
-    proxy = await startFaultProxy({target: registry().url, rate: 0, force: (method) => (method === 'POST' ? 'reset' : null)})
+    proxy = await startFaultProxy({
+      target: registry().url,
+      rate: 0,
+      force: (method) => (method === 'POST' ? 'reset' : null),
+    })
     const {code, stdout, stderr} = await runCli(['gc', 'status', proxy.host, '--retries', '1'])
     assert.match(stdout, /writes: +unknown/)
     assert.match(stdout, /deletes: +enabled/)

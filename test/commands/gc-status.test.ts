@@ -22,7 +22,12 @@ describe('gc status @integration', () => {
     await seedSamples(client)
     const stable = await client.resolve('team/app', 'stable')
     await client.deleteManifest('team/app', stable.digest)
-    await pushImage(client, 'base/multiarch', ['trixie'], buildMultiArch(['2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z'], 'oci', 'trixie'))
+    await pushImage(
+      client,
+      'base/multiarch',
+      ['trixie'],
+      buildMultiArch(['2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z'], 'oci', 'trixie'),
+    )
   })
 
   it('reports the API view and the store view together', async () => {
@@ -70,19 +75,28 @@ describe('gc status @integration', () => {
       await writeFile(config, 'version: 0.1\nstorage:\n  gcs:\n    bucket: images\n')
       const {code, stderr} = await runCli(['gc', 'status', '--config', config])
       assert.equal(code, ExitCode.USAGE)
-      assertOneLineError(stderr, /uses the gcs storage driver: gc status reads the filesystem, swift and s3 drivers only/)
+      assertOneLineError(
+        stderr,
+        /uses the gcs storage driver: gc status reads the filesystem, swift and s3 drivers only/,
+      )
     })
 
     it('says in one line that a config is not YAML (exit 2), never echoing the line it broke on, --debug included', async () => {
       const config = join(dir(), 'broken.yml')
-      await writeFile(config, 'version: 0.1\nstorage:\n  s3:\n    accesskey: someone\n    secretkey: [broken-secret-91c4\n    bucket: images\n')
+      await writeFile(
+        config,
+        'version: 0.1\nstorage:\n  s3:\n    accesskey: someone\n    secretkey: [broken-secret-91c4\n    bucket: images\n',
+      )
       const {code, stderr} = await runCli(['gc', 'status', '--config', config])
       assert.equal(code, ExitCode.USAGE)
       assertOneLineError(stderr, /registry config .*broken\.yml is not valid YAML: .* at line \d+, column \d+$/)
       const debug = await runCli(['gc', 'status', '--config', config, '--debug'])
       assert.equal(debug.code, ExitCode.USAGE)
       assert.match(debug.stderr, /^registryctl: registry config /)
-      assert.ok(!`${debug.stdout}${debug.stderr}`.includes('broken-secret-91c4'), 'the broken line (a secret) was printed')
+      assert.ok(
+        !`${debug.stdout}${debug.stderr}`.includes('broken-secret-91c4'),
+        'the broken line (a secret) was printed',
+      )
     })
 
     it('refuses a folder that is not a store', async () => {
@@ -100,16 +114,24 @@ describe('gc status --json on a large store', () => {
     // 1,200 images, a third untagged: over 100 KB of JSON, more than a pipe holds.
     const writer = new StoreWriter(dir())
     for (let i = 0; i < 1200; i++) {
-      const image = buildImage({created: new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString(), layers: [`json layer ${i}`]})
+      const image = buildImage({
+        created: new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString(),
+        layers: [`json layer ${i}`],
+      })
       if (i % 3 === 0) writer.manifest(`json/repo-${i % 7}`, image)
       else writer.image(`json/repo-${i % 7}`, [`t${i}`], image)
     }
 
-    const child = spawn(process.execPath, [RUN, 'gc', 'status', '--storage', dir(), '--json'], {stdio: ['ignore', 'pipe', 'inherit']})
+    const child = spawn(process.execPath, [RUN, 'gc', 'status', '--storage', dir(), '--json'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     const chunks: Buffer[] = []
     // Nothing is read for a second: the CLI finds the pipe full and waits for it to drain, piece by piece.
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk)).pause()
-    setTimeout(1000).then(() => child.stdout.resume(), () => {})
+    setTimeout(1000).then(
+      () => child.stdout.resume(),
+      () => {},
+    )
     assert.deepEqual(await once(child, 'close'), [0, null])
     const stdout = Buffer.concat(chunks).toString('utf8')
     assert.ok(stdout.length > 65_536, `${stdout.length} bytes`)
@@ -117,7 +139,9 @@ describe('gc status --json on a large store', () => {
     assert.equal(stdout, `${JSON.stringify({store: report}, null, 2)}\n`)
 
     // A reader that stops early (`| head -c 100`): the rest is not written, and it is no error.
-    const early = spawn(process.execPath, [RUN, 'gc', 'status', '--storage', dir(), '--json'], {stdio: ['ignore', 'pipe', 'pipe']})
+    const early = spawn(process.execPath, [RUN, 'gc', 'status', '--storage', dir(), '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stderr = ''
     early.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     early.stdout.once('data', () => early.stdout.destroy())

@@ -10,11 +10,20 @@ import {assertOneLineError} from './list-images.test.js'
 
 describe('input errors keep their reason @integration', () => {
   const registry = useRegistry({}, async (running) => {
-    await pushImage(localSession().client({host: running.host}), 'input/app', ['2021-01', 'stable'], buildImage({created: '2021-01-01T00:00:00Z', layers: ['input app']}))
+    await pushImage(
+      localSession().client({host: running.host}),
+      'input/app',
+      ['2021-01', 'stable'],
+      buildImage({created: '2021-01-01T00:00:00Z', layers: ['input app']}),
+    )
   })
 
   for (const [flag, value, reason] of [
-    ['--concurrency', '0', /--concurrency: Expected an integer greater than or equal to 1 but received: 0 \(see --help\)/],
+    [
+      '--concurrency',
+      '0',
+      /--concurrency: Expected an integer greater than or equal to 1 but received: 0 \(see --help\)/,
+    ],
     ['--concurrency', 'many', /--concurrency: Expected an integer but received: many/],
     ['--timeout', '0', /--timeout: Expected an integer greater than or equal to 1 but received: 0/],
     ['--retries', '-1', /--retries: Expected an integer greater than or equal to 0 but received: -1/],

@@ -24,10 +24,18 @@ describe('inspect @integration', () => {
     const index = SAMPLE_IMAGES.find((sample) => sample.tags.includes('bullseye'))!.build()
     const {code, stdout} = await runCli(['inspect', `${registry().host}/base/multiarch@${index.digest}`, '--json'])
     assert.equal(code, 0)
-    const result = JSON.parse(stdout) as {mediaType: string; created: string; platforms: Array<{platform: string}>; otherTags: string[]}
+    const result = JSON.parse(stdout) as {
+      mediaType: string
+      created: string
+      platforms: Array<{platform: string}>
+      otherTags: string[]
+    }
     assert.equal(result.mediaType, MediaType.DOCKER_MANIFEST_LIST)
     assert.equal(result.created, '2023-01-11T00:00:00Z')
-    assert.deepEqual(result.platforms.map((p) => p.platform), ['linux/amd64', 'linux/arm64/v8'])
+    assert.deepEqual(
+      result.platforms.map((p) => p.platform),
+      ['linux/amd64', 'linux/arm64/v8'],
+    )
     assert.deepEqual(result.otherTags, ['bullseye'])
   })
 })

@@ -39,9 +39,15 @@ interface Interrupted {
  * (the terminal turns it into SIGINT for the foreground process) once the progress view shows
  * `afterImages` images handled. Returns the screen's text without colours and cursor movements.
  */
-async function deleteOnTerminalAndPressCtrlC(args: string[], afterImages: number): Promise<{code: number | null; screen: string; pressed: boolean}> {
+async function deleteOnTerminalAndPressCtrlC(
+  args: string[],
+  afterImages: number,
+): Promise<{code: number | null; screen: string; pressed: boolean}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(...inTerminal(args), {env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', COLUMNS: '200'}, stdio: ['pipe', 'pipe', 'ignore']})
+    const child = spawn(...inTerminal(args), {
+      env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', COLUMNS: '200'},
+      stdio: ['pipe', 'pipe', 'ignore'],
+    })
     let raw = ''
     let pressed = false
     const watchdog = setTimeout(() => child.kill('SIGKILL'), 120_000)
@@ -56,7 +62,7 @@ async function deleteOnTerminalAndPressCtrlC(args: string[], afterImages: number
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(watchdog)
-      // eslint-disable-next-line no-control-regex -- a terminal's escape sequences
+
       resolve({code, pressed, screen: raw.replaceAll(/\u001B\[[0-9;?]*[A-Za-z]/g, '').replaceAll('\r', '\n')})
     })
   })
@@ -66,9 +72,17 @@ async function deleteOnTerminalAndPressCtrlC(args: string[], afterImages: number
  * Run delete-tags and send `signals` once `afterLines` result lines have been printed (0: as soon as
  * the plan is out, before any deletion), `delayMs` later.
  */
-async function deleteAndInterrupt(args: string[], afterLines: number, delayMs: number, signals: NodeJS.Signals[]): Promise<Interrupted> {
+async function deleteAndInterrupt(
+  args: string[],
+  afterLines: number,
+  delayMs: number,
+  signals: NodeJS.Signals[],
+): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, ...args], {env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config'}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [RUN, ...args], {
+      env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     let sent = false
@@ -137,8 +151,10 @@ describe('interrupting a deletion @integration', function () {
         tags.push({tag: tagName(k), digest: image.digest, created})
       }
 
-      // eslint-disable-next-line no-await-in-loop
-      await writePlan(join(work, `plan-${run}.json`), planDeletion({registry: registry.host, name: `int/run-${run}`, pattern: '*', policy: 'block', tags}))
+      await writePlan(
+        join(work, `plan-${run}.json`),
+        planDeletion({registry: registry.host, name: `int/run-${run}`, pattern: '*', policy: 'block', tags}),
+      )
     }
   })
   after(async () => {
@@ -146,7 +162,8 @@ describe('interrupting a deletion @integration', function () {
     if (work) await rm(work, {recursive: true, force: true})
   })
 
-  const remaining = async (name: string) => new Set(await localSession().client({host: registry.host}).tags(name, {missingIsEmpty: true}))
+  const remaining = async (name: string) =>
+    new Set(await localSession().client({host: registry.host}).tags(name, {missingIsEmpty: true}))
 
   it(`SIGINT/SIGTERM at ${RUNS} random points of a ${TAGS}-tag deletion: printed and journaled outcomes equal the registry's state`, async () => {
     const seed = testSeed(1515)
@@ -159,13 +176,22 @@ describe('interrupting a deletion @integration', function () {
       const afterLines = run === 0 ? 0 : Math.floor(random() * TAGS * 0.9)
       const delayMs = Math.floor(random() * 30)
       const signal: NodeJS.Signals = random() < 0.25 ? 'SIGTERM' : 'SIGINT'
-      // eslint-disable-next-line no-await-in-loop -- one run after another, each against its own repository
-      const result = await deleteAndInterrupt(['delete-tags', '--plan', join(work, `plan-${run}.json`), '--yes', '--journal', journal], afterLines, delayMs, [signal])
+
+      const result = await deleteAndInterrupt(
+        ['delete-tags', '--plan', join(work, `plan-${run}.json`), '--yes', '--journal', journal],
+        afterLines,
+        delayMs,
+        [signal],
+      )
       const context = `seed ${seed}, run ${run} (${signal} after ${afterLines} lines + ${delayMs} ms): exit ${result.code}\n${result.stderr}`
-      // eslint-disable-next-line no-await-in-loop
+
       const left = await remaining(name)
       const printed = printedOutcomes(result.stdout)
-      const journaled = new Map(readJournal(journal).flatMap((record) => (record.event === 'outcome' ? [[record.tag, record.status] as const] : [])))
+      const journaled = new Map(
+        readJournal(journal).flatMap((record) =>
+          record.event === 'outcome' ? [[record.tag, record.status] as const] : [],
+        ),
+      )
       // A graceful stop, or the run finished before the signal: every tag is accounted for.
       assert.ok(result.code === ExitCode.INTERRUPTED || result.code === ExitCode.OK, context)
       exits.push(result.code!)
@@ -174,11 +200,16 @@ describe('interrupting a deletion @integration', function () {
       for (let k = 0; k < TAGS; k++) {
         const tag = tagName(k)
         const status = printed.get(tag)
-        if (left.has(tag)) assert.ok(status === 'SKIPPED' || status === 'FAIL', `${tag} is still there but was reported ${status}; ${context}`)
+        if (left.has(tag))
+          assert.ok(
+            status === 'SKIPPED' || status === 'FAIL',
+            `${tag} is still there but was reported ${status}; ${context}`,
+          )
         else assert.equal(status, 'DONE', `${tag} is gone but was reported ${status}; ${context}`)
       }
 
-      if (result.code === ExitCode.INTERRUPTED) assert.match(result.stderr, /interrupted: \d+ tag\(s\) deleted, \d+ not attempted/, context)
+      if (result.code === ExitCode.INTERRUPTED)
+        assert.match(result.stderr, /interrupted: \d+ tag\(s\) deleted, \d+ not attempted/, context)
     }
 
     // The random points did land inside deletions, not only before or after.
@@ -189,12 +220,23 @@ describe('interrupting a deletion @integration', function () {
     const name = `int/run-${RUNS + 1}`
     const journal = join(work, 'journal-terminal.jsonl')
     // DELETEs slowed down, so the key is surely pressed while most of the plan is still to do.
-    const proxy = await startFaultProxy({target: registry.url, rate: 0, force: (method) => (method === 'DELETE' ? 'delay' : null), delayMs: 300})
+    const proxy = await startFaultProxy({
+      target: registry.url,
+      rate: 0,
+      force: (method) => (method === 'DELETE' ? 'delay' : null),
+      delayMs: 300,
+    })
     const planFile = join(work, 'plan-terminal.json')
-    await writePlan(planFile, planDeletion({registry: proxy.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS + 1)!}))
+    await writePlan(
+      planFile,
+      planDeletion({registry: proxy.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS + 1)!}),
+    )
     let result: Awaited<ReturnType<typeof deleteOnTerminalAndPressCtrlC>>
     try {
-      result = await deleteOnTerminalAndPressCtrlC(['delete-tags', '--plan', planFile, '--yes', '--journal', journal], 16)
+      result = await deleteOnTerminalAndPressCtrlC(
+        ['delete-tags', '--plan', planFile, '--yes', '--journal', journal],
+        16,
+      )
     } finally {
       await proxy.stop()
     }
@@ -209,13 +251,21 @@ describe('interrupting a deletion @integration', function () {
     assert.equal(printed.size, TAGS, context)
     const left = await remaining(name)
     for (const [tag, status] of printed) {
-      if (left.has(tag)) assert.ok(status === 'SKIPPED' || status === 'FAIL', `${tag} is still there but was reported ${status}; ${context}`)
+      if (left.has(tag))
+        assert.ok(
+          status === 'SKIPPED' || status === 'FAIL',
+          `${tag} is still there but was reported ${status}; ${context}`,
+        )
       else assert.equal(status, 'DONE', `${tag} is gone but was reported ${status}; ${context}`)
     }
 
     const done = [...printed.values()].filter((status) => status === 'DONE').length
     assert.ok(done >= 16 && done < TAGS, `${done} DONE; ${context}`)
-    const journaled = new Map(readJournal(journal).flatMap((record) => (record.event === 'outcome' ? [[record.tag, record.status] as const] : [])))
+    const journaled = new Map(
+      readJournal(journal).flatMap((record) =>
+        record.event === 'outcome' ? [[record.tag, record.status] as const] : [],
+      ),
+    )
     assert.deepEqual(new Map([...printed].sort()), new Map([...journaled].sort()), context)
   })
 
@@ -223,12 +273,23 @@ describe('interrupting a deletion @integration', function () {
     const name = `int/run-${RUNS}`
     const journal = join(work, 'journal-twice.jsonl')
     // DELETEs slowed down by a proxy, so the second signal surely comes while some are in flight.
-    const proxy = await startFaultProxy({target: registry.url, rate: 0, force: (method) => (method === 'DELETE' ? 'delay' : null), delayMs: 2000})
+    const proxy = await startFaultProxy({
+      target: registry.url,
+      rate: 0,
+      force: (method) => (method === 'DELETE' ? 'delay' : null),
+      delayMs: 2000,
+    })
     const planFile = join(work, 'plan-twice.json')
-    await writePlan(planFile, planDeletion({registry: proxy.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS)!}))
+    await writePlan(
+      planFile,
+      planDeletion({registry: proxy.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS)!}),
+    )
     let result: Interrupted
     try {
-      result = await deleteAndInterrupt(['delete-tags', '--plan', planFile, '--yes', '--journal', journal], 8, 0, ['SIGINT', 'SIGINT'])
+      result = await deleteAndInterrupt(['delete-tags', '--plan', planFile, '--yes', '--journal', journal], 8, 0, [
+        'SIGINT',
+        'SIGINT',
+      ])
     } finally {
       await proxy.stop()
     }
@@ -240,14 +301,24 @@ describe('interrupting a deletion @integration', function () {
     const journaled = readJournal(journal).filter((record) => record.event === 'outcome')
     assert.ok(printed.size >= 8 && printed.size < TAGS, `${printed.size} lines`)
     for (const [tag, status] of printed) assert.equal(left.has(tag), status !== 'DONE', `${tag} ${status}`)
-    for (const record of journaled) if (record.event === 'outcome') assert.equal(left.has(record.tag), record.status !== 'DONE', `${record.tag} ${record.status}`)
+    for (const record of journaled)
+      if (record.event === 'outcome')
+        assert.equal(left.has(record.tag), record.status !== 'DONE', `${record.tag} ${record.status}`)
 
     // A rerun with the same journal says the last run was cut short, then finishes the job.
     const direct = join(work, 'plan-twice-direct.json')
-    await writePlan(direct, planDeletion({registry: registry.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS)!}))
+    await writePlan(
+      direct,
+      planDeletion({registry: registry.host, name, pattern: '*', policy: 'block', tags: tagsOf.get(RUNS)!}),
+    )
     const rerun = await runCli(['delete-tags', '--plan', direct, '--yes', '--journal', journal])
     assert.equal(rerun.code, ExitCode.OK, rerun.stderr)
-    assert.match(rerun.stderr, new RegExp(`note: the last run in journal .* did not finish \\(killed\\?\\) and recorded ${journaled.length} DONE;`))
+    assert.match(
+      rerun.stderr,
+      new RegExp(
+        `note: the last run in journal .* did not finish \\(killed\\?\\) and recorded ${journaled.length} DONE;`,
+      ),
+    )
     assert.deepEqual(await remaining(name), new Set())
   })
 })

@@ -17,7 +17,12 @@ describe('list-images partial listing line', () => {
       if (path === '/v2/') return json(200, {})
       if (path === '/v2/_catalog') return json(200, {repositories: ['open/app', 'restricted/app']})
       if (path === '/v2/open/app/tags/list') return json(200, {name: 'open/app', tags: ['1.0']})
-      if (path === '/v2/restricted/app/tags/list') return json(401, {errors: [{code: 'UNAUTHORIZED', message: 'no'}]}, {'www-authenticate': 'Basic realm="restricted"'})
+      if (path === '/v2/restricted/app/tags/list')
+        return json(
+          401,
+          {errors: [{code: 'UNAUTHORIZED', message: 'no'}]},
+          {'www-authenticate': 'Basic realm="restricted"'},
+        )
       return json(404, {errors: [{code: 'MANIFEST_UNKNOWN', message: 'no'}]})
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

@@ -48,7 +48,15 @@ describe('list-images @integration', () => {
   })
 
   it('sorts by name, selects repositories by glob and shows naked tags with --all-tags', async () => {
-    const {code, stdout} = await runCli(['list-images', registry().host, '--sort', 'name', '--select', 'team/a*', '--all-tags'])
+    const {code, stdout} = await runCli([
+      'list-images',
+      registry().host,
+      '--sort',
+      'name',
+      '--select',
+      'team/a*',
+      '--all-tags',
+    ])
     assert.equal(code, 0)
     assert.deepEqual(stdout.trimEnd().split('\n'), [
       '-- ',
@@ -66,15 +74,29 @@ describe('list-images @integration', () => {
     const {code, stdout, stderr} = await runCli(['list-images', registry().host, '--select', 'team/app', '--json'])
     assert.equal(stderr, '')
     assert.equal(code, 0)
-    const result = JSON.parse(stdout) as {repositories: Array<{name: string; tags: Array<{tag: string; digest?: string}>}>}
-    assert.deepEqual(result.repositories[0]!.tags, ['2021-03-02-101010-production', '2021-07-28-175322-production', '2022-01-15-090000-production', 'latest', 'stable'].map((tag) => ({tag})))
+    const result = JSON.parse(stdout) as {
+      repositories: Array<{name: string; tags: Array<{tag: string; digest?: string}>}>
+    }
+    assert.deepEqual(
+      result.repositories[0]!.tags,
+      [
+        '2021-03-02-101010-production',
+        '2021-07-28-175322-production',
+        '2022-01-15-090000-production',
+        'latest',
+        'stable',
+      ].map((tag) => ({tag})),
+    )
   })
 
   it('shows progress on a terminal (stderr), and nothing extra without one', async () => {
     const {code, stdout} = await runCliInTerminal(['list-images', registry().host, '--sort', 'created'], '')
     assert.equal(code, 0)
     // The last frame, drawn when the work is done, then erased before the listing.
-    assert.match(stdout, /\rlisting: 4\/4 repositories, 11\/11 tags, \d+ requests \(\d+\/s\)\u001B\[K\r\u001B\[K-- \r\nbase\/multiarch:/)
+    assert.match(
+      stdout,
+      /\rlisting: 4\/4 repositories, 11\/11 tags, \d+ requests \(\d+\/s\)\u001B\[K\r\u001B\[K-- \r\nbase\/multiarch:/,
+    )
     const piped = await runCli(['list-images', registry().host, '--sort', 'created'])
     assert.equal(piped.stderr, '')
     assert.doesNotMatch(piped.stdout, /listing|\r/)
@@ -83,8 +105,12 @@ describe('list-images @integration', () => {
   it('keeps manifests and configs by digest between runs in $XDG_CACHE_HOME: a second --sort created asks only for tags', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'registryctl-cache-'))
     try {
-      const run = (...extra: string[]) => runCli(['list-images', registry().host, '--sort', 'created', '--debug', ...extra], {env: {XDG_CACHE_HOME: cache}})
-      const requests = (stderr: string, pattern: RegExp) => stderr.split('\n').filter((line) => /^debug: (GET|HEAD) /.test(line) && pattern.test(line)).length
+      const run = (...extra: string[]) =>
+        runCli(['list-images', registry().host, '--sort', 'created', '--debug', ...extra], {
+          env: {XDG_CACHE_HOME: cache},
+        })
+      const requests = (stderr: string, pattern: RegExp) =>
+        stderr.split('\n').filter((line) => /^debug: (GET|HEAD) /.test(line) && pattern.test(line)).length
       const byDigest = /\/(manifests|blobs)\/sha256:/
       const cold = await run()
       const warm = await run()
@@ -103,12 +129,14 @@ describe('list-images @integration', () => {
     }
   })
 
-  it("keeps no cache for an account whose home does not exist, and does not create that home", async () => {
+  it('keeps no cache for an account whose home does not exist, and does not create that home', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'registryctl-home-'))
     try {
       // A system user's HOME, as for a timer's job (/nonexistent); XDG_CACHE_HOME unset.
       const home = join(parent, 'nonexistent')
-      const {code, stdout} = await runCli(['list-images', registry().host, '--sort', 'created'], {env: {HOME: home, XDG_CACHE_HOME: ''}})
+      const {code, stdout} = await runCli(['list-images', registry().host, '--sort', 'created'], {
+        env: {HOME: home, XDG_CACHE_HOME: ''},
+      })
       assert.equal(code, 0)
       assert.match(stdout, /^base\//m)
       assert.deepEqual(await readdir(parent), [])
@@ -118,11 +146,25 @@ describe('list-images @integration', () => {
   })
 
   it('gives digests, media types and dates with --json --sort created', async () => {
-    const {code, stdout} = await runCli(['list-images', `http://${registry().host}`, '--select', 'base/*', '--json', '--sort', 'created'])
+    const {code, stdout} = await runCli([
+      'list-images',
+      `http://${registry().host}`,
+      '--select',
+      'base/*',
+      '--json',
+      '--sort',
+      'created',
+    ])
     assert.equal(code, 0)
-    const result = JSON.parse(stdout) as {registry: string; repositories: Array<{name: string; tags: Array<{tag: string; digest: string; created: string}>}>}
+    const result = JSON.parse(stdout) as {
+      registry: string
+      repositories: Array<{name: string; tags: Array<{tag: string; digest: string; created: string}>}>
+    }
     assert.equal(result.registry, registry().host)
-    assert.deepEqual(result.repositories.map((r) => r.name), ['base/multiarch'])
+    assert.deepEqual(
+      result.repositories.map((r) => r.name),
+      ['base/multiarch'],
+    )
     assert.match(result.repositories[0]!.tags[0]!.digest, /^sha256:[a-f0-9]{64}$/)
   })
 
@@ -140,7 +182,9 @@ describe('list-images @integration', () => {
   })
 
   it('never takes a missing argument from stdin, where the password is', async () => {
-    const {code, stderr} = await runCli(['list-images', '--username', 'ci', '--password-stdin'], {input: 'hunter2-secret\n'})
+    const {code, stderr} = await runCli(['list-images', '--username', 'ci', '--password-stdin'], {
+      input: 'hunter2-secret\n',
+    })
     assert.equal(code, ExitCode.USAGE)
     assertOneLineError(stderr, /^registryctl: Missing 1 required arg: registry \(see --help\)$/)
     assert.doesNotMatch(stderr, /hunter2/)

@@ -19,10 +19,13 @@ describe('list-tags @integration', () => {
     const {stdout} = await runCli(['list-tags', `${registry().host}/team/oci-tool:[!l]*`, '--json'])
     const result = JSON.parse(stdout) as {image: string; tags: Array<{tag: string; created: string}>}
     assert.equal(result.image, `${registry().host}/team/oci-tool`)
-    assert.deepEqual(result.tags.map((t) => [t.tag, t.created]), [
-      ['1.0.0', '2023-05-01T08:00:00.123456789Z'],
-      ['1.1.0', '2023-09-12T08:00:00Z'],
-    ])
+    assert.deepEqual(
+      result.tags.map((t) => [t.tag, t.created]),
+      [
+        ['1.0.0', '2023-05-01T08:00:00.123456789Z'],
+        ['1.1.0', '2023-09-12T08:00:00Z'],
+      ],
+    )
   })
 
   it('prints just the header when nothing matches', async () => {

@@ -18,7 +18,11 @@ describe('login with a symlinked config.json', () => {
     await mkdir(join(dir, 'docker'))
     await mkdir(join(dir, 'dotfiles'))
     const target = join(dir, 'dotfiles', 'config.json')
-    await writeFile(target, JSON.stringify({auths: {'other.example:1': {auth: Buffer.from('x:y').toString('base64')}}}), {mode: 0o600})
+    await writeFile(
+      target,
+      JSON.stringify({auths: {'other.example:1': {auth: Buffer.from('x:y').toString('base64')}}}),
+      {mode: 0o600},
+    )
     await symlink('../dotfiles/config.json', join(dir, 'docker', 'config.json'))
     const {code} = await runCli(['login', 'localhost:5999', '-u', 'bob', '--password-stdin', '--no-verify'], {
       input: 'secret',

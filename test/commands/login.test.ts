@@ -28,7 +28,20 @@ describe('login / logout against the nginx realms @integration', () => {
   it('verifies against the restricted-read realm before storing, and round-trips: list, logout, list', async () => {
     const user = USERS.restrictedRead
     const login = (password: string, ...extra: string[]) =>
-      runCli(['login', nginx.host, ...tls(), '--username', user.username, '--password-stdin', '--repository', 'restricted/secret-app', ...extra], {input: `${password}\n`, env: env()})
+      runCli(
+        [
+          'login',
+          nginx.host,
+          ...tls(),
+          '--username',
+          user.username,
+          '--password-stdin',
+          '--repository',
+          'restricted/secret-app',
+          ...extra,
+        ],
+        {input: `${password}\n`, env: env()},
+      )
     const wrong = await login('not-the-password')
     assert.equal(wrong.code, ExitCode.UNAUTHORIZED, wrong.stderr)
     assert.ok(!existsSync(configFile()), 'rejected credentials are not stored')
@@ -56,13 +69,25 @@ describe('login / logout against the nginx realms @integration', () => {
 
   it('verifies push credentials with --push (an upload opened and cancelled), and refuses what nothing asked for', async () => {
     const user = USERS.push
-    const push = await runCli(['login', nginx.host, ...tls(), '-u', user.username, '--password-stdin', '--repository', 'team/app', '--push'], {input: user.password, env: env()})
+    const push = await runCli(
+      ['login', nginx.host, ...tls(), '-u', user.username, '--password-stdin', '--repository', 'team/app', '--push'],
+      {input: user.password, env: env()},
+    )
     assert.equal(push.code, 0, push.stderr)
     assert.match(push.stderr, /Verified by a push to team\/app/)
-    const unverifiable = await runCli(['login', nginx.host, ...tls(), '-u', user.username, '--password-stdin'], {input: user.password, env: env()})
+    const unverifiable = await runCli(['login', nginx.host, ...tls(), '-u', user.username, '--password-stdin'], {
+      input: user.password,
+      env: env(),
+    })
     assert.equal(unverifiable.code, ExitCode.USAGE)
-    assertOneLineError(unverifiable.stderr, /cannot verify the credentials: .* did not ask for them \(\/v2\/ is open to anonymous reads\) \(name a repository/)
-    const unchecked = await runCli(['login', nginx.host, '-u', user.username, '--password-stdin', '--no-verify'], {input: user.password, env: env()})
+    assertOneLineError(
+      unverifiable.stderr,
+      /cannot verify the credentials: .* did not ask for them \(\/v2\/ is open to anonymous reads\) \(name a repository/,
+    )
+    const unchecked = await runCli(['login', nginx.host, '-u', user.username, '--password-stdin', '--no-verify'], {
+      input: user.password,
+      env: env(),
+    })
     assert.equal(unchecked.code, 0, unchecked.stderr)
     assert.match(unchecked.stderr, /Not verified/)
   })
@@ -73,7 +98,10 @@ describe('login / logout against the nginx realms @integration', () => {
     assertOneLineError(flag.stderr, /password/)
     const noPipe = await runCli(['login', nginx.host, '-u', 'ci'], {env: env()})
     assert.equal(noPipe.code, ExitCode.USAGE)
-    assertOneLineError(noPipe.stderr, /pass the password on stdin with --password-stdin \(there is no --password flag\)/)
+    assertOneLineError(
+      noPipe.stderr,
+      /pass the password on stdin with --password-stdin \(there is no --password flag\)/,
+    )
   })
 })
 
@@ -85,7 +113,10 @@ describe('login against a token server (the registry asks at /v2/) @integration'
   const reader = {username: 'reader', password: 'reader-pw'}
   before(async function () {
     this.timeout(60_000)
-    tokens = await startTokenServer({[admin.username]: {password: admin.password, actions: ['pull', 'push', 'delete'], catalog: true}, [reader.username]: {password: reader.password, actions: ['pull']}})
+    tokens = await startTokenServer({
+      [admin.username]: {password: admin.password, actions: ['pull', 'push', 'delete'], catalog: true},
+      [reader.username]: {password: reader.password, actions: ['pull']},
+    })
     registry = await startRegistry({tokenAuth: tokenAuthOf(tokens)})
     await seedSamples(localSession({explicit: admin}).client({host: registry.host}))
   })
@@ -96,11 +127,17 @@ describe('login against a token server (the registry asks at /v2/) @integration'
 
   it('verifies at /v2/ through the token server, stores nothing when refused, and the stored login then works', async () => {
     const env = {DOCKER_CONFIG: join(dir(), 'docker')}
-    const refused = await runCli(['login', registry.host, '-u', reader.username, '--password-stdin'], {input: 'wrong-pw', env})
+    const refused = await runCli(['login', registry.host, '-u', reader.username, '--password-stdin'], {
+      input: 'wrong-pw',
+      env,
+    })
     assert.equal(refused.code, ExitCode.UNAUTHORIZED, refused.stderr)
     assert.match(refused.stderr, /token server 127\.0\.0\.1:\d+ refused a token/)
     assert.ok(!existsSync(join(dir(), 'docker', 'config.json')))
-    const ok = await runCli(['login', registry.host, '-u', reader.username, '--password-stdin'], {input: reader.password, env})
+    const ok = await runCli(['login', registry.host, '-u', reader.username, '--password-stdin'], {
+      input: reader.password,
+      env,
+    })
     assert.equal(ok.code, 0, ok.stderr)
     assert.match(ok.stderr, /Verified by GET \/v2\/ on 127\.0\.0\.1:\d+/)
     const listed = await runCli(['list-tags', `${registry.host}/team/app:2021-*`], {env})

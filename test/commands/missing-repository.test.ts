@@ -13,7 +13,12 @@ const DIGEST = `sha256:${'a'.repeat(64)}`
 describe('a missing repository is exit 7 for every command @integration', () => {
   const registry = useRegistry({}, async (running) => {
     // The typo's neighbour exists, with tags the pattern would match.
-    await pushImage(localSession().client({host: running.host}), 'team/app', ['2021-01'], buildImage({created: '2021-01-01T00:00:00Z', layers: ['missing repo test']}))
+    await pushImage(
+      localSession().client({host: running.host}),
+      'team/app',
+      ['2021-01'],
+      buildImage({created: '2021-01-01T00:00:00Z', layers: ['missing repo test']}),
+    )
   })
 
   const commands: Array<[string, (host: string) => string[]]> = [

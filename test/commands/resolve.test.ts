@@ -23,7 +23,12 @@ describe('resolve @integration', () => {
     const {stdout} = await runCli(['resolve', `${registry().host}/base/multiarch:bookworm`, '--json'])
     const result = JSON.parse(stdout) as {digest: string; mediaType: string; size: number}
     const index = sample('bookworm')
-    assert.deepEqual(result, {reference: `${registry().host}/base/multiarch:bookworm`, digest: index.digest, mediaType: MediaType.OCI_INDEX, size: index.manifest.length})
+    assert.deepEqual(result, {
+      reference: `${registry().host}/base/multiarch:bookworm`,
+      digest: index.digest,
+      mediaType: MediaType.OCI_INDEX,
+      size: index.manifest.length,
+    })
   })
 
   it('reports an unknown tag with exit code 7', async () => {

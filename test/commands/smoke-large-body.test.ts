@@ -48,10 +48,19 @@ describe('smoke and huge bodies', () => {
     const suite = join(dir, 'suite.yaml')
     await writeFile(suite, 'http://registry.example:\n- path: /v2/\n  assert_status: 200\n')
     const {code, stderr} = await new Promise<{code: number; stderr: string}>((resolve, reject) => {
-      const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, RUN, 'smoke', suite, '--hosts', `localhost:${port}`, '--timeout', '60'], {
-        env: {...process.env, DOCKER_CONFIG: '/nonexistent', REGISTRYCTL_CONFIG: '/nonexistent/c.yaml', REGISTRYCTL_SYSTEM_CONFIG: '/nonexistent/s.yaml'},
-        stdio: ['ignore', 'ignore', 'pipe'],
-      })
+      const child = spawn(
+        '/usr/bin/time',
+        ['-f', 'maxrss=%M', process.execPath, RUN, 'smoke', suite, '--hosts', `localhost:${port}`, '--timeout', '60'],
+        {
+          env: {
+            ...process.env,
+            DOCKER_CONFIG: '/nonexistent',
+            REGISTRYCTL_CONFIG: '/nonexistent/c.yaml',
+            REGISTRYCTL_SYSTEM_CONFIG: '/nonexistent/s.yaml',
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      )
       let text = ''
       child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()))
       child.on('error', reject)

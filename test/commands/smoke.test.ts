@@ -90,8 +90,18 @@ describe('smoke @integration', () => {
     assert.match(stdout, /^127\.0\.0\.1: 6 passed, 0 failed$/m)
   })
 
-  it('expands bracket sets and runs every host, accepting httpbb\'s flag spellings', async () => {
-    const {code, stdout} = await runCli(['smoke', join(dir, 'passing.yaml'), '--hosts', '127.0.0.[1-2]', '--ca-file', nginx.pki.caCert, '--https_port', String(nginx.port), '--retry_on_timeout'])
+  it("expands bracket sets and runs every host, accepting httpbb's flag spellings", async () => {
+    const {code, stdout} = await runCli([
+      'smoke',
+      join(dir, 'passing.yaml'),
+      '--hosts',
+      '127.0.0.[1-2]',
+      '--ca-file',
+      nginx.pki.caCert,
+      '--https_port',
+      String(nginx.port),
+      '--retry_on_timeout',
+    ])
     assert.equal(code, ExitCode.OK, stdout)
     assert.match(stdout, /^127\.0\.0\.1: 6 passed, 0 failed$/m)
     assert.match(stdout, /^127\.0\.0\.2: 6 passed, 0 failed$/m)
@@ -111,7 +121,10 @@ describe('smoke @integration', () => {
       [10, /assert_body_contains: expected no-such-repository, got \{"repositories"/],
       [12, /assert_body_regex: expected \/\^nothing\$\/, got/],
     ] as const) {
-      assert.ok(stdout.includes(`FAIL ${file}:${line} https://${SERVICE}:${nginx.port}/v2/`), `line ${line}:\n${stdout}`)
+      assert.ok(
+        stdout.includes(`FAIL ${file}:${line} https://${SERVICE}:${nginx.port}/v2/`),
+        `line ${line}:\n${stdout}`,
+      )
       assert.match(stdout, failure)
     }
 
@@ -122,14 +135,29 @@ describe('smoke @integration', () => {
   })
 
   it('runs several files in one go, each case named by its own file', async () => {
-    const {code, stdout} = await runCli(['smoke', join(dir, 'passing.yaml'), join(dir, 'failing.yaml'), '--hosts', '127.0.0.1', ...tls()])
+    const {code, stdout} = await runCli([
+      'smoke',
+      join(dir, 'passing.yaml'),
+      join(dir, 'failing.yaml'),
+      '--hosts',
+      '127.0.0.1',
+      ...tls(),
+    ])
     assert.equal(code, ExitCode.CHECK_FAILED)
     assert.match(stdout, /^127\.0\.0\.1: 6 passed, 5 failed$/m)
     assert.ok(stdout.includes(`FAIL ${join(dir, 'failing.yaml')}:2 `), stdout)
   })
 
   it('reports an unreachable host with exit code 3', async () => {
-    const {code, stdout} = await runCli(['smoke', join(dir, 'passing.yaml'), '--hosts', '127.0.0.1,127.0.0.3', ...tls(), '--timeout', '5'])
+    const {code, stdout} = await runCli([
+      'smoke',
+      join(dir, 'passing.yaml'),
+      '--hosts',
+      '127.0.0.1,127.0.0.3',
+      ...tls(),
+      '--timeout',
+      '5',
+    ])
     assert.equal(code, ExitCode.UNREACHABLE)
     assert.match(stdout, /^127\.0\.0\.3: 0 passed, 6 failed \(unreachable\)$/m)
     assert.match(stdout, /connection refused/)
@@ -150,7 +178,10 @@ describe('smoke @integration', () => {
   it('refuses YAML errors with file and line, exit 2', async () => {
     const cases: Array<[string, RegExp]> = [
       [`https://${SERVICE}:\n- path: /v2/\n  assert_stauts: 200\n`, /:3: unknown key "assert_stauts"/],
-      [`https://${SERVICE}:\n- path: /v2/\n- path: /v2/\n  assert_status: "200"\n`, /:4: assert_status must be a whole number/],
+      [
+        `https://${SERVICE}:\n- path: /v2/\n- path: /v2/\n  assert_status: "200"\n`,
+        /:4: assert_status must be a whole number/,
+      ],
       [`https://${SERVICE}:\n- path: /v2/\n  assert_headers: [a, b]\n`, /:3: assert_headers must be a mapping/],
       [`ftp://${SERVICE}:\n- path: /\n`, /:1: top-level key "ftp:\/\/.*" is not http:\/\/NAME or https:\/\/NAME/],
       [`https://${SERVICE}:\n- method: GET\n`, /:2: a test case needs "path"/],
@@ -174,7 +205,17 @@ describe('smoke @integration', () => {
 
   describe('--registry-suite', () => {
     it('passes behind nginx (anonymous writes refused with a realm) and downloads an image config intact', async () => {
-      const {code, stdout} = await runCli(['smoke', '--registry-suite', '--server-name', SERVICE, '--hosts', '127.0.0.1', ...tls(), '--image', 'team/app:stable'])
+      const {code, stdout} = await runCli([
+        'smoke',
+        '--registry-suite',
+        '--server-name',
+        SERVICE,
+        '--hosts',
+        '127.0.0.1',
+        ...tls(),
+        '--image',
+        'team/app:stable',
+      ])
       assert.equal(code, ExitCode.OK, stdout)
       assert.match(stdout, /^127\.0\.0\.1: 5 passed, 0 failed$/m)
     })
@@ -182,7 +223,18 @@ describe('smoke @integration', () => {
     it('checks that writes are refused on every node during read-only maintenance', async () => {
       const readOnly = await startNginx(registry().host, {serverNames: [SERVICE], readOnly: true})
       try {
-        const args = ['smoke', '--registry-suite', '--server-name', SERVICE, '--hosts', '127.0.0.1', '--ca-file', readOnly.pki.caCert, '--https-port', String(readOnly.port)]
+        const args = [
+          'smoke',
+          '--registry-suite',
+          '--server-name',
+          SERVICE,
+          '--hosts',
+          '127.0.0.1',
+          '--ca-file',
+          readOnly.pki.caCert,
+          '--https-port',
+          String(readOnly.port),
+        ]
         const maintained = await runCli([...args, '--read-only'])
         assert.equal(maintained.code, ExitCode.OK, maintained.stdout)
         const expectedOpenForPushes = await runCli(args)
@@ -195,14 +247,33 @@ describe('smoke @integration', () => {
       // distribution's own read-only mode answers 405.
       const maintained = await startRegistry({readOnly: true})
       try {
-        const direct = await runCli(['smoke', '--registry-suite', '--hosts', '127.0.0.1', '--scheme', 'http', '--http-port', String(maintained.port), '--read-only'])
+        const direct = await runCli([
+          'smoke',
+          '--registry-suite',
+          '--hosts',
+          '127.0.0.1',
+          '--scheme',
+          'http',
+          '--http-port',
+          String(maintained.port),
+          '--read-only',
+        ])
         assert.equal(direct.code, ExitCode.OK, direct.stdout)
       } finally {
         await maintained.stop()
       }
 
       // And a registry that still accepts pushes fails the read-only check.
-      const writable = await runCli(['smoke', '--registry-suite', '--server-name', SERVICE, '--hosts', '127.0.0.1', ...tls(), '--read-only'])
+      const writable = await runCli([
+        'smoke',
+        '--registry-suite',
+        '--server-name',
+        SERVICE,
+        '--hosts',
+        '127.0.0.1',
+        ...tls(),
+        '--read-only',
+      ])
       assert.equal(writable.code, ExitCode.CHECK_FAILED)
       assert.match(writable.stdout, /assert_status: expected 403 or 405 or 503, got 401/)
     })
@@ -220,12 +291,16 @@ describe('smoke @integration', () => {
         const uploads = join(registry().rootDirectory, 'docker/registry/v2/repositories', repository, '_uploads')
         const opened = await readdir(uploads)
         assert.ok(opened.length > 0, `the write check opened an upload in ${repository}`)
-        for (const uuid of opened) assert.deepEqual((await readdir(join(uploads, uuid))).sort(), ['hashstates'], `${repository} upload ${uuid}`)
+        for (const uuid of opened)
+          assert.deepEqual((await readdir(join(uploads, uuid))).sort(), ['hashstates'], `${repository} upload ${uuid}`)
       }
 
       const missing = await runCli(['smoke', '--registry-suite', ...bare, '--open', '--image', 'team/app:no-such-tag'])
       assert.equal(missing.code, ExitCode.CHECK_FAILED)
-      assert.match(missing.stdout, /image resolves and its config downloads intact: expected success, got manifest .* not found/)
+      assert.match(
+        missing.stdout,
+        /image resolves and its config downloads intact: expected success, got manifest .* not found/,
+      )
     })
   })
 
@@ -238,30 +313,72 @@ describe('smoke @integration', () => {
     after(() => other?.stop())
 
     it('says the nodes agree when they hold the same images', async () => {
-      const {code, stdout} = await runCli(['smoke', '--drift', '--hosts', `${registry().host},${other.host}`, '--select', 'team/*'])
+      const {code, stdout} = await runCli([
+        'smoke',
+        '--drift',
+        '--hosts',
+        `${registry().host},${other.host}`,
+        '--select',
+        'team/*',
+      ])
       assert.equal(code, ExitCode.OK, stdout)
       assert.match(stdout, /Compared .*: 2 repositories, 9 tags/)
       assert.match(stdout, /The nodes agree\./)
     })
 
     it('reads restricted repositories on every node with the credentials given once', async () => {
-      const args = ['smoke', '--drift', '--server-name', SERVICE, '--hosts', '127.0.0.[1-2]', ...tls(), '--select', 'restricted/*']
+      const args = [
+        'smoke',
+        '--drift',
+        '--server-name',
+        SERVICE,
+        '--hosts',
+        '127.0.0.[1-2]',
+        ...tls(),
+        '--select',
+        'restricted/*',
+      ]
       const anonymous = await runCli(args)
       assert.equal(anonymous.code, ExitCode.UNAUTHORIZED, anonymous.stdout)
       const {username, password} = USERS.restrictedRead
-      const {code, stdout, stderr} = await runCli([...args, '--username', username, '--password-stdin'], {input: `${password}\n`})
+      const {code, stdout, stderr} = await runCli([...args, '--username', username, '--password-stdin'], {
+        input: `${password}\n`,
+      })
       assert.equal(code, ExitCode.OK, stdout + stderr)
       assert.match(stdout, /Compared 127\.0\.0\.1, 127\.0\.0\.2: 1 repositories, 1 tags/)
     })
 
     it('lists what differs: a moved tag, a missing repository', async () => {
       const client = localSession().client({host: other.host})
-      await pushImage(client, 'team/app', ['stable'], buildImage({created: '2025-05-05T00:00:00Z', layers: ['drifted stable']}))
-      await pushImage(client, 'team/only-on-other', ['v1'], buildImage({created: '2025-05-06T00:00:00Z', layers: ['only here']}))
-      const {code, stdout} = await runCli(['smoke', '--drift', '--hosts', `${registry().host},${other.host}`, '--select', 'team/*', '--json'])
+      await pushImage(
+        client,
+        'team/app',
+        ['stable'],
+        buildImage({created: '2025-05-05T00:00:00Z', layers: ['drifted stable']}),
+      )
+      await pushImage(
+        client,
+        'team/only-on-other',
+        ['v1'],
+        buildImage({created: '2025-05-06T00:00:00Z', layers: ['only here']}),
+      )
+      const {code, stdout} = await runCli([
+        'smoke',
+        '--drift',
+        '--hosts',
+        `${registry().host},${other.host}`,
+        '--select',
+        'team/*',
+        '--json',
+      ])
       assert.equal(code, ExitCode.CHECK_FAILED)
-      const {drift} = JSON.parse(stdout) as {drift: {differences: Array<{repository: string; tag?: string; values: Record<string, string | null>}>}}
-      assert.deepEqual(drift.differences.map((d) => `${d.repository}:${d.tag ?? '*'}`), ['team/app:stable', 'team/only-on-other:*', 'team/only-on-other:v1'])
+      const {drift} = JSON.parse(stdout) as {
+        drift: {differences: Array<{repository: string; tag?: string; values: Record<string, string | null>}>}
+      }
+      assert.deepEqual(
+        drift.differences.map((d) => `${d.repository}:${d.tag ?? '*'}`),
+        ['team/app:stable', 'team/only-on-other:*', 'team/only-on-other:v1'],
+      )
       assert.equal(drift.differences[1]!.values[registry().host], null)
     })
   })

@@ -36,7 +36,10 @@ function cliEnvironment(env: NodeJS.ProcessEnv | undefined): {env: NodeJS.Proces
   }
 }
 
-export async function runCli(args: string[], options: {input?: string; env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: {input?: string; env?: NodeJS.ProcessEnv} = {},
+): Promise<CliResult> {
   const {env, done} = cliEnvironment(options.env)
   return new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, [RUN, ...args], {
@@ -63,7 +66,11 @@ export function inTerminal(args: string[]): [string, string[]] {
  * Runs the CLI on a pseudo-terminal (util-linux `script`), so stdin is a TTY as for an operator, and
  * types `answer` once a confirmation prompt shows (if one does).
  */
-export async function runCliInTerminal(args: string[], answer: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
+export async function runCliInTerminal(
+  args: string[],
+  answer: string,
+  options: {env?: NodeJS.ProcessEnv} = {},
+): Promise<CliResult> {
   const {env, done} = cliEnvironment(options.env)
   return new Promise<CliResult>((resolve, reject) => {
     const child = spawn(...inTerminal(args), {
@@ -88,7 +95,10 @@ export async function runCliInTerminal(args: string[], answer: string, options: 
  * Runs the CLI with a standard output that cannot be written: `/dev/full` (every write fails with
  * ENOSPC, as on a full disk) or a pipe whose reader has gone (EPIPE, as after `| head`).
  */
-export async function runCliWithBrokenStdout(args: string[], stdout: 'full' | 'closed-pipe'): Promise<Omit<CliResult, 'stdout'>> {
+export async function runCliWithBrokenStdout(
+  args: string[],
+  stdout: 'full' | 'closed-pipe',
+): Promise<Omit<CliResult, 'stdout'>> {
   const {env, done} = cliEnvironment(undefined)
   const full = stdout === 'full' ? openSync('/dev/full', 'w') : undefined
   return new Promise<Omit<CliResult, 'stdout'>>((resolve, reject) => {

@@ -51,11 +51,19 @@ interface Upstream {
 function forward(target: URL, request: IncomingMessage, body: Buffer): Promise<Upstream> {
   return new Promise((resolve, reject) => {
     const upstream = httpRequest(
-      {host: target.hostname, port: target.port, method: request.method, path: request.url, headers: {...request.headers, host: target.host}},
+      {
+        host: target.hostname,
+        port: target.port,
+        method: request.method,
+        path: request.url,
+        headers: {...request.headers, host: target.host},
+      },
       (response) => {
         const chunks: Buffer[] = []
         response.on('data', (chunk: Buffer) => chunks.push(chunk))
-        response.on('end', () => resolve({status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks)}))
+        response.on('end', () =>
+          resolve({status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks)}),
+        )
         response.on('error', reject)
       },
     )
@@ -74,7 +82,11 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 /** Headers to pass on: hop-by-hop ones dropped, Location rewritten to the proxy. */
-function passHeaders(headers: IncomingMessage['headers'], target: string, self: string): Record<string, string | string[]> {
+function passHeaders(
+  headers: IncomingMessage['headers'],
+  target: string,
+  self: string,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || ['connection', 'keep-alive', 'transfer-encoding'].includes(name)) continue
@@ -109,7 +121,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
 
     if (kind === '429') {
-      response.writeHead(429, {'retry-after': String(options.retryAfterS ?? 1), 'content-type': 'application/json'}).end('{"errors":[{"code":"TOOMANYREQUESTS"}]}')
+      response
+        .writeHead(429, {'retry-after': String(options.retryAfterS ?? 1), 'content-type': 'application/json'})
+        .end('{"errors":[{"code":"TOOMANYREQUESTS"}]}')
       return
     }
 
@@ -132,7 +146,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
     let payload = upstream.body
     if (kind === 'malformed' && /json/.test(String(upstream.headers['content-type'])) && payload.length > 0) {
-      payload = Buffer.from(`${payload.subarray(0, Math.floor(payload.length / 2)).toString('latin1')}\u0000}{`, 'latin1')
+      payload = Buffer.from(
+        `${payload.subarray(0, Math.floor(payload.length / 2)).toString('latin1')}\u0000}{`,
+        'latin1',
+      )
     }
 
     if (method !== 'HEAD') headers['content-length'] = String(payload.length)

@@ -20,7 +20,11 @@ export interface Fleet {
 
 export const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')
 
-export function writeFleet(registry: RunningRegistry, prefix: string, options: {team?: number; ci?: number; releases?: number; builds?: number} = {}): Fleet {
+export function writeFleet(
+  registry: RunningRegistry,
+  prefix: string,
+  options: {team?: number; ci?: number; releases?: number; builds?: number} = {},
+): Fleet {
   const writer = new StoreWriter(registry.rootDirectory)
   const repositories = new Map<string, string[]>()
   const now = Date.now()
@@ -35,7 +39,15 @@ export function writeFleet(registry: RunningRegistry, prefix: string, options: {
       // Release k is (releases - k) days old: r00 is the oldest.
       const tag = `r${String(k).padStart(2, '0')}`
       const extra = k === releases - 1 ? ['latest'] : k === 1 ? ['stable'] : []
-      writer.image(name, [tag, ...extra], buildImage({created: new Date(now - (releases - k) * DAY).toISOString(), format: i % 2 ? 'docker' : 'oci', layers: [`${name} ${tag}`]}))
+      writer.image(
+        name,
+        [tag, ...extra],
+        buildImage({
+          created: new Date(now - (releases - k) * DAY).toISOString(),
+          format: i % 2 ? 'docker' : 'oci',
+          layers: [`${name} ${tag}`],
+        }),
+      )
       tags.push(tag, ...extra)
     }
 
@@ -48,11 +60,19 @@ export function writeFleet(registry: RunningRegistry, prefix: string, options: {
     for (let k = 0; k < builds; k++) {
       // Builds are 10, 20, 30, … days old (plus an hour, so none sits on a 30-day boundary).
       const tag = sha1(`${name} ${k}`)
-      writer.image(name, [tag], buildImage({created: new Date(now - ((k + 1) * 10 * DAY + 3_600_000)).toISOString(), layers: [`${name} ${k}`]}))
+      writer.image(
+        name,
+        [tag],
+        buildImage({created: new Date(now - ((k + 1) * 10 * DAY + 3_600_000)).toISOString(), layers: [`${name} ${k}`]}),
+      )
       tags.push(tag)
     }
 
-    writer.image(name, ['main'], buildImage({created: new Date(now - 100 * DAY).toISOString(), layers: [`${name} main`]}))
+    writer.image(
+      name,
+      ['main'],
+      buildImage({created: new Date(now - 100 * DAY).toISOString(), layers: [`${name} main`]}),
+    )
     repositories.set(name, [...tags, 'main'].sort())
   }
 

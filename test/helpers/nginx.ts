@@ -26,7 +26,10 @@ export interface RunningNginx {
   stop(): Promise<void>
 }
 
-export async function startNginx(upstream: string, options: {readOnly?: boolean; serverNames?: string[]; listen?: string[]} = {}): Promise<RunningNginx> {
+export async function startNginx(
+  upstream: string,
+  options: {readOnly?: boolean; serverNames?: string[]; listen?: string[]} = {},
+): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'registryctl-nginx-'))
   // nginx's workers run as an unprivileged user: they must read the htpasswd files.
   chmodSync(dir, 0o755)
@@ -38,15 +41,23 @@ export async function startNginx(upstream: string, options: {readOnly?: boolean;
   }
 
   const pushUsers = file('regular-push.htpasswd', `${htpasswdLine(USERS.push.username, USERS.push.password)}\n`)
-  const readUsers = file('restricted-read.htpasswd', [USERS.restrictedRead, USERS.restrictedPush].map((u) => htpasswdLine(u.username, u.password)).join('\n') + '\n')
-  const restrictedPushUsers = file('restricted-push.htpasswd', `${htpasswdLine(USERS.restrictedPush.username, USERS.restrictedPush.password)}\n`)
+  const readUsers = file(
+    'restricted-read.htpasswd',
+    [USERS.restrictedRead, USERS.restrictedPush].map((u) => htpasswdLine(u.username, u.password)).join('\n') + '\n',
+  )
+  const restrictedPushUsers = file(
+    'restricted-push.htpasswd',
+    `${htpasswdLine(USERS.restrictedPush.username, USERS.restrictedPush.password)}\n`,
+  )
   const proxy = `
       proxy_pass http://${upstream};
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-Proto https;
       proxy_read_timeout 900;`
   const writes = (realm: string, users: string) =>
-    options.readOnly ? 'limit_except GET HEAD { deny all; }' : `limit_except GET HEAD { auth_basic "${realm}"; auth_basic_user_file ${users}; }`
+    options.readOnly
+      ? 'limit_except GET HEAD { deny all; }'
+      : `limit_except GET HEAD { auth_basic "${realm}"; auth_basic_user_file ${users}; }`
   const config = file(
     'nginx.conf',
     `
@@ -88,7 +99,9 @@ http {
 }
 `,
   )
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', config, '-e', join(dir, 'error.log')], {stdio: ['ignore', 'ignore', 'pipe']})
+  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', config, '-e', join(dir, 'error.log')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let errors = ''
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()))
   const stop = async () => {
@@ -102,7 +115,6 @@ http {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${errors}`)
     try {
-      // eslint-disable-next-line no-await-in-loop -- polling
       await waitForListener(port)
       break
     } catch {
@@ -111,7 +123,6 @@ http {
         throw new Error(`nginx did not start: ${errors}`)
       }
 
-      // eslint-disable-next-line no-await-in-loop -- polling
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
   }

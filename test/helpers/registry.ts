@@ -3,7 +3,10 @@ import {Session, type SessionOptions} from '../../src/lib/registry/client.js'
 import {type RegistryProcessOptions, type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 
 /** Start a registry before the suite and stop it after; the getter is valid inside tests. */
-export function useRegistry(options: RegistryProcessOptions = {}, seed?: (registry: RunningRegistry) => Promise<void>): () => RunningRegistry {
+export function useRegistry(
+  options: RegistryProcessOptions = {},
+  seed?: (registry: RunningRegistry) => Promise<void>,
+): () => RunningRegistry {
   let registry: RunningRegistry | undefined
   before(async function () {
     this.timeout(120_000)

@@ -30,8 +30,9 @@ export async function accountSnapshot(swift: RunningSwift): Promise<Map<string, 
   for (const container of await get(`${swift.storageUrl}?format=json`)) {
     let marker = ''
     for (;;) {
-      // eslint-disable-next-line no-await-in-loop -- pages follow each other
-      const page = await get(`${swift.storageUrl}/${encodeURIComponent(container.name)}?format=json&limit=10000&marker=${encodeURIComponent(marker)}`)
+      const page = await get(
+        `${swift.storageUrl}/${encodeURIComponent(container.name)}?format=json&limit=10000&marker=${encodeURIComponent(marker)}`,
+      )
       for (const entry of page) snapshot.set(`${container.name}/${entry.name}`, entry.hash ?? '')
       if (page.length < 10_000) break
       marker = page.at(-1)!.name

@@ -18,20 +18,83 @@ function openssl(args: string[], cwd: string): void {
 /** A CA and a server certificate for the given names (DNS names and IP addresses). */
 export function makePki(names: string[]): Pki {
   const dir = mkdtempSync(join(tmpdir(), 'registryctl-pki-'))
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=registryctl test CA', '-keyout', 'ca.key', '-out', 'ca.pem'], dir)
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${names[0]}`, '-keyout', 'server.key', '-out', 'server.csr'], dir)
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=registryctl test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+    ],
+    dir,
+  )
+  openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${names[0]}`, '-keyout', 'server.key', '-out', 'server.csr'],
+    dir,
+  )
   const san = names.map((name) => (/^[\d.]+$|:/.test(name) ? `IP:${name}` : `DNS:${name}`)).join(',')
-  writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`)
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', 'server.pem'], dir)
+  writeFileSync(
+    join(dir, 'ext.cnf'),
+    `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
+  )
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+      '-out',
+      'server.pem',
+    ],
+    dir,
+  )
   return {dir, caCert: join(dir, 'ca.pem'), serverCert: join(dir, 'server.pem'), serverKey: join(dir, 'server.key')}
 }
 
 /** A self-signed RSA certificate and key (the token issuer's), as PEM strings and paths. */
 export function makeSigningCertificate(): {certPath: string; keyPem: string; certDer: Buffer} {
   const dir = mkdtempSync(join(tmpdir(), 'registryctl-issuer-'))
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=registryctl test token issuer', '-keyout', 'issuer.key', '-out', 'issuer.pem'], dir)
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=registryctl test token issuer',
+      '-keyout',
+      'issuer.key',
+      '-out',
+      'issuer.pem',
+    ],
+    dir,
+  )
   openssl(['x509', '-in', 'issuer.pem', '-outform', 'der', '-out', 'issuer.der'], dir)
-  return {certPath: join(dir, 'issuer.pem'), keyPem: readFileSync(join(dir, 'issuer.key'), 'utf8'), certDer: readFileSync(join(dir, 'issuer.der'))}
+  return {
+    certPath: join(dir, 'issuer.pem'),
+    keyPem: readFileSync(join(dir, 'issuer.key'), 'utf8'),
+    certDer: readFileSync(join(dir, 'issuer.der')),
+  }
 }
 
 /** An htpasswd line nginx accepts (apr1). */

@@ -29,18 +29,26 @@ export interface RunningTokenServer {
 }
 
 /** The registry's `auth.token` settings that trust this token server (startRegistry's tokenAuth). */
-export function tokenAuthOf(tokens: Pick<RunningTokenServer, 'realm' | 'certPath'>): NonNullable<RegistryProcessOptions['tokenAuth']> {
+export function tokenAuthOf(
+  tokens: Pick<RunningTokenServer, 'realm' | 'certPath'>,
+): NonNullable<RegistryProcessOptions['tokenAuth']> {
   return {realm: tokens.realm, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootCertBundle: tokens.certPath}
 }
 
 const base64url = (data: Buffer | string) => Buffer.from(data).toString('base64url')
 
-export async function startTokenServer(users: Record<string, Grant>, options: {expiresIn?: number} = {}): Promise<RunningTokenServer> {
+export async function startTokenServer(
+  users: Record<string, Grant>,
+  options: {expiresIn?: number} = {},
+): Promise<RunningTokenServer> {
   const {certPath, keyPem, certDer} = makeSigningCertificate()
   const requests: RunningTokenServer['requests'] = []
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://token')
-    const scopes = url.searchParams.getAll('scope').flatMap((scope) => scope.split(' ')).filter(Boolean)
+    const scopes = url.searchParams
+      .getAll('scope')
+      .flatMap((scope) => scope.split(' '))
+      .filter(Boolean)
     let user: string | undefined
     const header = request.headers.authorization
     if (header?.startsWith('Basic ')) {
@@ -65,11 +73,22 @@ export async function startTokenServer(users: Record<string, Grant>, options: {e
     const now = Math.floor(Date.now() / 1000)
     const expiresIn = options.expiresIn ?? 300
     const jwtHeader = {typ: 'JWT', alg: 'RS256', x5c: [certDer.toString('base64')]}
-    const claims = {iss: TOKEN_ISSUER, sub: user ?? '', aud: TOKEN_SERVICE, exp: now + expiresIn, nbf: now - 10, iat: now, jti: randomUUID(), access}
+    const claims = {
+      iss: TOKEN_ISSUER,
+      sub: user ?? '',
+      aud: TOKEN_SERVICE,
+      exp: now + expiresIn,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access,
+    }
     const signingInput = `${base64url(JSON.stringify(jwtHeader))}.${base64url(JSON.stringify(claims))}`
     const signature = createSign('RSA-SHA256').update(signingInput).sign(keyPem)
     const token = `${signingInput}.${base64url(signature)}`
-    response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({token, access_token: token, expires_in: expiresIn, issued_at: new Date().toISOString()}))
+    response
+      .writeHead(200, {'content-type': 'application/json'})
+      .end(JSON.stringify({token, access_token: token, expires_in: expiresIn, issued_at: new Date().toISOString()}))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo

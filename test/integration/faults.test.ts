@@ -42,9 +42,29 @@ const COMMANDS: CommandCase[] = [
   {name: 'inspect', args: (host) => ['inspect', `${host}/team/app:stable`]},
   {name: 'gc status', args: (host) => ['gc', 'status', host]},
   // Smoke tests do not retry, by design (they are there to see a 503): under faults they report failed cases.
-  {name: 'smoke --registry-suite', args: (host) => ['smoke', '--registry-suite', '--hosts', '127.0.0.1', '--scheme', 'http', '--http-port', host.split(':')[1]!, '--open', '--image', 'team/app:stable'], smoke: true},
+  {
+    name: 'smoke --registry-suite',
+    args: (host) => [
+      'smoke',
+      '--registry-suite',
+      '--hosts',
+      '127.0.0.1',
+      '--scheme',
+      'http',
+      '--http-port',
+      host.split(':')[1]!,
+      '--open',
+      '--image',
+      'team/app:stable',
+    ],
+    smoke: true,
+  },
   {name: 'delete-tags', args: (host, run) => ['delete-tags', `${host}/fault/${run}:old-*`, '--yes'], deletes: 'tags'},
-  {name: 'delete-manifest', args: (host, run) => ['delete-manifest', `${host}/fault/${run}@${digests.get(`${run}:old-0`)}`, '--yes'], deletes: 'manifest'},
+  {
+    name: 'delete-manifest',
+    args: (host, run) => ['delete-manifest', `${host}/fault/${run}@${digests.get(`${run}:old-0`)}`, '--yes'],
+    deletes: 'manifest',
+  },
 ]
 
 /** Digest of each seeded tag, by `run:tag`. */
@@ -53,7 +73,10 @@ const digests = new Map<string, string>()
 function seedDeletionRepository(writer: StoreWriter, run: string): void {
   const tags = [...Array.from({length: PLANNED}, (_, k) => plannedTag(k)), ...OUTSIDE]
   for (const [k, tag] of tags.entries()) {
-    const image = buildImage({created: new Date(Date.UTC(2020, 0, 1 + k)).toISOString(), layers: [`fault ${run} ${tag}`]})
+    const image = buildImage({
+      created: new Date(Date.UTC(2020, 0, 1 + k)).toISOString(),
+      layers: [`fault ${run} ${tag}`],
+    })
     writer.image(`fault/${run}`, [tag], image)
     digests.set(`${run}:${tag}`, image.digest)
   }
@@ -66,7 +89,12 @@ function seedDeletionRepository(writer: StoreWriter, run: string): void {
  */
 function normalize(stdout: string, host: string, run: string): string {
   let text = stdout.replaceAll(host, 'REGISTRY')
-  if (run) text = text.replaceAll(`fault/${run}`, 'fault/RUN').replaceAll(/sha256:[\da-f]{64}/g, 'DIGEST').replaceAll(/\b[\da-f]{12}\b/g, 'SHORT').replaceAll(/ {2,}/g, ' ')
+  if (run)
+    text = text
+      .replaceAll(`fault/${run}`, 'fault/RUN')
+      .replaceAll(/sha256:[\da-f]{64}/g, 'DIGEST')
+      .replaceAll(/\b[\da-f]{12}\b/g, 'SHORT')
+      .replaceAll(/ {2,}/g, ' ')
   return text.split('\n').sort().join('\n')
 }
 
@@ -98,7 +126,7 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
     plainProxy = await startFaultProxy({target: registry.url, rate: 0})
     for (const command of COMMANDS) {
       const run = `${command.deletes ?? 'read'}-baseline`.replace('read-', '')
-      // eslint-disable-next-line no-await-in-loop
+
       const result = await runCli([...command.args(plainProxy.host, run), ...COMMON])
       assert.ok(result.code === 0, `${command.name} fault-free: ${result.code} ${result.stderr}`)
       baselines.set(command.name, result)
@@ -110,7 +138,8 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
   })
 
   /** The registry's true state of a deletion run's repository, read directly. */
-  const remaining = async (run: string) => new Set(await localSession().client({host: registry.host}).tags(`fault/${run}`, {missingIsEmpty: true}))
+  const remaining = async (run: string) =>
+    new Set(await localSession().client({host: registry.host}).tags(`fault/${run}`, {missingIsEmpty: true}))
 
   interface Observed {
     command: CommandCase
@@ -126,7 +155,14 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
   /** One command under one fault kind, through its own proxy (its own seed: it replays alone). */
   async function underFaults(kind: FaultKind, command: CommandCase): Promise<Observed> {
     const proxySeed = seed + 100 * FAULT_KINDS.indexOf(kind) + COMMANDS.indexOf(command)
-    const proxy = await startFaultProxy({target: registry.url, seed: proxySeed, rate: RATE, kinds: [kind], delayMs: 300, retryAfterS: 1})
+    const proxy = await startFaultProxy({
+      target: registry.url,
+      seed: proxySeed,
+      rate: RATE,
+      kinds: [kind],
+      delayMs: 300,
+      retryAfterS: 1,
+    })
     try {
       const run = command.deletes ? `${command.deletes}-${kind}` : ''
       const result = await runCli([...command.args(proxy.host, run), ...COMMON])
@@ -143,7 +179,8 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
   const observe = (kind: FaultKind) => {
     if (runs.size === 0) {
       const limit = pLimit(6)
-      for (const each of FAULT_KINDS) runs.set(each, Promise.all(COMMANDS.map((command) => limit(() => underFaults(each, command)))))
+      for (const each of FAULT_KINDS)
+        runs.set(each, Promise.all(COMMANDS.map((command) => limit(() => underFaults(each, command)))))
     }
 
     return runs.get(kind)!
@@ -165,27 +202,49 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
         }
 
         if (!command.deletes || !left) {
-          if (result.code === 0) assert.equal(normalize(result.stdout, proxy.host, run), normalize(baseline.stdout, plainProxy.host, run), context)
+          if (result.code === 0)
+            assert.equal(
+              normalize(result.stdout, proxy.host, run),
+              normalize(baseline.stdout, plainProxy.host, run),
+              context,
+            )
           else assertOneClearLine(result, context)
           continue
         }
 
         for (const tag of OUTSIDE) assert.ok(left.has(tag), `${tag} is outside the plan and was deleted; ${context}`)
-        const planned = command.deletes === 'tags' ? Array.from({length: PLANNED}, (_, k) => plannedTag(k)) : [plannedTag(0)]
+        const planned =
+          command.deletes === 'tags' ? Array.from({length: PLANNED}, (_, k) => plannedTag(k)) : [plannedTag(0)]
         for (let k = 0; k < PLANNED; k++) {
-          if (!planned.includes(plannedTag(k))) assert.ok(left.has(plannedTag(k)), `${plannedTag(k)} is outside the plan and was deleted; ${context}`)
+          if (!planned.includes(plannedTag(k)))
+            assert.ok(left.has(plannedTag(k)), `${plannedTag(k)} is outside the plan and was deleted; ${context}`)
         }
 
-        const reported = new Map([...result.stdout.matchAll(/\/fault\/\S+:(\S+) +\[([A-Z]+)\]/g)].map((match) => [match[1]!, match[2]!]))
+        const reported = new Map(
+          [...result.stdout.matchAll(/\/fault\/\S+:(\S+) +\[([A-Z]+)\]/g)].map((match) => [match[1]!, match[2]!]),
+        )
         for (const tag of planned) {
           const status = reported.get(tag)
           if (status === 'UNKNOWN') continue
-          if (left.has(tag)) assert.ok(status === undefined || status === 'FAIL' || status === 'SKIPPED', `${tag} is still there but was reported ${status}; ${context}`)
+          if (left.has(tag))
+            assert.ok(
+              status === undefined || status === 'FAIL' || status === 'SKIPPED',
+              `${tag} is still there but was reported ${status}; ${context}`,
+            )
           else assert.ok(status === 'DONE', `${tag} is gone but was reported ${status}; ${context}`)
         }
 
-        if (result.code === 0) assert.equal(normalize(result.stdout, proxy.host, run), normalize(baseline.stdout, plainProxy.host, `${command.deletes}-baseline`), context)
-        else if (result.code === ExitCode.PARTIAL) assert.ok([...reported.values()].some((status) => status === 'FAIL' || status === 'UNKNOWN'), context)
+        if (result.code === 0)
+          assert.equal(
+            normalize(result.stdout, proxy.host, run),
+            normalize(baseline.stdout, plainProxy.host, `${command.deletes}-baseline`),
+            context,
+          )
+        else if (result.code === ExitCode.PARTIAL)
+          assert.ok(
+            [...reported.values()].some((status) => status === 'FAIL' || status === 'UNKNOWN'),
+            context,
+          )
         else assertOneClearLine(result, context)
       }
 
@@ -193,8 +252,9 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
       const faults = observed.reduce((sum, each) => sum + each.faults, 0)
       assert.ok(faults > 0, `no ${kind} fault injected`)
       if (process.env.REGISTRYCTL_TEST_VERBOSE) {
-        // eslint-disable-next-line no-console
-        console.log(`      ${kind}: ${faults} faults in ${observed.reduce((sum, each) => sum + each.requests, 0)} requests; ${observed.map((o) => `${o.command.name}=${o.result.code}`).join(' ')}`)
+        console.log(
+          `      ${kind}: ${faults} faults in ${observed.reduce((sum, each) => sum + each.requests, 0)} requests; ${observed.map((o) => `${o.command.name}=${o.result.code}`).join(' ')}`,
+        )
       }
     })
   }

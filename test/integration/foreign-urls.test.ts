@@ -13,7 +13,13 @@ import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {freePort, registryConfig, type RunningRegistry, startRegistry, stopProcess} from '../../src/sandbox/registry-process.js'
+import {
+  freePort,
+  registryConfig,
+  type RunningRegistry,
+  startRegistry,
+  stopProcess,
+} from '../../src/sandbox/registry-process.js'
 import {runCli} from '../helpers/cli.js'
 import {type RunningNginx, startNginx, USERS} from '../helpers/nginx.js'
 import {type RunningTokenServer, startTokenServer, tokenAuthOf} from '../helpers/token-server.js'
@@ -46,13 +52,11 @@ async function startRegistryWithHost(host: string): Promise<{host: string; stop(
   const deadline = Date.now() + 15_000
   for (;;) {
     try {
-      // eslint-disable-next-line no-await-in-loop -- polling
       if ((await fetch(`http://127.0.0.1:${port}/v2/`)).status === 200) break
     } catch {
       if (Date.now() > deadline) throw new Error('docker-registry did not start')
     }
 
-    // eslint-disable-next-line no-await-in-loop -- polling
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 
@@ -87,7 +91,10 @@ describe('absolute URLs from the registry naming another host @integration', () 
 
   it("gc status's write probe cancels its upload on the named registry, whatever host the Location names", async () => {
     const user = USERS.push
-    const result = await runCli(['gc', 'status', nginx.host, '--ca-file', nginx.pki.caCert, '--username', user.username, '--password-stdin'], {input: `${user.password}\n`})
+    const result = await runCli(
+      ['gc', 'status', nginx.host, '--ca-file', nginx.pki.caCert, '--username', user.username, '--password-stdin'],
+      {input: `${user.password}\n`},
+    )
     assert.deepEqual(seen, [], `requests went to ${recorder.origin}, a host nobody named: ${JSON.stringify(seen)}`)
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /writable/i)
@@ -103,7 +110,9 @@ describe('absolute URLs from the registry naming another host @integration', () 
       const dir = await mkdtemp(join(tmpdir(), 'registryctl-docker-config-'))
       try {
         await writeFile(join(dir, 'config.json'), config.replace('HOST', nginx.host))
-        const result = await runCli(['list-tags', `${nginx.host}/restricted/app`, '--ca-file', nginx.pki.caCert], {env: {DOCKER_CONFIG: dir}})
+        const result = await runCli(['list-tags', `${nginx.host}/restricted/app`, '--ca-file', nginx.pki.caCert], {
+          env: {DOCKER_CONFIG: dir},
+        })
         assert.equal(result.code, 2, result.stderr)
         assert.doesNotMatch(result.stderr, /internal error/)
         assert.match(result.stderr, /config\.json/)
@@ -117,8 +126,12 @@ describe('absolute URLs from the registry naming another host @integration', () 
     const dir = await mkdtemp(join(tmpdir(), 'registryctl-helper-'))
     try {
       await writeFile(join(dir, 'config.json'), JSON.stringify({credsStore: 'answers-null'}))
-      await writeFile(join(dir, 'docker-credential-answers-null'), '#!/bin/sh\ncat >/dev/null\necho null\n', {mode: 0o755})
-      const result = await runCli(['list-tags', `${nginx.host}/restricted/app`, '--ca-file', nginx.pki.caCert], {env: {DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH ?? ''}`}})
+      await writeFile(join(dir, 'docker-credential-answers-null'), '#!/bin/sh\ncat >/dev/null\necho null\n', {
+        mode: 0o755,
+      })
+      const result = await runCli(['list-tags', `${nginx.host}/restricted/app`, '--ca-file', nginx.pki.caCert], {
+        env: {DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH ?? ''}`},
+      })
       assert.doesNotMatch(result.stderr, /internal error/)
       assert.equal(result.code, 2, result.stderr)
     } finally {
@@ -136,29 +149,65 @@ describe('a Link header naming another host', () => {
   let registryHost: string
   before(async () => {
     other = createServer((request, response) => {
-      seen.push({server: 'other', method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization})
+      seen.push({
+        server: 'other',
+        method: request.method ?? '',
+        path: request.url ?? '',
+        authorization: request.headers.authorization,
+      })
       response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({name: 'app', tags: []}))
     })
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.2', resolve))
     otherOrigin = `http://127.0.0.2:${(other.address() as AddressInfo).port}`
     registry = createServer((request, response) => {
-      seen.push({server: 'registry', method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization})
+      seen.push({
+        server: 'registry',
+        method: request.method ?? '',
+        path: request.url ?? '',
+        authorization: request.headers.authorization,
+      })
       if (request.url === '/v2/') response.writeHead(200).end()
-      else if (request.headers.authorization !== BASIC) response.writeHead(401, {'www-authenticate': 'Basic realm="registry"'}).end()
-      else if (request.url?.includes('last=a')) response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({name: 'app', tags: ['b']}))
-      else response.writeHead(200, {'content-type': 'application/json', link: `<${otherOrigin}/v2/app/tags/list?last=a&n=1000>; rel="next"`}).end(JSON.stringify({name: 'app', tags: ['a']}))
+      else if (request.headers.authorization !== BASIC)
+        response.writeHead(401, {'www-authenticate': 'Basic realm="registry"'}).end()
+      else if (request.url?.includes('last=a'))
+        response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({name: 'app', tags: ['b']}))
+      else
+        response
+          .writeHead(200, {
+            'content-type': 'application/json',
+            link: `<${otherOrigin}/v2/app/tags/list?last=a&n=1000>; rel="next"`,
+          })
+          .end(JSON.stringify({name: 'app', tags: ['a']}))
     })
     await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve))
     registryHost = `127.0.0.1:${(registry.address() as AddressInfo).port}`
   })
   after(async () => {
-    await Promise.all([new Promise((resolve) => registry?.close(resolve)), new Promise((resolve) => other?.close(resolve))])
+    await Promise.all([
+      new Promise((resolve) => registry?.close(resolve)),
+      new Promise((resolve) => other?.close(resolve)),
+    ])
   })
 
   it('list-tags reads the next page on the named registry, and no credential goes to the host the Link names', async () => {
-    const result = await runCli(['list-tags', `${registryHost}/app`, '--sort', 'name', '--username', 'operator', '--password-stdin'], {input: 'registry-secret\n'})
-    assert.deepEqual(seen.filter((request) => request.server === 'other'), [], `requests went to ${otherOrigin}: ${JSON.stringify(seen)}`)
-    assert.ok(seen.some((request) => request.server === 'registry' && request.path === '/v2/app/tags/list?last=a&n=1000' && request.authorization === BASIC), JSON.stringify(seen))
+    const result = await runCli(
+      ['list-tags', `${registryHost}/app`, '--sort', 'name', '--username', 'operator', '--password-stdin'],
+      {input: 'registry-secret\n'},
+    )
+    assert.deepEqual(
+      seen.filter((request) => request.server === 'other'),
+      [],
+      `requests went to ${otherOrigin}: ${JSON.stringify(seen)}`,
+    )
+    assert.ok(
+      seen.some(
+        (request) =>
+          request.server === 'registry' &&
+          request.path === '/v2/app/tags/list?last=a&n=1000' &&
+          request.authorization === BASIC,
+      ),
+      JSON.stringify(seen),
+    )
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stdout, '-- \napp:\n  - a\n  - b\n')
   })
@@ -177,7 +226,12 @@ describe('a token realm that redirects an identity token elsewhere @integration'
       let body = ''
       request.on('data', (chunk: Buffer) => (body += chunk.toString()))
       request.on('end', () => {
-        seen.push({method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization, body})
+        seen.push({
+          method: request.method ?? '',
+          path: request.url ?? '',
+          authorization: request.headers.authorization,
+          body,
+        })
         response.writeHead(401).end()
       })
     })
@@ -190,24 +244,39 @@ describe('a token realm that redirects an identity token elsewhere @integration'
     })
     await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve))
     tokens = await startTokenServer({})
-    registry = await startRegistry({tokenAuth: {...tokenAuthOf(tokens), realm: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/token`}})
+    registry = await startRegistry({
+      tokenAuth: {
+        ...tokenAuthOf(tokens),
+        realm: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/token`,
+      },
+    })
     dockerConfig = await mkdtemp(join(tmpdir(), 'registryctl-docker-config-'))
-    await writeFile(join(dockerConfig, 'config.json'), JSON.stringify({auths: {[registry.host]: {identitytoken: 'identity-refresh-secret'}}}))
+    await writeFile(
+      join(dockerConfig, 'config.json'),
+      JSON.stringify({auths: {[registry.host]: {identitytoken: 'identity-refresh-secret'}}}),
+    )
   })
   after(async () => {
     await registry?.stop()
     await tokens?.stop()
-    await Promise.all([new Promise((resolve) => redirector?.close(resolve)), new Promise((resolve) => other?.close(resolve))])
+    await Promise.all([
+      new Promise((resolve) => redirector?.close(resolve)),
+      new Promise((resolve) => other?.close(resolve)),
+    ])
     if (dockerConfig) await rm(dockerConfig, {recursive: true, force: true})
   })
 
   // The refresh token is POSTed in the body, which got keeps on a redirect: it never leaves the realm's origin.
   it('never sends the identity token to a host the token realm redirects to', async () => {
     const result = await runCli(['list-tags', `${registry.host}/app`], {env: {DOCKER_CONFIG: dockerConfig}})
-    const leaked = seen.filter((request) => request.body.includes('identity-refresh-secret') || request.authorization !== undefined)
+    const leaked = seen.filter(
+      (request) => request.body.includes('identity-refresh-secret') || request.authorization !== undefined,
+    )
     assert.deepEqual(leaked, [], `the refresh token left for 127.0.0.2 (exit ${result.code}): ${JSON.stringify(seen)}`)
     assert.equal(result.code, 9, result.stderr)
-    assert.match(result.stderr, /redirected a POST with a body to 127\.0\.0\.2:\d+; registryctl sends it to no other host/)
+    assert.match(
+      result.stderr,
+      /redirected a POST with a body to 127\.0\.0\.2:\d+; registryctl sends it to no other host/,
+    )
   })
 })
-

@@ -22,8 +22,17 @@ import {useTempDir} from '../helpers/tmp.js'
 import {assertValidHtml} from '../lib/homepage/render.test.js'
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-output/homepage/', import.meta.url))
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path)) ?? '/usr/bin/chromium'
-const TYPES: Record<string, string> = {'.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.json': 'application/json', '.svg': 'image/svg+xml'}
+const CHROMIUM =
+  process.env.CHROMIUM_PATH ??
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path)) ??
+  '/usr/bin/chromium'
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+}
 
 /** A static file server on loopback, as a web server would serve --out. */
 async function serve(root: string): Promise<{server: Server; url: string}> {
@@ -62,7 +71,10 @@ describe('homepage in chromium @integration', function () {
     assert.equal(built.code, 0, built.stderr)
     site = await serve(out)
     await mkdir(SCREENSHOTS, {recursive: true})
-    browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu']})
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    })
     const context = await browser.newContext({viewport: {width: 1100, height: 760}})
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], {origin: site.url.slice(0, -1)})
     page = await context.newPage()
@@ -79,14 +91,22 @@ describe('homepage in chromium @integration', function () {
 
   it('built only valid HTML pages', async () => {
     const out = join(tmp(), 'site')
-    const pages = ['index.html', ...(await readdir(join(out, 'r'))).filter((name) => name.endsWith('.html')).map((name) => `r/${name}`)]
+    const pages = [
+      'index.html',
+      ...(await readdir(join(out, 'r'))).filter((name) => name.endsWith('.html')).map((name) => `r/${name}`),
+    ]
     assert.equal(pages.length, 5)
     for (const name of pages) await assertValidHtml(await readFile(join(out, name), 'utf8'), name)
   })
 
   it('filters the index as you type, clears with Escape, opens the only match with Enter', async () => {
     await page.goto(site.url)
-    assert.deepEqual(await page.locator('tbody tr a').allTextContents(), ['base/multiarch', 'restricted/secret-app', 'team/app', 'team/oci-tool'])
+    assert.deepEqual(await page.locator('tbody tr a').allTextContents(), [
+      'base/multiarch',
+      'restricted/secret-app',
+      'team/app',
+      'team/oci-tool',
+    ])
     assert.deepEqual(await page.locator('h2').allTextContents(), ['base/ (1)', 'restricted/ (1)', 'team/ (2)'])
     await page.screenshot({path: join(SCREENSHOTS, 'index.png')})
     // Keyboard only: "/" focuses the filter.
@@ -120,16 +140,37 @@ describe('homepage in chromium @integration', function () {
         await Promise.all(
           tags.map(async (tag) => {
             const summary = await inventory.summarize(name, tag)
-            return {tag, digest: summary.digest, mediaType: summary.mediaType, created: summary.created, size: summary.totalSize, platforms: summary.platforms}
+            return {
+              tag,
+              digest: summary.digest,
+              mediaType: summary.mediaType,
+              created: summary.created,
+              size: summary.totalSize,
+              platforms: summary.platforms,
+            }
           }),
         ),
       )
       const rows = page.locator('tbody tr')
-      assert.deepEqual(await rows.locator('td[data-label="Tag"]').allTextContents(), expected.map((entry) => entry.tag))
-      assert.deepEqual(await rows.locator('td[data-label="Digest"]').allTextContents(), expected.map((entry) => shortDigest(entry.digest)))
-      assert.deepEqual(await rows.locator('td[data-label="Pull"] code').allTextContents(), expected.map((entry) => `docker pull ${registry().host}/${name}:${entry.tag}`))
-      const platforms = await rows.locator('td[data-label="Platforms"]').evaluateAll((cells) => cells.map((cell) => [...cell.querySelectorAll('li')].map((li) => li.textContent)))
-      assert.deepEqual(platforms, expected.map((entry) => entry.platforms?.map((p) => p.platform) ?? []))
+      assert.deepEqual(
+        await rows.locator('td[data-label="Tag"]').allTextContents(),
+        expected.map((entry) => entry.tag),
+      )
+      assert.deepEqual(
+        await rows.locator('td[data-label="Digest"]').allTextContents(),
+        expected.map((entry) => shortDigest(entry.digest)),
+      )
+      assert.deepEqual(
+        await rows.locator('td[data-label="Pull"] code').allTextContents(),
+        expected.map((entry) => `docker pull ${registry().host}/${name}:${entry.tag}`),
+      )
+      const platforms = await rows
+        .locator('td[data-label="Platforms"]')
+        .evaluateAll((cells) => cells.map((cell) => [...cell.querySelectorAll('li')].map((li) => li.textContent)))
+      assert.deepEqual(
+        platforms,
+        expected.map((entry) => entry.platforms?.map((p) => p.platform) ?? []),
+      )
       await page.screenshot({path: join(SCREENSHOTS, `${name.replace('/', '~')}.png`), fullPage: true})
     }
   })
@@ -141,8 +182,14 @@ describe('homepage in chromium @integration', function () {
     await visibleRows(page).locator('button.copy').focus()
     await page.keyboard.press('Enter')
     await page.locator('button.copy.copied').waitFor()
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `docker pull ${registry().host}/team/oci-tool:1.0.0`)
-    assert.equal(await page.locator('#copy-status').textContent(), `Copied docker pull ${registry().host}/team/oci-tool:1.0.0`)
+    assert.equal(
+      await page.evaluate(() => navigator.clipboard.readText()),
+      `docker pull ${registry().host}/team/oci-tool:1.0.0`,
+    )
+    assert.equal(
+      await page.locator('#copy-status').textContent(),
+      `Copied docker pull ${registry().host}/team/oci-tool:1.0.0`,
+    )
   })
 
   it('follows the reader’s dark mode and fits a phone screen', async () => {

@@ -22,7 +22,9 @@ export function execStart(unit: string): string[] {
   const joined = unit.replaceAll(/\\\n\s*/g, ' ')
   const line = joined.split('\n').find((entry) => entry.startsWith('ExecStart='))
   assert.ok(line, 'no ExecStart=')
-  return [...line.slice('ExecStart='.length).matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2] ?? match[3]!)
+  return [...line.slice('ExecStart='.length).matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map(
+    (match) => match[1] ?? match[2] ?? match[3]!,
+  )
 }
 
 describe('homepage systemd example @integration', () => {
@@ -38,16 +40,29 @@ describe('homepage systemd example @integration', () => {
     assert.equal(code, 0, stderr)
     assert.match(stdout, /hidden: 1 by --hide/)
     assert.match(await readlink(join(tmp(), 'registry-homepage')), /^\.registry-homepage\.versions\//)
-    assert.match(await readFile(join(tmp(), 'registry-homepage', 'r', 'team~app.html'), 'utf8'), /docker pull docker-registry\.example\.org\/team\/app:stable/)
+    assert.match(
+      await readFile(join(tmp(), 'registry-homepage', 'r', 'team~app.html'), 'utf8'),
+      /docker pull docker-registry\.example\.org\/team\/app:stable/,
+    )
   })
 
   it('passes systemd-analyze verify (where systemd is installed)', async function () {
     if (!existsSync('/usr/bin/systemd-analyze')) this.skip()
     // verify checks that ExecStart's binary exists: stand one in.
-    const service = (await readFile(join(EXAMPLES, 'registryctl-homepage.service'), 'utf8')).replace('/usr/bin/registryctl', '/bin/true')
+    const service = (await readFile(join(EXAMPLES, 'registryctl-homepage.service'), 'utf8')).replace(
+      '/usr/bin/registryctl',
+      '/bin/true',
+    )
     await writeFile(join(tmp(), 'registryctl-homepage.service'), service)
-    await writeFile(join(tmp(), 'registryctl-homepage.timer'), await readFile(join(EXAMPLES, 'registryctl-homepage.timer'), 'utf8'))
-    const {stderr} = await promisify(execFile)('systemd-analyze', ['verify', join(tmp(), 'registryctl-homepage.service'), join(tmp(), 'registryctl-homepage.timer')])
+    await writeFile(
+      join(tmp(), 'registryctl-homepage.timer'),
+      await readFile(join(EXAMPLES, 'registryctl-homepage.timer'), 'utf8'),
+    )
+    const {stderr} = await promisify(execFile)('systemd-analyze', [
+      'verify',
+      join(tmp(), 'registryctl-homepage.service'),
+      join(tmp(), 'registryctl-homepage.timer'),
+    ])
     assert.equal(stderr, '')
   })
 })

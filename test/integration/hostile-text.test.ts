@@ -16,7 +16,8 @@ const EVIL_MESSAGE = `${ESC}[2J${ESC}]0;owned${BEL}\rregistryctl: all good`
 async function startHostile(): Promise<{host: string; close(): Promise<void>}> {
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname
-    const json = (status: number, body: unknown) => response.writeHead(status, {'content-type': 'application/json'}).end(JSON.stringify(body))
+    const json = (status: number, body: unknown) =>
+      response.writeHead(status, {'content-type': 'application/json'}).end(JSON.stringify(body))
     if (path === '/v2/') return json(200, {})
     if (path === '/v2/_catalog') return json(200, {repositories: ['app']})
     if (path === '/v2/app/tags/list') return json(200, {name: 'app', tags: [EVIL_TAG, 'fine']})

@@ -54,7 +54,10 @@ describe('nginx TLS and Basic-auth realms in front of distribution @integration'
       /authentication required by 127\.0\.0\.1:\d+: no credentials found \(tried: \/nonexistent-docker-config\/config\.json \(absent\)\) \(for \/v2\/restricted\/secret-app\/tags\/list, realm "docker-registry restricted \(restricted-read\)"\)/,
     )
     const user = USERS.restrictedRead
-    const withPassword = await runCli(['list-tags', `${nginx.host}/restricted/secret-app`, ...tls(), '--username', user.username, '--password-stdin'], {input: `${user.password}\n`})
+    const withPassword = await runCli(
+      ['list-tags', `${nginx.host}/restricted/secret-app`, ...tls(), '--username', user.username, '--password-stdin'],
+      {input: `${user.password}\n`},
+    )
     assert.equal(withPassword.code, 0, withPassword.stderr)
     assert.equal(withPassword.stdout, '-- \nrestricted/secret-app:\n  - 1.0\n')
   })
@@ -62,7 +65,7 @@ describe('nginx TLS and Basic-auth realms in front of distribution @integration'
   it('lists what it can read when a restricted/ repository answers 401: names it and its realm on stderr, exit 15', async () => {
     const anonymous = await runCli(['list-images', nginx.host, ...tls(), '--sort', 'name'])
     assert.equal(anonymous.code, ExitCode.LISTING_PARTIAL, anonymous.stderr)
-    assert.match(anonymous.stdout, /^-- \nbase\/multiarch:\n[^]*team\/app:\n  - 2021-03-02-101010-production\n/)
+    assert.match(anonymous.stdout, /^-- \nbase\/multiarch:\n[^]*team\/app:\n {2}- 2021-03-02-101010-production\n/)
     assert.doesNotMatch(anonymous.stdout, /restricted/)
     assert.equal(
       anonymous.stderr,
@@ -70,34 +73,61 @@ describe('nginx TLS and Basic-auth realms in front of distribution @integration'
     )
     const json = await runCli(['list-images', nginx.host, ...tls(), '--sort', 'name', '--json'])
     assert.equal(json.code, ExitCode.LISTING_PARTIAL)
-    const result = JSON.parse(json.stdout) as {repositories: Array<{name: string}>; unreadable: Array<{name: string; status: number; realm: string}>}
-    assert.deepEqual(result.unreadable.map(({name, status, realm}) => ({name, status, realm})), [{name: 'restricted/secret-app', status: 401, realm: 'docker-registry restricted (restricted-read)'}])
+    const result = JSON.parse(json.stdout) as {
+      repositories: Array<{name: string}>
+      unreadable: Array<{name: string; status: number; realm: string}>
+    }
+    assert.deepEqual(
+      result.unreadable.map(({name, status, realm}) => ({name, status, realm})),
+      [{name: 'restricted/secret-app', status: 401, realm: 'docker-registry restricted (restricted-read)'}],
+    )
     assert.ok(result.repositories.some((repository) => repository.name === 'team/app'))
     const user = USERS.restrictedRead
-    const full = await runCli(['list-images', nginx.host, ...tls(), '--sort', 'name', '--username', user.username, '--password-stdin'], {input: user.password})
+    const full = await runCli(
+      ['list-images', nginx.host, ...tls(), '--sort', 'name', '--username', user.username, '--password-stdin'],
+      {input: user.password},
+    )
     assert.equal(full.code, 0, full.stderr)
-    assert.match(full.stdout, /\nrestricted\/secret-app:\n  - 1\.0\n/)
+    assert.match(full.stdout, /\nrestricted\/secret-app:\n {2}- 1\.0\n/)
   })
 
   it('takes credentials from docker config auths, and names the source when they are rejected, never the secret', async () => {
     const user = USERS.restrictedRead
     const write = (password: string) =>
-      writeFile(join(dockerConfig, 'config.json'), JSON.stringify({auths: {[`https://${nginx.host}`]: {auth: Buffer.from(`${user.username}:${password}`).toString('base64')}}}))
+      writeFile(
+        join(dockerConfig, 'config.json'),
+        JSON.stringify({
+          auths: {[`https://${nginx.host}`]: {auth: Buffer.from(`${user.username}:${password}`).toString('base64')}},
+        }),
+      )
     await write(user.password)
-    const ok = await runCli(['resolve', `${nginx.host}/restricted/secret-app:1.0`, ...tls()], {env: {DOCKER_CONFIG: dockerConfig}})
+    const ok = await runCli(['resolve', `${nginx.host}/restricted/secret-app:1.0`, ...tls()], {
+      env: {DOCKER_CONFIG: dockerConfig},
+    })
     assert.equal(ok.code, 0, ok.stderr)
     await write('wrong-password-xyz')
-    const rejected = await runCli(['resolve', `${nginx.host}/restricted/secret-app:1.0`, ...tls(), '--debug'], {env: {DOCKER_CONFIG: dockerConfig}})
+    const rejected = await runCli(['resolve', `${nginx.host}/restricted/secret-app:1.0`, ...tls(), '--debug'], {
+      env: {DOCKER_CONFIG: dockerConfig},
+    })
     assert.equal(rejected.code, ExitCode.UNAUTHORIZED)
-    assert.match(rejected.stderr, /registryctl: 127\.0\.0\.1:\d+ rejected credentials from .*config\.json auths\["https:\/\/127\.0\.0\.1:\d+"\]/)
-    assert.ok(!rejected.stderr.includes('wrong-password-xyz'), 'the password must never be printed, not even with --debug')
+    assert.match(
+      rejected.stderr,
+      /registryctl: 127\.0\.0\.1:\d+ rejected credentials from .*config\.json auths\["https:\/\/127\.0\.0\.1:\d+"\]/,
+    )
+    assert.ok(
+      !rejected.stderr.includes('wrong-password-xyz'),
+      'the password must never be printed, not even with --debug',
+    )
     assert.ok(!rejected.stderr.includes(Buffer.from(`${user.username}:wrong-password-xyz`).toString('base64')))
   })
 
   it('pushes behind the regular-push realm only with its credentials', async () => {
     const image = buildImage({created: '2025-01-01T00:00:00Z', layers: ['nginx push test']})
     const anonymous = new Session({caFile: nginx.pki.caCert, ignoreDockerConfig: true}).client({host: nginx.host})
-    await assert.rejects(pushImage(anonymous, 'team/pushed', ['v1'], image), (error: RegistryCtlError) => error.exitCode === ExitCode.UNAUTHORIZED)
+    await assert.rejects(
+      pushImage(anonymous, 'team/pushed', ['v1'], image),
+      (error: RegistryCtlError) => error.exitCode === ExitCode.UNAUTHORIZED,
+    )
     const pusher = new Session({caFile: nginx.pki.caCert, explicit: USERS.push}).client({host: nginx.host})
     assert.equal(await pushImage(pusher, 'team/pushed', ['v1'], image), image.digest)
     assert.equal((await anonymous.resolve('team/pushed', 'v1')).digest, image.digest)

@@ -4,7 +4,28 @@ import * as library from '../../src/lib/index.js'
 
 describe('library entry point', () => {
   it('exports the client, deletion planning, gc analysis and smoke runner for other code', () => {
-    for (const name of ['Session', 'RegistryClient', 'Inventory', 'planDeletion', 'analyzeStore', 'probeApiState', 'SmokeRunner', 'parseSuite', 'expandHosts', 'compareNodes', 'runRegistrySuite', 'parsePolicy', 'gatherCleanupPlan', 'executeCleanup', 'resolveSettings', 'listImagesPartially', 'storeCredentials', 'eraseCredentials', 'verifyCredentials', 'ContentCache']) {
+    for (const name of [
+      'Session',
+      'RegistryClient',
+      'Inventory',
+      'planDeletion',
+      'analyzeStore',
+      'probeApiState',
+      'SmokeRunner',
+      'parseSuite',
+      'expandHosts',
+      'compareNodes',
+      'runRegistrySuite',
+      'parsePolicy',
+      'gatherCleanupPlan',
+      'executeCleanup',
+      'resolveSettings',
+      'listImagesPartially',
+      'storeCredentials',
+      'eraseCredentials',
+      'verifyCredentials',
+      'ContentCache',
+    ]) {
       assert.equal(typeof (library as Record<string, unknown>)[name], 'function', name)
     }
   })

@@ -20,7 +20,9 @@ export function formatTotals(totals: PlanTotals): string {
 /** Every tag of every repository with its action, the rule that decided and why. */
 export function formatCleanupPlan(plan: CleanupPlan, violations: string[] = []): string[] {
   const source = plan.policyFile ? `policy ${plan.policyFile}, ` : ''
-  const lines = [`Cleanup plan for ${plan.registry} (${source}${plan.rules.length} rule(s): ${plan.rules.map((rule) => rule.name).join(', ')}):`]
+  const lines = [
+    `Cleanup plan for ${plan.registry} (${source}${plan.rules.length} rule(s): ${plan.rules.map((rule) => rule.name).join(', ')}):`,
+  ]
   if (plan.repositories.length === 0) lines.push('  no repository matches any rule.')
   for (const repository of plan.repositories) {
     lines.push(`${repository.name}:`)
@@ -32,40 +34,55 @@ export function formatCleanupPlan(plan: CleanupPlan, violations: string[] = []):
     const width = Math.max(3, ...repository.tags.map((entry) => entry.tag.length))
     for (const entry of repository.tags) {
       const created = (entry.created ?? '-').replace(/\.\d+Z$/, 'Z').padEnd(20)
-      lines.push(`  ${entry.tag.padEnd(width)}  ${shortDigest(entry.digest)}  ${created}  ${ACTION_LABEL[entry.action].padEnd(6)}  ${entry.rule ?? '-'}: ${entry.reason ?? ''}`.trimEnd())
+      lines.push(
+        `  ${entry.tag.padEnd(width)}  ${shortDigest(entry.digest)}  ${created}  ${ACTION_LABEL[entry.action].padEnd(6)}  ${entry.rule ?? '-'}: ${entry.reason ?? ''}`.trimEnd(),
+      )
     }
 
     for (const digest of repository.digests) {
       if (digest.action === 'delete' && digest.mediaType && isIndexType(digest.mediaType)) {
-        lines.push(`  note: ${shortDigest(digest.digest)} is an index: its platform manifests stay until garbage collection`)
+        lines.push(
+          `  note: ${shortDigest(digest.digest)} is an index: its platform manifests stay until garbage collection`,
+        )
       }
     }
   }
 
   lines.push(formatTotals(planTotals(plan)))
-  for (const violation of violations) lines.push(`Over the limit: ${violation}; nothing will be deleted (exit code 13).`)
+  for (const violation of violations)
+    lines.push(`Over the limit: ${violation}; nothing will be deleted (exit code 13).`)
   return lines
 }
 
 export function cleanupConfirmation(plan: CleanupPlan): string {
   const totals = planTotals(plan)
   const untag = totals.untag > 0 ? ` and remove ${totals.untag} tag name(s) keeping their images` : ''
-  const touched = plan.repositories.filter((repository) => repository.digests.some((digest) => digest.action !== 'blocked')).length
+  const touched = plan.repositories.filter((repository) =>
+    repository.digests.some((digest) => digest.action !== 'blocked'),
+  ).length
   return `Delete ${totals.delete} tag(s) (${totals.images} image(s))${untag} in ${touched} repositor${touched === 1 ? 'y' : 'ies'} of ${plan.registry}? This cannot be undone.`
 }
 
 /** One outcome as it happens: docker-registryctl's layout, and why when it is not DONE. */
 export function formatOutcomeLine(plan: Pick<DeletionPlan, 'registry' | 'name'>, outcome: TagOutcome): string {
-  return formatOutcome(plan.registry, plan.name, outcome) + (outcome.detail && outcome.status !== 'DONE' ? `  ${outcome.detail}` : '')
+  return (
+    formatOutcome(plan.registry, plan.name, outcome) +
+    (outcome.detail && outcome.status !== 'DONE' ? `  ${outcome.detail}` : '')
+  )
 }
 
 export function formatCleanupResult(result: CleanupResult): string[] {
   const lines: string[] = []
   if (result.stopped) lines.push(result.stopped.message)
-  if (result.notRun.length > 0) lines.push(`Not started: ${result.notRun.join(', ')}. Run the cleanup again to finish; nothing outside the plan is deleted.`)
+  if (result.notRun.length > 0)
+    lines.push(
+      `Not started: ${result.notRun.join(', ')}. Run the cleanup again to finish; nothing outside the plan is deleted.`,
+    )
   const counts = Object.entries(result.counts)
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status.toLowerCase()}`)
-  lines.push(`${counts.join(', ') || 'nothing to do'} in ${result.repositories.length} repositor${result.repositories.length === 1 ? 'y' : 'ies'}.${result.counts.DONE > 0 ? ' Space is freed only by the registry\'s garbage collection.' : ''}`)
+  lines.push(
+    `${counts.join(', ') || 'nothing to do'} in ${result.repositories.length} repositor${result.repositories.length === 1 ? 'y' : 'ies'}.${result.counts.DONE > 0 ? " Space is freed only by the registry's garbage collection." : ''}`,
+  )
   return lines
 }

@@ -93,7 +93,9 @@ export function formatInspection(reference: string, summary: ImageSummary, other
   if (summary.platforms) {
     lines.push(`Platforms:  ${summary.platforms.length}`)
     for (const platform of summary.platforms) {
-      lines.push(`  - ${platform.platform.padEnd(16)} ${platform.digest}  ${formatBytes(platform.size)}  ${platform.created ?? ''}`.trimEnd())
+      lines.push(
+        `  - ${platform.platform.padEnd(16)} ${platform.digest}  ${formatBytes(platform.size)}  ${platform.created ?? ''}`.trimEnd(),
+      )
     }
   }
 

@@ -31,26 +31,39 @@ export function formatStoreReport(report: StoreReport, options: {top: number}): 
     modeLine('(default)', report.default),
     modeLine('--delete-untagged', report.deleteUntagged),
   ]
-  if (report.deleteUntagged.abort) lines.push(`  warning: --delete-untagged would abort: ${report.deleteUntagged.abort}`)
+  if (report.deleteUntagged.abort)
+    lines.push(`  warning: --delete-untagged would abort: ${report.deleteUntagged.abort}`)
   if (report.brokenIndexes.length > 0) {
-    lines.push(`  hazard: --delete-untagged would break ${report.brokenIndexes.length} tagged index(es): their platform manifests are untagged and would be deleted`)
+    lines.push(
+      `  hazard: --delete-untagged would break ${report.brokenIndexes.length} tagged index(es): their platform manifests are untagged and would be deleted`,
+    )
     for (const index of report.brokenIndexes) {
-      lines.push(`    ${index.repository}:${index.tags.join(',')} ${shortDigest(index.digest)} loses ${index.children.map((child) => shortDigest(child)).join(', ')}`)
+      lines.push(
+        `    ${index.repository}:${index.tags.join(',')} ${shortDigest(index.digest)} loses ${index.children.map((child) => shortDigest(child)).join(', ')}`,
+      )
     }
   }
 
   if (report.staleUploads.length > 0) {
-    lines.push(`  stale uploads: ${report.staleUploads.length} (${[...new Set(report.staleUploads.map((upload) => upload.repository))].slice(0, 5).join(', ')})`)
+    lines.push(
+      `  stale uploads: ${report.staleUploads.length} (${[...new Set(report.staleUploads.map((upload) => upload.repository))].slice(0, 5).join(', ')})`,
+    )
   }
 
   const top = [...report.repositories]
     .filter((repository) => repository.reclaimable.default + repository.reclaimable.deleteUntagged > 0)
-    .sort((a, b) => b.reclaimable.deleteUntagged - a.reclaimable.deleteUntagged || b.reclaimable.default - a.reclaimable.default)
+    .sort(
+      (a, b) =>
+        b.reclaimable.deleteUntagged - a.reclaimable.deleteUntagged || b.reclaimable.default - a.reclaimable.default,
+    )
     .slice(0, options.top)
   if (top.length > 0) {
     lines.push('  top repositories by reclaimable bytes (default / --delete-untagged):')
     const width = Math.max(...top.map((repository) => repository.name.length))
-    for (const repository of top) lines.push(`    ${repository.name.padEnd(width)}  ${formatBytes(repository.reclaimable.default)} / ${formatBytes(repository.reclaimable.deleteUntagged)}`)
+    for (const repository of top)
+      lines.push(
+        `    ${repository.name.padEnd(width)}  ${formatBytes(repository.reclaimable.default)} / ${formatBytes(repository.reclaimable.deleteUntagged)}`,
+      )
   }
 
   return lines

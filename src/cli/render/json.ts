@@ -26,7 +26,7 @@ export async function writeJsonInPieces(stream: NodeJS.WritableStream, value: un
   })
   for (const chunk of jsonChunks(value)) {
     if (closed) return
-    // eslint-disable-next-line no-await-in-loop -- one piece at a time is the point
+
     if (!stream.write(chunk)) await once(stream, 'drain')
   }
 

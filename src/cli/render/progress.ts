@@ -33,7 +33,10 @@ export interface Progress {
  * Shows progress on `stream` when it is a terminal (and `enabled`), redrawn every `intervalMs`.
  * The last frame is drawn once more on stop, then erased.
  */
-export function startProgress(sources: ProgressSources, options: {enabled: boolean; stream?: NodeJS.WriteStream; intervalMs?: number}): Progress {
+export function startProgress(
+  sources: ProgressSources,
+  options: {enabled: boolean; stream?: NodeJS.WriteStream; intervalMs?: number},
+): Progress {
   const stream = options.stream ?? process.stderr
   if (!options.enabled || !stream.isTTY) return {stop() {}}
   const started = Date.now()

@@ -9,9 +9,12 @@ export function formatSmoke(results: HostResult[]): string[] {
     lines.push(`${host.host}: ${host.passed} passed, ${host.failed} failed${host.unreachable ? ' (unreachable)' : ''}`)
     for (const result of host.cases) {
       if (!result.error && result.failures.length === 0) continue
-      lines.push(`  FAIL ${result.file}:${result.line} ${result.url}${result.durationMs === undefined ? '' : ` (${Math.round(result.durationMs)} ms)`}`)
+      lines.push(
+        `  FAIL ${result.file}:${result.line} ${result.url}${result.durationMs === undefined ? '' : ` (${Math.round(result.durationMs)} ms)`}`,
+      )
       if (result.error) lines.push(`       ${result.error}`)
-      for (const failure of result.failures) lines.push(`       ${failure.assertion}: expected ${failure.expected}, got ${failure.actual}`)
+      for (const failure of result.failures)
+        lines.push(`       ${failure.assertion}: expected ${failure.expected}, got ${failure.actual}`)
     }
   }
 
@@ -22,8 +25,14 @@ export function formatSmoke(results: HostResult[]): string[] {
 }
 
 // XML 1.0 forbids most control characters even as references: they become U+FFFD.
-// eslint-disable-next-line no-control-regex -- control characters are what this removes
-const escapeXml = (text: string) => text.replaceAll(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
+
+const escapeXml = (text: string) =>
+  text
+    .replaceAll(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
 
 export function formatJunit(results: HostResult[]): string {
   const suites = results.map((host) => {
@@ -33,13 +42,25 @@ export function formatJunit(results: HostResult[]): string {
       const open = `    <testcase classname="${escapeXml(host.host)}" name="${name}"${time}`
       if (result.error) return `${open}><error message="${escapeXml(result.error)}"/></testcase>`
       if (result.failures.length === 0) return `${open}/>`
-      const message = result.failures.map((failure) => `${failure.assertion}: expected ${failure.expected}, got ${failure.actual}`).join('; ')
+      const message = result.failures
+        .map((failure) => `${failure.assertion}: expected ${failure.expected}, got ${failure.actual}`)
+        .join('; ')
       return `${open}><failure message="${escapeXml(message)}"/></testcase>`
     })
     const errors = host.cases.filter((result) => result.error).length
-    return [`  <testsuite name="${escapeXml(host.host)}" tests="${host.cases.length}" failures="${host.failed - errors}" errors="${errors}">`, ...cases, '  </testsuite>'].join('\n')
+    return [
+      `  <testsuite name="${escapeXml(host.host)}" tests="${host.cases.length}" failures="${host.failed - errors}" errors="${errors}">`,
+      ...cases,
+      '  </testsuite>',
+    ].join('\n')
   })
-  return ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites name="registryctl smoke">', ...suites, '</testsuites>', ''].join('\n')
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<testsuites name="registryctl smoke">',
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n')
 }
 
 export function formatDrift(report: DriftReport): string[] {
@@ -48,7 +69,11 @@ export function formatDrift(report: DriftReport): string[] {
   const lines = [`Compared ${report.nodes.join(', ')}: ${report.repositories} repositories, ${report.tags} tags`]
   for (const difference of report.differences) {
     const what = difference.tag ? `${difference.repository}:${difference.tag}` : `${difference.repository} (repository)`
-    lines.push(`  DIFFERS ${what}  ${Object.entries(difference.values).map(([node, value]) => `${node}=${short(value)}`).join('  ')}`)
+    lines.push(
+      `  DIFFERS ${what}  ${Object.entries(difference.values)
+        .map(([node, value]) => `${node}=${short(value)}`)
+        .join('  ')}`,
+    )
   }
 
   lines.push(report.differences.length === 0 ? 'The nodes agree.' : `${report.differences.length} difference(s).`)

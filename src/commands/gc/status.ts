@@ -15,7 +15,8 @@ import {formatApiState, formatStoreProgress, formatStoreReport} from '../../cli/
 import {writeJsonInPieces} from '../../cli/render/json.js'
 
 export default class GcStatus extends RegistryCommand {
-  static override summary = 'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
+  static override summary =
+    'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
   static override description = `With REGISTRY: probes the API without lasting side effects. With --storage or --config: reads distribution's store (filesystem, Swift or S3) read-only (safe while the registry runs) and computes what "registry garbage-collect --dry-run" would mark and sweep, with and without --delete-untagged, the bytes that frees, per repository, and the tagged indexes --delete-untagged would break.`
 
   static override examples = [
@@ -30,8 +31,16 @@ export default class GcStatus extends RegistryCommand {
 
   static override flags = {
     storage: Flags.string({description: "The filesystem driver's rootdirectory.", exclusive: ['config']}),
-    config: Flags.string({description: "The registry's config.yml: its filesystem, swift or s3 storage is read (REGISTRY_STORAGE_* variables override it, as for the registry).", exclusive: ['storage']}),
-    'write-probe': Flags.boolean({default: true, allowNo: true, description: 'Open and cancel a blob upload to tell read-only mode (--no-write-probe skips it).'}),
+    config: Flags.string({
+      description:
+        "The registry's config.yml: its filesystem, swift or s3 storage is read (REGISTRY_STORAGE_* variables override it, as for the registry).",
+      exclusive: ['storage'],
+    }),
+    'write-probe': Flags.boolean({
+      default: true,
+      allowNo: true,
+      description: 'Open and cancel a blob upload to tell read-only mode (--no-write-probe skips it).',
+    }),
     'uploads-older-than': Flags.string({default: '24h', description: 'Report upload folders older than this.'}),
     top: Flags.integer({default: 10, min: 0, description: 'Repositories to show by reclaimable bytes.'}),
   }
@@ -55,7 +64,8 @@ export default class GcStatus extends RegistryCommand {
 
   async run(): Promise<{api?: ApiState; store?: StoreReport}> {
     const {args, flags} = await this.parse(GcStatus)
-    if (!args.registry && !flags.storage && !flags.config) throw new UsageError('give a REGISTRY for the API view, or --storage DIR / --config FILE for the store view')
+    if (!args.registry && !flags.storage && !flags.config)
+      throw new UsageError('give a REGISTRY for the API view, or --storage DIR / --config FILE for the store view')
     const uploadsOlderThanMs = parseDuration(flags['uploads-older-than'])
     const result: {api?: ApiState; store?: StoreReport} = {}
     const output: string[] = []
@@ -75,7 +85,10 @@ export default class GcStatus extends RegistryCommand {
       let store: StorageReader
       if (flags.storage) store = new FilesystemReader(flags.storage)
       else {
-        const [{openStore}, {storeFromConfig}] = await Promise.all([import('../../lib/stores/open.js'), import('../../lib/stores/config.js')])
+        const [{openStore}, {storeFromConfig}] = await Promise.all([
+          import('../../lib/stores/open.js'),
+          import('../../lib/stores/config.js'),
+        ])
         store = await openStore(await storeFromConfig(flags.config!), {
           insecure: flags.insecure,
           caFile: flags['ca-file'],
@@ -124,7 +137,9 @@ export default class GcStatus extends RegistryCommand {
     else if (!process.stdout.isTTY) await this.writeJson(result)
     // A probe that could not answer: the state is unknown, not healthy (exit code of what stopped it).
     if (unanswered) {
-      process.stderr.write(`registryctl: the ${unanswered.probe} probe could not answer, so the registry's state is unknown: ${unanswered.reason}\n`)
+      process.stderr.write(
+        `registryctl: the ${unanswered.probe} probe could not answer, so the registry's state is unknown: ${unanswered.reason}\n`,
+      )
       process.exitCode = unanswered.exitCode
     }
 

@@ -7,7 +7,13 @@
  * the rest of the repository is SKIPPED and no other is started.
  */
 import type {RegistryClient} from '../registry/client.js'
-import {type DeletionResult, executePlan, summarizeOutcomes, type TagOutcome, type TagStatus} from '../deletion/execute.js'
+import {
+  type DeletionResult,
+  executePlan,
+  summarizeOutcomes,
+  type TagOutcome,
+  type TagStatus,
+} from '../deletion/execute.js'
 import type {DeletionPlan} from '../deletion/plan.js'
 import {ExitCode, isRegistryCtlError, type RegistryCtlError} from '../errors.js'
 import type {CleanupPlan} from './plan.js'
@@ -37,12 +43,18 @@ export interface CleanupExecuteOptions {
 
 const REFUSALS = new Set<number>([ExitCode.UNSUPPORTED, ExitCode.UNAUTHORIZED, ExitCode.DENIED])
 
-export async function executeCleanup(client: RegistryClient, plan: CleanupPlan, options: CleanupExecuteOptions = {}): Promise<CleanupResult & {error?: RegistryCtlError}> {
+export async function executeCleanup(
+  client: RegistryClient,
+  plan: CleanupPlan,
+  options: CleanupExecuteOptions = {},
+): Promise<CleanupResult & {error?: RegistryCtlError}> {
   const repositories: DeletionResult[] = []
   const notRun: string[] = []
   let stopped: CleanupResult['stopped']
   let error: RegistryCtlError | undefined
-  const active = plan.repositories.filter((repository) => repository.digests.some((digest) => digest.action !== 'blocked'))
+  const active = plan.repositories.filter((repository) =>
+    repository.digests.some((digest) => digest.action !== 'blocked'),
+  )
   let handled = 0
   for (const repository of plan.repositories) {
     const hasWork = active.includes(repository)
@@ -58,7 +70,7 @@ export async function executeCleanup(client: RegistryClient, plan: CleanupPlan, 
     const seen: TagOutcome[] = []
     try {
       if (hasWork) options.onRepositoryStart?.(repository)
-      // eslint-disable-next-line no-await-in-loop -- one repository at a time: a refusal or a signal stops the run before the next
+
       const result = await executePlan(client, repository, {
         signal: options.signal,
         onOutcome(outcome) {
@@ -68,7 +80,8 @@ export async function executeCleanup(client: RegistryClient, plan: CleanupPlan, 
       })
       repositories.push(result)
       if (hasWork) options.onRepository?.(result, ++handled, active.length)
-      if (result.interrupted) stopped = {reason: 'interrupted', message: 'interrupted: deletions in flight finished, none started after'}
+      if (result.interrupted)
+        stopped = {reason: 'interrupted', message: 'interrupted: deletions in flight finished, none started after'}
     } catch (caught) {
       // A bug is thrown on; a refusal, or a registry that keeps failing (5xx after the retries, a
       // malformed answer), stops the run, and what was done before it still counts.
@@ -82,9 +95,18 @@ export async function executeCleanup(client: RegistryClient, plan: CleanupPlan, 
   }
 
   const counts: Record<TagStatus, number> = {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}
-  for (const result of repositories) for (const [status, count] of Object.entries(result.counts)) counts[status as TagStatus] += count
+  for (const result of repositories)
+    for (const [status, count] of Object.entries(result.counts)) counts[status as TagStatus] += count
   let exitCode: number = counts.FAIL + counts.UNKNOWN > 0 ? ExitCode.PARTIAL : ExitCode.OK
   if (stopped?.reason === 'interrupted') exitCode = ExitCode.INTERRUPTED
   if (error) exitCode = error.exitCode
-  return {registry: plan.registry, repositories, notRun, counts, ...(stopped ? {stopped} : {}), exitCode, ...(error ? {error} : {})}
+  return {
+    registry: plan.registry,
+    repositories,
+    notRun,
+    counts,
+    ...(stopped ? {stopped} : {}),
+    exitCode,
+    ...(error ? {error} : {}),
+  }
 }

@@ -26,7 +26,11 @@ export interface GatherOptions {
 
 const isNotFound = (error: unknown) => isRegistryCtlError(error) && error.exitCode === ExitCode.NOT_FOUND
 
-export async function gatherCleanupPlan(client: RegistryClient, rules: ResolvedRule[], options: GatherOptions = {}): Promise<CleanupPlan> {
+export async function gatherCleanupPlan(
+  client: RegistryClient,
+  rules: ResolvedRule[],
+  options: GatherOptions = {},
+): Promise<CleanupPlan> {
   const now = options.now ?? new Date()
   const compiled = compileRules(rules)
   const inventory = new Inventory(client)
@@ -46,7 +50,9 @@ export async function gatherCleanupPlan(client: RegistryClient, rules: ResolvedR
     return summary
   }
 
-  const names = (await client.repositories()).filter((name) => compiled.some((rule) => rule.covers(name))).sort(compareNames)
+  const names = (await client.repositories())
+    .filter((name) => compiled.some((rule) => rule.covers(name)))
+    .sort(compareNames)
   // Bounded fan-out (as Inventory does): twice the request limit in tasks, never one per tag at once.
   const workers = 2 * client.session.limit.concurrency
   let done = 0
@@ -63,7 +69,9 @@ export async function gatherCleanupPlan(client: RegistryClient, rules: ResolvedR
     })
     const tags = resolved.filter((entry) => entry !== undefined)
     const dated = compiled.filter((rule) => rule.needsDates && rule.covers(name))
-    const needDates = [...new Set(tags.filter((entry) => dated.some((rule) => rule.selects(entry.tag))).map((entry) => entry.digest))]
+    const needDates = [
+      ...new Set(tags.filter((entry) => dated.some((rule) => rule.selects(entry.tag))).map((entry) => entry.digest)),
+    ]
     const created = new Map<string, string | undefined>()
     const sizes: Record<string, number> = {}
     await mapConcurrent(needDates, workers, async (digest) => {
@@ -74,7 +82,11 @@ export async function gatherCleanupPlan(client: RegistryClient, rules: ResolvedR
     options.onProgress?.(++done, names.length)
     return {
       name,
-      tags: tags.map((entry) => ({tag: entry.tag, digest: entry.digest, ...(created.get(entry.digest) === undefined ? {} : {created: created.get(entry.digest)})})),
+      tags: tags.map((entry) => ({
+        tag: entry.tag,
+        digest: entry.digest,
+        ...(created.get(entry.digest) === undefined ? {} : {created: created.get(entry.digest)}),
+      })),
       mediaTypes: Object.fromEntries(tags.map((entry) => [entry.digest, entry.mediaType])),
       indexChildren: await indexChildren(client, name, tags),
       sizes,
@@ -83,7 +95,11 @@ export async function gatherCleanupPlan(client: RegistryClient, rules: ResolvedR
 
   const plans = repositories.map((repository) => planRepository(client.host, compiled, repository, now))
   if (options.sizes) {
-    const unsized = plans.flatMap((plan) => plan.digests.filter((digest) => digest.action === 'delete' && digest.size === undefined).map((digest) => ({plan, digest})))
+    const unsized = plans.flatMap((plan) =>
+      plan.digests
+        .filter((digest) => digest.action === 'delete' && digest.size === undefined)
+        .map((digest) => ({plan, digest})),
+    )
     await mapConcurrent(unsized, workers, async ({plan, digest}) => {
       const summary = await summarize(plan.name, digest.digest)
       if (summary) digest.size = summary.totalSize
@@ -114,11 +130,20 @@ export async function readCleanupPlan(path: string): Promise<CleanupPlan> {
     typeof parsed.registry === 'string' &&
     Array.isArray(parsed.rules) &&
     Array.isArray(parsed.repositories) &&
-    parsed.repositories.every((repository) => repository?.kind === 'registryctl-deletion-plan' && typeof repository.name === 'string' && Array.isArray(repository.tags) && Array.isArray(repository.digests))
+    parsed.repositories.every(
+      (repository) =>
+        repository?.kind === 'registryctl-deletion-plan' &&
+        typeof repository.name === 'string' &&
+        Array.isArray(repository.tags) &&
+        Array.isArray(repository.digests),
+    )
   if (!valid) throw new UsageError(`${path} is not a registryctl cleanup plan (version 1)`)
   for (const repository of parsed.repositories!) {
     const inconsistency = planInconsistency(repository)
-    if (inconsistency) throw new UsageError(`plan ${path} contradicts itself in ${repository.name}: ${inconsistency}; edit both its tags and its digests, or plan again`)
+    if (inconsistency)
+      throw new UsageError(
+        `plan ${path} contradicts itself in ${repository.name}: ${inconsistency}; edit both its tags and its digests, or plan again`,
+      )
   }
 
   return parsed as CleanupPlan

@@ -17,7 +17,9 @@ import {ExitCode, RegistryCtlError, UsageError} from '../errors.js'
 
 export class LockedError extends RegistryCtlError {
   constructor(message: string) {
-    super(message, ExitCode.LOCKED, {hint: 'another cleanup of this registry is running on this host; --lock-wait SECONDS waits for it'})
+    super(message, ExitCode.LOCKED, {
+      hint: 'another cleanup of this registry is running on this host; --lock-wait SECONDS waits for it',
+    })
   }
 }
 
@@ -38,21 +40,32 @@ export interface CleanupLock {
 const CONFLICT = 75
 
 async function flockOn(handle: FileHandle, waitSeconds: number): Promise<boolean> {
-  const args = waitSeconds > 0 ? ['-x', '-w', String(waitSeconds), '-E', String(CONFLICT), '3'] : ['-x', '-n', '-E', String(CONFLICT), '3']
+  const args =
+    waitSeconds > 0
+      ? ['-x', '-w', String(waitSeconds), '-E', String(CONFLICT), '3']
+      : ['-x', '-n', '-E', String(CONFLICT), '3']
   return new Promise((resolve, reject) => {
     const child = spawn('flock', args, {stdio: ['ignore', 'ignore', 'pipe', handle.fd]})
     let stderr = ''
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', (error) => reject(new RegistryCtlError(`cannot run flock (util-linux) for the cleanup lock: ${error.message}`, ExitCode.INTERNAL)))
+    child.on('error', (error) =>
+      reject(
+        new RegistryCtlError(`cannot run flock (util-linux) for the cleanup lock: ${error.message}`, ExitCode.INTERNAL),
+      ),
+    )
     child.on('close', (code) => {
       if (code === 0) resolve(true)
       else if (code === CONFLICT) resolve(false)
-      else reject(new RegistryCtlError(`flock failed on the cleanup lock (${code}): ${stderr.trim()}`, ExitCode.INTERNAL))
+      else
+        reject(new RegistryCtlError(`flock failed on the cleanup lock (${code}): ${stderr.trim()}`, ExitCode.INTERNAL))
     })
   })
 }
 
-export async function acquireLock(registry: string, options: {dir?: string; waitSeconds?: number} = {}): Promise<CleanupLock> {
+export async function acquireLock(
+  registry: string,
+  options: {dir?: string; waitSeconds?: number} = {},
+): Promise<CleanupLock> {
   const path = lockPath(registry, options.dir)
   let handle: FileHandle
   try {
@@ -60,7 +73,10 @@ export async function acquireLock(registry: string, options: {dir?: string; wait
   } catch (error) {
     // Created by another user: a read-only descriptor locks as well.
     handle = await open(path, 'r').catch(() => {
-      throw new UsageError(`cannot open the cleanup lock ${path}: ${(error as Error).message}`, {cause: error, hint: 'see --lock-dir'})
+      throw new UsageError(`cannot open the cleanup lock ${path}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'see --lock-dir',
+      })
     })
   }
 
@@ -76,7 +92,9 @@ export async function acquireLock(registry: string, options: {dir?: string; wait
     await handle.close()
     const holder = (await readFile(path, 'utf8').catch(() => '')).trim()
     const waited = options.waitSeconds ? ` after waiting ${options.waitSeconds} s` : ''
-    throw new LockedError(`another cleanup of ${registry} is running${holder ? ` (${holder})` : ''}: lock ${path} is held${waited}`)
+    throw new LockedError(
+      `another cleanup of ${registry} is running${holder ? ` (${holder})` : ''}: lock ${path} is held${waited}`,
+    )
   }
 
   // For the message of a run that finds the lock held; the lock itself is the flock, not this text.

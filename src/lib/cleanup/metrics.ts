@@ -9,7 +9,8 @@ import {readFile, rename, rm, writeFile} from 'node:fs/promises'
 import type {DeletionResult} from '../deletion/execute.js'
 import {blockedTags, type CleanupPlan} from './plan.js'
 
-export type MetricOutcome = 'deleted' | 'untagged' | 'kept' | 'blocked' | 'failed' | 'unknown' | 'gone' | 'changed' | 'not-run'
+export type MetricOutcome =
+  'deleted' | 'untagged' | 'kept' | 'blocked' | 'failed' | 'unknown' | 'gone' | 'changed' | 'not-run'
 
 export interface RepositoryMetrics {
   tags: Partial<Record<MetricOutcome, number>>
@@ -58,8 +59,14 @@ export function renderMetrics(metrics: CleanupMetrics, lastSuccess: number | und
     }
   }
 
-  lines.push('# HELP registryctl_cleanup_deleted_bytes Bytes the images deleted by the last cleanup run held (freed only by garbage collection, shared blobs stay).', '# TYPE registryctl_cleanup_deleted_bytes gauge')
-  for (const name of names) lines.push(`registryctl_cleanup_deleted_bytes${labels({registry, repository: name})} ${metrics.repositories.get(name)!.deletedBytes}`)
+  lines.push(
+    '# HELP registryctl_cleanup_deleted_bytes Bytes the images deleted by the last cleanup run held (freed only by garbage collection, shared blobs stay).',
+    '# TYPE registryctl_cleanup_deleted_bytes gauge',
+  )
+  for (const name of names)
+    lines.push(
+      `registryctl_cleanup_deleted_bytes${labels({registry, repository: name})} ${metrics.repositories.get(name)!.deletedBytes}`,
+    )
   const last = metrics.success ? metrics.finishedAt : lastSuccess
   lines.push(
     '# HELP registryctl_cleanup_duration_seconds Duration of the last cleanup run.',
@@ -73,7 +80,11 @@ export function renderMetrics(metrics: CleanupMetrics, lastSuccess: number | und
     `registryctl_cleanup_last_run_timestamp_seconds${labels({registry})} ${metrics.finishedAt}`,
   )
   if (last !== undefined) {
-    lines.push('# HELP registryctl_cleanup_last_success_timestamp_seconds When a cleanup run last succeeded.', '# TYPE registryctl_cleanup_last_success_timestamp_seconds gauge', `${LAST_SUCCESS}${labels({registry})} ${last}`)
+    lines.push(
+      '# HELP registryctl_cleanup_last_success_timestamp_seconds When a cleanup run last succeeded.',
+      '# TYPE registryctl_cleanup_last_success_timestamp_seconds gauge',
+      `${LAST_SUCCESS}${labels({registry})} ${last}`,
+    )
   }
 
   return `${lines.join('\n')}\n`
@@ -120,7 +131,8 @@ export function collectMetrics(plan: CleanupPlan, results: DeletionResult[]): Ma
 
     let deletedBytes = 0
     const done = new Set(result?.digests.filter((digest) => digest.status === 'DONE').map((digest) => digest.digest))
-    for (const digest of repository.digests) if (digest.action === 'delete' && done.has(digest.digest)) deletedBytes += digest.size ?? 0
+    for (const digest of repository.digests)
+      if (digest.action === 'delete' && done.has(digest.digest)) deletedBytes += digest.size ?? 0
     metrics.set(repository.name, {tags, deletedBytes})
   }
 

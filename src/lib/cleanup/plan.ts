@@ -77,7 +77,11 @@ interface Vote {
 }
 
 /** What each rule says about each tag of one repository, combined: keep wins over delete. */
-export function decideRepository(rules: CompiledRule[], repository: RepositoryTags, now: Date): Map<string, TagDecision> {
+export function decideRepository(
+  rules: CompiledRule[],
+  repository: RepositoryTags,
+  now: Date,
+): Map<string, TagDecision> {
   const keeps = new Map<string, Vote>()
   const deletes = new Map<string, Vote>()
   const vote = (votes: Map<string, Vote>, tag: string, value: Vote) => {
@@ -113,7 +117,9 @@ export function decideRepository(rules: CompiledRule[], repository: RepositoryTa
     }
 
     if (rule.keep !== undefined && rule.keep > 0) {
-      const newestFirst = [...selected].sort((a, b) => createdTime(b.created) - createdTime(a.created) || compareNames(b.tag, a.tag))
+      const newestFirst = [...selected].sort(
+        (a, b) => createdTime(b.created) - createdTime(a.created) || compareNames(b.tag, a.tag),
+      )
       for (const entry of newestFirst.slice(0, rule.keep)) {
         keptHere.add(entry.tag)
         vote(keeps, entry.tag, ballot(`one of the ${rule.keep} newest (keep ${rule.keep})`))
@@ -135,7 +141,8 @@ export function decideRepository(rules: CompiledRule[], repository: RepositoryTa
     const keep = keeps.get(entry.tag)
     const remove = deletes.get(entry.tag)
     if (keep) decisions.set(entry.tag, {action: 'kept', rule: keep.rule, reason: keep.reason})
-    else if (remove) decisions.set(entry.tag, {action: 'delete', rule: remove.rule, reason: remove.reason, policy: remove.policy})
+    else if (remove)
+      decisions.set(entry.tag, {action: 'delete', rule: remove.rule, reason: remove.reason, policy: remove.policy})
   }
 
   return decisions
@@ -143,7 +150,12 @@ export function decideRepository(rules: CompiledRule[], repository: RepositoryTa
 
 export const UNSELECTED_REASON = 'selected by no rule'
 
-export function planRepository(registry: string, rules: CompiledRule[], repository: RepositoryTags, now: Date): DeletionPlan {
+export function planRepository(
+  registry: string,
+  rules: CompiledRule[],
+  repository: RepositoryTags,
+  now: Date,
+): DeletionPlan {
   const covering = rules.filter((compiled) => compiled.covers(repository.name))
   const plan = planDecided({
     registry,
@@ -195,7 +207,16 @@ export function blockedTags(plan: DeletionPlan): Set<string> {
 }
 
 export function planTotals(plan: CleanupPlan): PlanTotals {
-  const totals: PlanTotals = {repositories: plan.repositories.length, tags: 0, delete: 0, untag: 0, kept: 0, blocked: 0, images: 0, bytes: 0}
+  const totals: PlanTotals = {
+    repositories: plan.repositories.length,
+    tags: 0,
+    delete: 0,
+    untag: 0,
+    kept: 0,
+    blocked: 0,
+    images: 0,
+    bytes: 0,
+  }
   for (const repository of plan.repositories) {
     const blocked = blockedTags(repository)
     for (const tag of repository.tags) {
@@ -234,11 +255,13 @@ export function limitViolations(plan: CleanupPlan, maxDelete = plan.maxDelete): 
   const violations: string[] = []
   const totals = planTotals(plan)
   const removing = totals.delete + totals.untag
-  if (maxDelete !== undefined && removing > maxDelete) violations.push(`the plan removes ${removing} tag(s), over the limit of ${maxDelete} (max-delete)`)
+  if (maxDelete !== undefined && removing > maxDelete)
+    violations.push(`the plan removes ${removing} tag(s), over the limit of ${maxDelete} (max-delete)`)
   const byRule = removalsByRule(plan)
   for (const rule of plan.rules) {
     const count = byRule.get(rule.name) ?? 0
-    if (rule.maxDelete !== undefined && count > rule.maxDelete) violations.push(`rule ${rule.name} removes ${count} tag(s), over its max-delete of ${rule.maxDelete}`)
+    if (rule.maxDelete !== undefined && count > rule.maxDelete)
+      violations.push(`rule ${rule.name} removes ${count} tag(s), over its max-delete of ${rule.maxDelete}`)
   }
 
   return violations

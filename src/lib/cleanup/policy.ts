@@ -123,7 +123,10 @@ function pointerPath(pointer: string): Array<string | number> {
 
 /** `rules[0].older-than` for messages. */
 function describePath(path: Array<string | number>): string {
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('') || 'the policy'
+  return (
+    path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('') ||
+    'the policy'
+  )
 }
 
 function describeError(error: ErrorObject): string {
@@ -157,7 +160,10 @@ export function parsePolicy(text: string, file = 'policy'): CleanupPolicy {
   const document = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false})
   const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line)
   if (document.errors.length > 0) {
-    throw new PolicyError(file, document.errors.map((error) => ({line: lineOf(error.pos[0]), message: error.message.split('\n')[0]!})))
+    throw new PolicyError(
+      file,
+      document.errors.map((error) => ({line: lineOf(error.pos[0]), message: error.message.split('\n')[0]!})),
+    )
   }
 
   const value = document.toJS() as unknown
@@ -189,14 +195,21 @@ export function parsePolicy(text: string, file = 'policy'): CleanupPolicy {
     const seen = new Map<string, number>()
     policy.rules.forEach((rule, index) => {
       const line = lineOf(nodeAt(['rules', index, 'name'])?.range?.[0])
-      if (seen.has(rule.name)) problems.push({line, message: `rule name "${rule.name}" is used twice (rules[${seen.get(rule.name)}] and rules[${index}])`})
+      if (seen.has(rule.name))
+        problems.push({
+          line,
+          message: `rule name "${rule.name}" is used twice (rules[${seen.get(rule.name)}] and rules[${index}])`,
+        })
       seen.set(rule.name, index)
     })
     if (policy.registry) {
       try {
         parseRegistry(policy.registry)
       } catch (error) {
-        problems.push({line: lineOf(nodeAt(['registry'])?.range?.[0]), message: `registry: ${(error as Error).message}`})
+        problems.push({
+          line: lineOf(nodeAt(['registry'])?.range?.[0]),
+          message: `registry: ${(error as Error).message}`,
+        })
       }
     }
   }

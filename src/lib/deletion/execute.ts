@@ -73,7 +73,12 @@ function message(error: unknown): string {
 
 /** The registry refuses this kind of change altogether: stop rather than fail every tag the same way. */
 function isRefusal(error: unknown): boolean {
-  return isRegistryCtlError(error) && (error.exitCode === ExitCode.UNSUPPORTED || error.exitCode === ExitCode.UNAUTHORIZED || error.exitCode === ExitCode.DENIED)
+  return (
+    isRegistryCtlError(error) &&
+    (error.exitCode === ExitCode.UNSUPPORTED ||
+      error.exitCode === ExitCode.UNAUTHORIZED ||
+      error.exitCode === ExitCode.DENIED)
+  )
 }
 
 /** Fail fast, before touching anything, when the registry or the credentials cannot do the job. */
@@ -91,8 +96,13 @@ export async function preflight(client: RegistryClient, plan: DeletionPlan): Pro
  * image). Deleting that digest would take them unseen. Every current tag is resolved: a moved tag
  * is as dangerous as a new one.
  */
-async function unplannedTagsOnPlannedDigests(client: RegistryClient, plan: DeletionPlan): Promise<Map<string, string[]>> {
-  const plannedOn = new Map(plan.digests.filter((digest) => digest.action === 'delete').map((digest) => [digest.digest, new Set(digest.tags)]))
+async function unplannedTagsOnPlannedDigests(
+  client: RegistryClient,
+  plan: DeletionPlan,
+): Promise<Map<string, string[]>> {
+  const plannedOn = new Map(
+    plan.digests.filter((digest) => digest.action === 'delete').map((digest) => [digest.digest, new Set(digest.tags)]),
+  )
   const current = await client.tags(plan.name, {missingIsEmpty: true})
   const intruders = new Map<string, string[]>()
   await mapConcurrent(current, 2 * client.session.limit.concurrency, async (tag) => {
@@ -107,17 +117,21 @@ async function unplannedTagsOnPlannedDigests(client: RegistryClient, plan: Delet
  * Is the digest still there? A HEAD, looked at up to `attempts` times (each with the transport's own
  * retries) before giving up: 'present', 'absent', or the reason it could not be told.
  */
-export async function lookAt(client: RegistryClient, name: string, digest: string, options: {attempts?: number; delayMs?: number} = {}): Promise<'present' | 'absent' | {unknown: string}> {
+export async function lookAt(
+  client: RegistryClient,
+  name: string,
+  digest: string,
+  options: {attempts?: number; delayMs?: number} = {},
+): Promise<'present' | 'absent' | {unknown: string}> {
   const attempts = options.attempts ?? 3
   let last: unknown
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      // eslint-disable-next-line no-await-in-loop -- one look after another, by design
       return (await client.exists(name, digest)) === undefined ? 'absent' : 'present'
     } catch (error) {
       last = error
       if (isRefusal(error) || attempt === attempts) break
-      // eslint-disable-next-line no-await-in-loop
+
       await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, options.delayMs ?? 500, 5000)))
     }
   }
@@ -144,21 +158,32 @@ function stopped(state: RunState): string | undefined {
   return undefined
 }
 
-async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: PlannedDigest, intruders: string[] | undefined, state: RunState): Promise<{digest: DigestOutcome; tags: TagOutcome[]}> {
+async function deleteDigest(
+  client: RegistryClient,
+  plan: DeletionPlan,
+  digest: PlannedDigest,
+  intruders: string[] | undefined,
+  state: RunState,
+): Promise<{digest: DigestOutcome; tags: TagOutcome[]}> {
   const planned = plan.tags.filter((entry) => entry.digest === digest.digest && entry.action === 'delete')
   const emit = (outcome: TagOutcome) => {
     state.options.onOutcome?.(outcome)
     return outcome
   }
 
-  const all = (status: TagStatus, detail: string | undefined, entries = planned) => entries.map((entry) => emit({tag: entry.tag, digest: entry.digest, status, detail}))
+  const all = (status: TagStatus, detail: string | undefined, entries = planned) =>
+    entries.map((entry) => emit({tag: entry.tag, digest: entry.digest, status, detail}))
   if (intruders) {
     const detail = `not deleted: tag ${intruders.join(', ')} appeared on or moved onto this image after the plan was made`
     return {digest: {digest: digest.digest, status: 'SKIPPED', detail}, tags: all('CHANGED', detail)}
   }
 
   const notAttempted = stopped(state)
-  if (notAttempted) return {digest: {digest: digest.digest, status: 'SKIPPED', detail: notAttempted}, tags: all('SKIPPED', notAttempted)}
+  if (notAttempted)
+    return {
+      digest: {digest: digest.digest, status: 'SKIPPED', detail: notAttempted},
+      tags: all('SKIPPED', notAttempted),
+    }
 
   // Re-resolve right before the DELETE: what was confirmed must still be what gets deleted.
   let now: Array<{entry: (typeof planned)[number]; current: string | undefined}>
@@ -173,13 +198,25 @@ async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: 
   const outcomes: TagOutcome[] = []
   const still: typeof planned = []
   for (const {entry, current} of now) {
-    if (current === undefined) outcomes.push(emit({tag: entry.tag, digest: entry.digest, status: 'GONE', detail: 'already gone'}))
+    if (current === undefined)
+      outcomes.push(emit({tag: entry.tag, digest: entry.digest, status: 'GONE', detail: 'already gone'}))
     else if (current === digest.digest) still.push(entry)
-    else outcomes.push(emit({tag: entry.tag, digest: entry.digest, status: 'CHANGED', detail: `now points at ${current}; not deleted`}))
+    else
+      outcomes.push(
+        emit({
+          tag: entry.tag,
+          digest: entry.digest,
+          status: 'CHANGED',
+          detail: `now points at ${current}; not deleted`,
+        }),
+      )
   }
 
   if (planned.length > 0 && still.length === 0) {
-    return {digest: {digest: digest.digest, status: 'SKIPPED', detail: 'none of its planned tags points at it any more'}, tags: outcomes}
+    return {
+      digest: {digest: digest.digest, status: 'SKIPPED', detail: 'none of its planned tags points at it any more'},
+      tags: outcomes,
+    }
   }
 
   const finish = (status: DigestOutcome['status'], detail?: string) => {
@@ -211,13 +248,21 @@ async function deleteDigest(client: RegistryClient, plan: DeletionPlan, digest: 
   }
 
   // The DELETE may or may not have happened: look before saying anything.
-  const seen = await lookAt(client, plan.name, digest.digest, {attempts: state.options.lookAttempts, delayMs: state.options.lookDelayMs})
+  const seen = await lookAt(client, plan.name, digest.digest, {
+    attempts: state.options.lookAttempts,
+    delayMs: state.options.lookDelayMs,
+  })
   if (seen === 'absent') return finish('DONE', `confirmed gone by a HEAD after: ${unknown}`)
   if (seen === 'present') return finish('FAIL', `not deleted: ${unknown}`)
   return finish('UNKNOWN', `${unknown}; whether it was deleted could not be checked: ${seen.unknown}`)
 }
 
-async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: PlannedDigest, state: RunState): Promise<{digest: DigestOutcome; tags: TagOutcome[]}> {
+async function untagDigest(
+  client: RegistryClient,
+  plan: DeletionPlan,
+  digest: PlannedDigest,
+  state: RunState,
+): Promise<{digest: DigestOutcome; tags: TagOutcome[]}> {
   const planned = plan.tags.filter((entry) => entry.digest === digest.digest && entry.action === 'untag')
   const outcomes: TagOutcome[] = []
   const push = (outcome: TagOutcome) => {
@@ -235,11 +280,15 @@ async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: P
 
     let current: string | undefined
     try {
-      // eslint-disable-next-line no-await-in-loop -- deliberate, see above
       current = await client.exists(plan.name, entry.tag)
     } catch (error) {
       if (isRefusal(error)) refuse(state, error)
-      push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `not touched: could not re-check it (${message(error)})`})
+      push({
+        tag: entry.tag,
+        digest: entry.digest,
+        status: 'FAIL',
+        detail: `not touched: could not re-check it (${message(error)})`,
+      })
       continue
     }
 
@@ -254,62 +303,128 @@ async function untagDigest(client: RegistryClient, plan: DeletionPlan, digest: P
     }
 
     try {
-      // eslint-disable-next-line no-await-in-loop -- deliberate, see above
       const method = await untag(client, plan.name, entry.tag, digest.digest, digest.mediaType)
-      push({tag: entry.tag, digest: entry.digest, status: 'DONE', detail: method === 'placeholder' ? 'tag moved onto a placeholder, placeholder deleted' : 'tag deleted'})
+      push({
+        tag: entry.tag,
+        digest: entry.digest,
+        status: 'DONE',
+        detail: method === 'placeholder' ? 'tag moved onto a placeholder, placeholder deleted' : 'tag deleted',
+      })
     } catch (error) {
       if (isRefusal(error)) refuse(state, error)
       // Where did the tag end up? Look rather than guess.
-      // eslint-disable-next-line no-await-in-loop
+
       const after = await client.exists(plan.name, entry.tag).catch(() => null)
       if (after === undefined) {
         // The tag is gone; the image it shared must not be (a registry that deletes the manifest
         // for a tag DELETE takes the siblings the plan kept).
-        // eslint-disable-next-line no-await-in-loop
+
         const image = await lookAt(client, plan.name, digest.digest)
         const kept = digest.siblings.length > 0 ? ` (kept for ${digest.siblings.join(', ')})` : ''
-        if (image === 'present') push({tag: entry.tag, digest: entry.digest, status: 'DONE', detail: `tag confirmed gone after: ${message(error)}`})
-        else if (image === 'absent') push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `tag removed, but the registry deleted its image${kept} too: ${message(error)}`})
-        else push({tag: entry.tag, digest: entry.digest, status: 'UNKNOWN', detail: `tag removed; whether its image${kept} survived could not be checked (${image.unknown})`})
-      } else if (after === null) push({tag: entry.tag, digest: entry.digest, status: 'UNKNOWN', detail: `${message(error)}; where the tag points now could not be checked`})
-      else if (after === digest.digest) push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `not removed: ${message(error)}`})
-      else push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `left on placeholder ${after} (delete it with delete-manifest): ${message(error)}`})
+        if (image === 'present')
+          push({
+            tag: entry.tag,
+            digest: entry.digest,
+            status: 'DONE',
+            detail: `tag confirmed gone after: ${message(error)}`,
+          })
+        else if (image === 'absent')
+          push({
+            tag: entry.tag,
+            digest: entry.digest,
+            status: 'FAIL',
+            detail: `tag removed, but the registry deleted its image${kept} too: ${message(error)}`,
+          })
+        else
+          push({
+            tag: entry.tag,
+            digest: entry.digest,
+            status: 'UNKNOWN',
+            detail: `tag removed; whether its image${kept} survived could not be checked (${image.unknown})`,
+          })
+      } else if (after === null)
+        push({
+          tag: entry.tag,
+          digest: entry.digest,
+          status: 'UNKNOWN',
+          detail: `${message(error)}; where the tag points now could not be checked`,
+        })
+      else if (after === digest.digest)
+        push({tag: entry.tag, digest: entry.digest, status: 'FAIL', detail: `not removed: ${message(error)}`})
+      else
+        push({
+          tag: entry.tag,
+          digest: entry.digest,
+          status: 'FAIL',
+          detail: `left on placeholder ${after} (delete it with delete-manifest): ${message(error)}`,
+        })
     }
   }
 
-  const worst = outcomes.find((outcome) => outcome.status === 'UNKNOWN') ?? outcomes.find((outcome) => outcome.status === 'FAIL')
-  return {digest: {digest: digest.digest, status: worst ? (worst.status as 'UNKNOWN' | 'FAIL') : 'DONE', detail: 'image kept for its other tags'}, tags: outcomes}
+  const worst =
+    outcomes.find((outcome) => outcome.status === 'UNKNOWN') ?? outcomes.find((outcome) => outcome.status === 'FAIL')
+  return {
+    digest: {
+      digest: digest.digest,
+      status: worst ? (worst.status as 'UNKNOWN' | 'FAIL') : 'DONE',
+      detail: 'image kept for its other tags',
+    },
+    tags: outcomes,
+  }
 }
 
-export async function executePlan(client: RegistryClient, plan: DeletionPlan, options: ExecuteOptions = {}): Promise<DeletionResult> {
+export async function executePlan(
+  client: RegistryClient,
+  plan: DeletionPlan,
+  options: ExecuteOptions = {},
+): Promise<DeletionResult> {
   const active = plan.digests.filter((digest) => digest.action !== 'blocked')
   // Interrupted before anything started: no request at all, every tag not attempted.
   const early = Boolean(options.signal?.aborted)
   if (!early) await preflight(client, plan)
-  const intruders = active.length > 0 && !early && !options.planJustListed ? await unplannedTagsOnPlannedDigests(client, plan) : new Map<string, string[]>()
+  const intruders =
+    active.length > 0 && !early && !options.planJustListed
+      ? await unplannedTagsOnPlannedDigests(client, plan)
+      : new Map<string, string[]>()
   const state: RunState = {options, stop: new AbortController()}
   if (options.signal?.aborted) state.stop.abort()
   options.signal?.addEventListener('abort', () => state.stop.abort(), {once: true})
   let handled = 0
   const results = await Promise.all(
     active.map(async (digest) => {
-      const result = digest.action === 'untag' ? await untagDigest(client, plan, digest, state) : await deleteDigest(client, plan, digest, intruders.get(digest.digest), state)
+      const result =
+        digest.action === 'untag'
+          ? await untagDigest(client, plan, digest, state)
+          : await deleteDigest(client, plan, digest, intruders.get(digest.digest), state)
       options.onProgress?.(++handled, active.length, result.digest)
       return result
     }),
   )
-  return summarizeOutcomes(plan, results.flatMap((result) => result.tags), results.map((result) => result.digest), {interrupted: Boolean(options.signal?.aborted)})
+  return summarizeOutcomes(
+    plan,
+    results.flatMap((result) => result.tags),
+    results.map((result) => result.digest),
+    {interrupted: Boolean(options.signal?.aborted)},
+  )
 }
 
 /** The result of a run from its outcomes, in plan order, KEPT tags included. */
-export function summarizeOutcomes(plan: DeletionPlan, outcomes: TagOutcome[], digests: DigestOutcome[], options: {interrupted?: boolean} = {}): DeletionResult {
+export function summarizeOutcomes(
+  plan: DeletionPlan,
+  outcomes: TagOutcome[],
+  digests: DigestOutcome[],
+  options: {interrupted?: boolean} = {},
+): DeletionResult {
   const byTag = new Map<string, TagOutcome>()
   for (const entry of plan.tags) {
-    if (entry.action === 'kept') byTag.set(entry.tag, {tag: entry.tag, digest: entry.digest, status: 'KEPT', detail: entry.reason})
+    if (entry.action === 'kept')
+      byTag.set(entry.tag, {tag: entry.tag, digest: entry.digest, status: 'KEPT', detail: entry.reason})
   }
 
   for (const outcome of outcomes) byTag.set(outcome.tag, outcome)
-  const tags = [...plan.tags.map((entry) => byTag.get(entry.tag)).filter((outcome): outcome is TagOutcome => outcome !== undefined)]
+  const tags = [
+    ...plan.tags.map((entry) => byTag.get(entry.tag)).filter((outcome): outcome is TagOutcome => outcome !== undefined),
+  ]
   const counts: Record<TagStatus, number> = {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}
   for (const outcome of tags) counts[outcome.status]++
   const failed = tags.some((outcome) => outcome.status === 'FAIL' || outcome.status === 'UNKNOWN')
@@ -322,6 +437,12 @@ export function summarizeOutcomes(plan: DeletionPlan, outcomes: TagOutcome[], di
     counts,
     blocked: plan.blocked,
     interrupted,
-    exitCode: interrupted ? ExitCode.INTERRUPTED : failed ? ExitCode.PARTIAL : plan.blocked ? ExitCode.BLOCKED : ExitCode.OK,
+    exitCode: interrupted
+      ? ExitCode.INTERRUPTED
+      : failed
+        ? ExitCode.PARTIAL
+        : plan.blocked
+          ? ExitCode.BLOCKED
+          : ExitCode.OK,
   }
 }

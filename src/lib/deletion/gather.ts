@@ -11,7 +11,15 @@ import {ExitCode, isRegistryCtlError, UsageError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
 import {Inventory} from '../registry/inventory.js'
 import {isIndexType} from '../registry/manifests.js'
-import {type DeletionPlan, planDeletion, planInconsistency, platformReason, type RetentionOptions, type SiblingPolicy, stayingIndexTags} from './plan.js'
+import {
+  type DeletionPlan,
+  planDeletion,
+  planInconsistency,
+  platformReason,
+  type RetentionOptions,
+  type SiblingPolicy,
+  stayingIndexTags,
+} from './plan.js'
 
 /** Whether a tag plan reads created dates after its listing: asked for, or needed by a retention rule. */
 export function planReadsDates(request: {dates?: boolean} & RetentionOptions): boolean {
@@ -23,7 +31,11 @@ export function planReadsDates(request: {dates?: boolean} & RetentionOptions): b
  * one manifest read per distinct index (from the cache when it knows it). A repository of plain
  * images costs nothing. An index deleted meanwhile lists nothing.
  */
-export async function indexChildren(client: RegistryClient, name: string, resolved: Array<{digest: string; mediaType: string}>): Promise<Record<string, string[]>> {
+export async function indexChildren(
+  client: RegistryClient,
+  name: string,
+  resolved: Array<{digest: string; mediaType: string}>,
+): Promise<Record<string, string[]>> {
   const indexes = [...new Set(resolved.filter((entry) => isIndexType(entry.mediaType)).map((entry) => entry.digest))]
   const children: Record<string, string[]> = {}
   await mapConcurrent(indexes, 2 * client.session.limit.concurrency, async (digest) => {
@@ -43,10 +55,16 @@ export async function indexChildren(client: RegistryClient, name: string, resolv
  */
 export async function gatherTagPlan(
   client: RegistryClient,
-  request: {name: string; pattern: string; policy: SiblingPolicy; missingIsEmpty?: boolean; dates?: boolean} & RetentionOptions,
+  request: {
+    name: string
+    pattern: string
+    policy: SiblingPolicy
+    missingIsEmpty?: boolean
+    dates?: boolean
+  } & RetentionOptions,
   inventory = new Inventory(client),
 ): Promise<DeletionPlan> {
-  const {dates, missingIsEmpty, ...rules} = request
+  const {dates: _dates, missingIsEmpty, ...rules} = request
   // A repository the registry does not know is an error (exit 7: a typo in a job must not pass as
   // "no tag matches"), unless the caller walks a catalog (Swift/S3 answer 404 for emptied repositories).
   const resolved = await inventory.resolveAll(request.name, {missingIsEmpty: missingIsEmpty ?? false})
@@ -89,8 +107,16 @@ export async function gatherManifestPlan(client: RegistryClient, name: string, d
     pattern: digest,
     policy: 'include',
     createdAt: new Date().toISOString(),
-    tags: tags.map((entry) => ({tag: entry.tag, digest, created, selected: true, ...(blocked ? {action: 'kept', reason} : {action: 'delete'})})),
-    digests: [{digest, mediaType, action: blocked ? 'blocked' : 'delete', tags: tags.map((entry) => entry.tag), siblings: []}],
+    tags: tags.map((entry) => ({
+      tag: entry.tag,
+      digest,
+      created,
+      selected: true,
+      ...(blocked ? {action: 'kept', reason} : {action: 'delete'}),
+    })),
+    digests: [
+      {digest, mediaType, action: blocked ? 'blocked' : 'delete', tags: tags.map((entry) => entry.tag), siblings: []},
+    ],
     blocked,
   }
 }
@@ -111,12 +137,21 @@ export async function readPlanFile<T>(path: string): Promise<Partial<T>> {
 
 export async function readPlan(path: string): Promise<DeletionPlan> {
   const parsed = await readPlanFile<DeletionPlan>(path)
-  if (parsed.kind !== 'registryctl-deletion-plan' || parsed.version !== 1 || !parsed.registry || !parsed.name || !Array.isArray(parsed.tags) || !Array.isArray(parsed.digests)) {
+  if (
+    parsed.kind !== 'registryctl-deletion-plan' ||
+    parsed.version !== 1 ||
+    !parsed.registry ||
+    !parsed.name ||
+    !Array.isArray(parsed.tags) ||
+    !Array.isArray(parsed.digests)
+  ) {
     throw new UsageError(`${path} is not a registryctl deletion plan (version 1)`)
   }
 
   const inconsistency = planInconsistency(parsed as DeletionPlan)
-  if (inconsistency) throw new UsageError(`plan ${path} contradicts itself: ${inconsistency}; edit both its tags and its digests, or plan again`)
+  if (inconsistency)
+    throw new UsageError(
+      `plan ${path} contradicts itself: ${inconsistency}; edit both its tags and its digests, or plan again`,
+    )
   return parsed as DeletionPlan
 }
-

@@ -17,7 +17,15 @@ import type {DeletionPlan} from './plan.js'
 export type JournalRecord =
   | {event: 'start'; time: string; registry: string; name: string; pattern: string; planCreatedAt: string}
   | ({event: 'outcome'; time: string; registry: string; name: string} & TagOutcome)
-  | {event: 'end'; time: string; registry: string; name: string; interrupted: boolean; exitCode: number; counts: DeletionResult['counts']}
+  | {
+      event: 'end'
+      time: string
+      registry: string
+      name: string
+      interrupted: boolean
+      exitCode: number
+      counts: DeletionResult['counts']
+    }
 
 export interface JournalOptions {
   /**
@@ -53,7 +61,7 @@ export class Journal {
     const line = Buffer.from(`${JSON.stringify(record)}\n`)
     try {
       // A disk that fills up first takes part of a line (a short write), then fails the rest.
-      for (let written = 0; written < line.length; ) written += writeSync(this.fd, line, written)
+      for (let written = 0; written < line.length;) written += writeSync(this.fd, line, written)
     } catch (error) {
       if (!this.options.onError) throw error
       this.failed = true
@@ -62,7 +70,14 @@ export class Journal {
   }
 
   start(plan: DeletionPlan): void {
-    this.write({event: 'start', time: new Date().toISOString(), registry: plan.registry, name: plan.name, pattern: plan.pattern, planCreatedAt: plan.createdAt})
+    this.write({
+      event: 'start',
+      time: new Date().toISOString(),
+      registry: plan.registry,
+      name: plan.name,
+      pattern: plan.pattern,
+      planCreatedAt: plan.createdAt,
+    })
   }
 
   outcome(plan: Pick<DeletionPlan, 'registry' | 'name'>, outcome: TagOutcome): void {
@@ -70,7 +85,15 @@ export class Journal {
   }
 
   end(result: DeletionResult): void {
-    this.write({event: 'end', time: new Date().toISOString(), registry: result.registry, name: result.name, interrupted: result.interrupted, exitCode: result.exitCode, counts: result.counts})
+    this.write({
+      event: 'end',
+      time: new Date().toISOString(),
+      registry: result.registry,
+      name: result.name,
+      interrupted: result.interrupted,
+      exitCode: result.exitCode,
+      counts: result.counts,
+    })
   }
 
   close(): void {
@@ -90,7 +113,11 @@ export class Journal {
  * The last run recorded in a journal: when it started, whether it ended (no `end` line: killed, or
  * still running), and how many outcomes of each status it recorded. Undefined for an empty journal.
  */
-export function lastRun(records: JournalRecord[]): {start: JournalRecord & {event: 'start'}; ended: boolean; interrupted: boolean; counts: Record<string, number>} | undefined {
+export function lastRun(
+  records: JournalRecord[],
+):
+  | {start: JournalRecord & {event: 'start'}; ended: boolean; interrupted: boolean; counts: Record<string, number>}
+  | undefined {
   let index = records.length - 1
   while (index >= 0 && records[index]!.event !== 'start') index--
   if (index < 0) return undefined
@@ -98,7 +125,12 @@ export function lastRun(records: JournalRecord[]): {start: JournalRecord & {even
   const counts: Record<string, number> = {}
   for (const record of run) if (record.event === 'outcome') counts[record.status] = (counts[record.status] ?? 0) + 1
   const end = run.find((record) => record.event === 'end')
-  return {start: run[0] as JournalRecord & {event: 'start'}, ended: end !== undefined, interrupted: end?.event === 'end' && end.interrupted, counts}
+  return {
+    start: run[0] as JournalRecord & {event: 'start'},
+    ended: end !== undefined,
+    interrupted: end?.event === 'end' && end.interrupted,
+    counts,
+  }
 }
 
 /** The records of journal text, skipping a torn line (a write cut short by a crash or a full disk). */
@@ -139,7 +171,8 @@ export function readLastRun(path: string, chunkBytes = 1024 * 1024): ReturnType<
       tail = Buffer.concat([chunk, tail])
       // A start line begins the file or follows a newline.
       for (let at = tail.lastIndexOf(START); at >= 0; at = at === 0 ? -1 : tail.lastIndexOf(START, at - 1)) {
-        if (at > 0 ? tail[at - 1] === 0x0a : position === 0) return lastRun(parseJournal(tail.subarray(at).toString('utf8')))
+        if (at > 0 ? tail[at - 1] === 0x0a : position === 0)
+          return lastRun(parseJournal(tail.subarray(at).toString('utf8')))
       }
     }
 

@@ -13,14 +13,24 @@ import {MediaType, sha256Digest} from '../registry/manifests.js'
 export type UntagMethod = 'tag-delete' | 'placeholder'
 
 /** A config and manifest no other image can share; OCI for OCI originals, Docker schema2 otherwise. */
-export function buildPlaceholder(tag: string, originalMediaType: string | undefined, now = new Date()): {config: Buffer; manifest: Buffer; mediaType: string} {
+export function buildPlaceholder(
+  tag: string,
+  originalMediaType: string | undefined,
+  now = new Date(),
+): {config: Buffer; manifest: Buffer; mediaType: string} {
   const oci = originalMediaType === MediaType.OCI_MANIFEST || originalMediaType === MediaType.OCI_INDEX
   const config = Buffer.from(
     JSON.stringify({
       created: now.toISOString(),
       architecture: 'amd64',
       os: 'linux',
-      config: {Labels: {'org.registryctl.placeholder': 'true', 'org.registryctl.tag': tag, 'org.registryctl.nonce': randomUUID()}},
+      config: {
+        Labels: {
+          'org.registryctl.placeholder': 'true',
+          'org.registryctl.tag': tag,
+          'org.registryctl.nonce': randomUUID(),
+        },
+      },
       rootfs: {type: 'layers', diff_ids: []},
     }),
   )
@@ -29,7 +39,11 @@ export function buildPlaceholder(tag: string, originalMediaType: string | undefi
     JSON.stringify({
       schemaVersion: 2,
       mediaType,
-      config: {mediaType: oci ? MediaType.OCI_CONFIG : MediaType.DOCKER_CONFIG, digest: sha256Digest(config), size: config.length},
+      config: {
+        mediaType: oci ? MediaType.OCI_CONFIG : MediaType.DOCKER_CONFIG,
+        digest: sha256Digest(config),
+        size: config.length,
+      },
       layers: [],
     }),
   )
@@ -40,7 +54,13 @@ export function buildPlaceholder(tag: string, originalMediaType: string | undefi
  * Remove `tag` (currently on `digest`) and leave `digest` in place. Verifies the outcome: the tag
  * is gone and the image still resolves by digest.
  */
-export async function untag(client: RegistryClient, name: string, tag: string, digest: string, originalMediaType?: string): Promise<UntagMethod> {
+export async function untag(
+  client: RegistryClient,
+  name: string,
+  tag: string,
+  digest: string,
+  originalMediaType?: string,
+): Promise<UntagMethod> {
   let method: UntagMethod = 'tag-delete'
   let tagDeleted = false
   try {
@@ -56,13 +76,19 @@ export async function untag(client: RegistryClient, name: string, tag: string, d
     await client.pushBlob(name, placeholder.config)
     const placeholderDigest = await client.pushManifest(name, tag, placeholder.manifest, placeholder.mediaType)
     const now = await client.exists(name, tag)
-    if (now !== placeholderDigest) throw new ProtocolError(`tag ${tag} points at ${now ?? 'nothing'} after moving it onto the placeholder ${placeholderDigest}`)
+    if (now !== placeholderDigest)
+      throw new ProtocolError(
+        `tag ${tag} points at ${now ?? 'nothing'} after moving it onto the placeholder ${placeholderDigest}`,
+      )
     await client.deleteManifest(name, placeholderDigest)
   }
 
-  if ((await client.exists(name, tag)) !== undefined) throw new ProtocolError(`tag ${tag} still resolves after removing it (${method})`)
+  if ((await client.exists(name, tag)) !== undefined)
+    throw new ProtocolError(`tag ${tag} still resolves after removing it (${method})`)
   if ((await client.exists(name, digest)) !== digest) {
-    throw new ProtocolError(`image ${digest} no longer resolves after removing tag ${tag} (${method}): the registry deleted the image, not just the tag`)
+    throw new ProtocolError(
+      `image ${digest} no longer resolves after removing tag ${tag} (${method}): the registry deleted the image, not just the tag`,
+    )
   }
 
   return method

@@ -73,7 +73,7 @@ export function planInconsistency(plan: Pick<DeletionPlan, 'tags' | 'digests'>):
     for (const tag of digest.tags) {
       const entry = tags.get(tag)
       if (entry?.action !== 'delete') {
-        return `tag ${tag} is ${entry ? `planned "${entry.action}"` : 'not in the plan\'s tags'}, but its image ${digest.digest} (tags ${digest.tags.join(', ')}) is to be deleted, which takes the tag with it`
+        return `tag ${tag} is ${entry ? `planned "${entry.action}"` : "not in the plan's tags"}, but its image ${digest.digest} (tags ${digest.tags.join(', ')}) is to be deleted, which takes the tag with it`
       }
     }
   }
@@ -82,7 +82,7 @@ export function planInconsistency(plan: Pick<DeletionPlan, 'tags' | 'digests'>):
     if (entry.action === 'kept') continue
     const digest = digests.get(entry.digest)
     if (digest?.action !== entry.action) {
-      return `tag ${entry.tag} is planned "${entry.action}", but its image ${entry.digest} is ${digest ? `planned "${digest.action}"` : 'not in the plan\'s digests'}`
+      return `tag ${entry.tag} is planned "${entry.action}", but its image ${entry.digest} is ${digest ? `planned "${digest.action}"` : "not in the plan's digests"}`
     }
   }
 
@@ -106,7 +106,8 @@ export function stayingIndexTags(
 }
 
 /** Why a platform of a multi-arch image that stays is not deleted. */
-export const platformReason = (indexTags: readonly string[]) => `its image is a platform of the multi-arch image tagged ${indexTags.join(', ')}, which stays`
+export const platformReason = (indexTags: readonly string[]) =>
+  `its image is a platform of the multi-arch image tagged ${indexTags.join(', ')}, which stays`
 
 export interface RetentionOptions {
   /** Never delete the N newest tags of the selection, by image created date. */
@@ -179,7 +180,9 @@ export function planDecided(input: DecidedInput): DeletionPlan {
   const now = input.now ?? new Date()
   const policyWording = input.wording === 'policy'
   const {decisions} = input
-  const doomed = new Set(input.tags.filter((entry) => decisions.get(entry.tag)?.action === 'delete').map((entry) => entry.tag))
+  const doomed = new Set(
+    input.tags.filter((entry) => decisions.get(entry.tag)?.action === 'delete').map((entry) => entry.tag),
+  )
   const byDigest = new Map<string, Array<{tag: string; digest: string; created?: string}>>()
   for (const entry of input.tags) {
     const onDigest = byDigest.get(entry.digest)
@@ -191,7 +194,13 @@ export function planDecided(input: DecidedInput): DeletionPlan {
   for (const entry of input.tags) {
     const decision = decisions.get(entry.tag)
     if (decision) {
-      tags.set(entry.tag, {...entry, selected: true, action: 'kept', reason: decision.reason, ...(decision.rule === undefined ? {} : {rule: decision.rule})})
+      tags.set(entry.tag, {
+        ...entry,
+        selected: true,
+        action: 'kept',
+        reason: decision.reason,
+        ...(decision.rule === undefined ? {} : {rule: decision.rule}),
+      })
     } else if (input.unselectedReason !== undefined) {
       tags.set(entry.tag, {...entry, selected: false, action: 'kept', reason: input.unselectedReason})
     }
@@ -205,9 +214,22 @@ export function planDecided(input: DecidedInput): DeletionPlan {
     const selectedHere = onDigest.filter((entry) => doomed.has(entry.tag))
     const policy = selectedHere
       .map((entry) => decisions.get(entry.tag)!.policy ?? input.policy)
-      .reduce((strictest, candidate) => (STRICTNESS[candidate] > STRICTNESS[strictest] ? candidate : strictest), 'include' as SiblingPolicy)
-    const rules = [...new Set(selectedHere.map((entry) => decisions.get(entry.tag)!.rule).filter((rule): rule is string => rule !== undefined))]
-    const base = {digest, mediaType: input.mediaTypes?.[digest], tags: onDigest.map((entry) => entry.tag).sort(compareNames)}
+      .reduce(
+        (strictest, candidate) => (STRICTNESS[candidate] > STRICTNESS[strictest] ? candidate : strictest),
+        'include' as SiblingPolicy,
+      )
+    const rules = [
+      ...new Set(
+        selectedHere
+          .map((entry) => decisions.get(entry.tag)!.rule)
+          .filter((rule): rule is string => rule !== undefined),
+      ),
+    ]
+    const base = {
+      digest,
+      mediaType: input.mediaTypes?.[digest],
+      tags: onDigest.map((entry) => entry.tag).sort(compareNames),
+    }
     // A sibling that retention or protection keeps can never be taken along.
     const untouchable = siblings.filter((entry) => decisions.get(entry.tag)?.action === 'kept')
     // A platform of a multi-arch image that stays: deleting it would break that image's pulls.
@@ -215,7 +237,11 @@ export function planDecided(input: DecidedInput): DeletionPlan {
     const siblingNames = siblings.map((entry) => entry.tag).sort(compareNames)
     if (indexTags.length > 0 && policy === 'keep') {
       digests.push({...base, action: 'untag', siblings: siblingNames})
-      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'untag', reason: `image kept: a platform of the multi-arch image tagged ${indexTags.join(', ')}`})
+      for (const entry of selectedHere)
+        Object.assign(tags.get(entry.tag)!, {
+          action: 'untag',
+          reason: `image kept: a platform of the multi-arch image tagged ${indexTags.join(', ')}`,
+        })
     } else if (indexTags.length > 0) {
       digests.push({...base, action: 'blocked', siblings: siblingNames})
       const why = `${platformReason(indexTags)}${policyWording ? '' : ' (--keep-siblings removes only the tag)'}`
@@ -225,7 +251,11 @@ export function planDecided(input: DecidedInput): DeletionPlan {
       for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
     } else if (policy === 'keep') {
       digests.push({...base, action: 'untag', siblings: siblingNames})
-      for (const entry of selectedHere) Object.assign(tags.get(entry.tag)!, {action: 'untag', reason: `image kept for ${siblings.map((s) => s.tag).join(', ')}`})
+      for (const entry of selectedHere)
+        Object.assign(tags.get(entry.tag)!, {
+          action: 'untag',
+          reason: `image kept for ${siblings.map((s) => s.tag).join(', ')}`,
+        })
     } else if (policy === 'include' && untouchable.length === 0) {
       digests.push({...base, action: 'delete', siblings: []})
       for (const entry of selectedHere) tags.get(entry.tag)!.action = 'delete'
@@ -283,15 +313,20 @@ export function planDeletion(input: PlanInput): DeletionPlan {
     for (const entry of selected) {
       if (keptReason.has(entry.tag)) continue
       const created = createdTime(entry.created)
-      if (created === Number.NEGATIVE_INFINITY) keptReason.set(entry.tag, 'created date unknown (--older-than keeps it)')
-      else if (created > cutoff) keptReason.set(entry.tag, `newer than --older-than ${describeDuration(input.olderThanMs)}`)
+      if (created === Number.NEGATIVE_INFINITY)
+        keptReason.set(entry.tag, 'created date unknown (--older-than keeps it)')
+      else if (created > cutoff)
+        keptReason.set(entry.tag, `newer than --older-than ${describeDuration(input.olderThanMs)}`)
     }
   }
 
   if (input.keep !== undefined && input.keep > 0) {
-    const newestFirst = [...selected].sort((a, b) => createdTime(b.created) - createdTime(a.created) || compareNames(b.tag, a.tag))
+    const newestFirst = [...selected].sort(
+      (a, b) => createdTime(b.created) - createdTime(a.created) || compareNames(b.tag, a.tag),
+    )
     for (const entry of newestFirst.slice(0, input.keep)) {
-      if (!keptReason.has(entry.tag)) keptReason.set(entry.tag, `one of the ${input.keep} newest (--keep ${input.keep})`)
+      if (!keptReason.has(entry.tag))
+        keptReason.set(entry.tag, `one of the ${input.keep} newest (--keep ${input.keep})`)
     }
   }
 

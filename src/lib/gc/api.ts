@@ -29,7 +29,8 @@ export interface ApiState {
  * registry misbehaved); undefined when every probe answered.
  */
 export function unansweredProbe(state: ApiState): {probe: string; exitCode: number; reason: string} | undefined {
-  if (state.catalog.exitCode !== undefined) return {probe: 'catalog', exitCode: state.catalog.exitCode, reason: state.catalog.error ?? 'not reachable'}
+  if (state.catalog.exitCode !== undefined)
+    return {probe: 'catalog', exitCode: state.catalog.exitCode, reason: state.catalog.error ?? 'not reachable'}
   for (const probe of ['deletes', 'writes'] as const) {
     const {exitCode, detail} = state[probe]
     if (exitCode !== undefined) return {probe, exitCode, reason: detail}
@@ -38,10 +39,19 @@ export function unansweredProbe(state: ApiState): {probe: string; exitCode: numb
   return undefined
 }
 
-function classify(error: unknown, whenRefused: ProbeVerdict, refusedDetail: string): {verdict: ProbeVerdict; detail: string; exitCode?: number} {
+function classify(
+  error: unknown,
+  whenRefused: ProbeVerdict,
+  refusedDetail: string,
+): {verdict: ProbeVerdict; detail: string; exitCode?: number} {
   if (!isRegistryCtlError(error)) throw error
   if (error.exitCode === ExitCode.UNSUPPORTED) {
-    return /read-only/.test(error.message) ? {verdict: 'read-only', detail: 'the registry answers writes with 405 Method not allowed (read-only/maintenance mode)'} : {verdict: whenRefused, detail: refusedDetail}
+    return /read-only/.test(error.message)
+      ? {
+          verdict: 'read-only',
+          detail: 'the registry answers writes with 405 Method not allowed (read-only/maintenance mode)',
+        }
+      : {verdict: whenRefused, detail: refusedDetail}
   }
 
   if (error.exitCode === ExitCode.UNAUTHORIZED || error.exitCode === ExitCode.DENIED) {
@@ -63,13 +73,12 @@ function classify(error: unknown, whenRefused: ProbeVerdict, refusedDetail: stri
 async function probeWrites(client: RegistryClient, probe: string, attempts = 3): Promise<ApiState['writes']> {
   for (let attempt = 1; ; attempt++) {
     try {
-      // eslint-disable-next-line no-await-in-loop -- one probe after another, by design
       await client.probePush(probe)
       return {verdict: 'writable', detail: 'a blob upload was opened (202) and cancelled'}
     } catch (error) {
       const passing = error instanceof ServerError && RETRY_STATUS_CODES.includes(error.status)
       if (!passing || attempt >= attempts) return classify(error, 'read-only', 'a blob upload answered 405')
-      // eslint-disable-next-line no-await-in-loop
+
       await new Promise((resolve) => setTimeout(resolve, 300 * attempt))
     }
   }
@@ -99,7 +108,9 @@ export async function probeApiState(client: RegistryClient, options: {writeProbe
   try {
     const names = await client.repositories()
     catalog = {reachable: true, repositories: names.length}
-    const counts = await Promise.all(names.map(async (name) => (await client.tags(name, {missingIsEmpty: true})).length))
+    const counts = await Promise.all(
+      names.map(async (name) => (await client.tags(name, {missingIsEmpty: true})).length),
+    )
     emptyRepositories = names.filter((_, i) => counts[i] === 0)
   } catch (error) {
     if (!isRegistryCtlError(error)) throw error

@@ -68,5 +68,13 @@ export async function buildHomepage(options: HomepageOptions): Promise<HomepageR
   const {version} = await publishSite(layout, siteFiles(crawl.repositories, site))
   await mkdir(dirname(statePath), {recursive: true})
   await saveState(statePath, crawl.state)
-  return {out: layout.out, version, statePath, pullHost, repositories: crawl.stats.published, tags: crawl.stats.tags, stats: crawl.stats}
+  return {
+    out: layout.out,
+    version,
+    statePath,
+    pullHost,
+    repositories: crawl.stats.published,
+    tags: crawl.stats.tags,
+    stats: crawl.stats,
+  }
 }

@@ -168,7 +168,8 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
     }
 
     const valid = tags.filter((tag) => isValidTag(tag))
-    if (valid.length < tags.length) stats.warnings.push(`${name}: ${tags.length - valid.length} tag(s) with invalid names not published`)
+    if (valid.length < tags.length)
+      stats.warnings.push(`${name}: ${tags.length - valid.length} tag(s) with invalid names not published`)
     const selected = selectTags(valid, {allTags: options.allTags})
     const entries = await Promise.all(
       selected.map(async (tag): Promise<SiteTag | undefined> => {

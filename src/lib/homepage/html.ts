@@ -4,7 +4,14 @@
  * `html` tag, which escapes it for text and for quoted attribute values alike; only fragments that
  * were themselves built with `html` pass through unescaped. There is no other way to add markup.
  */
-const ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;'}
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+}
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"'`]/g, (char) => ESCAPES[char]!)

@@ -75,7 +75,10 @@ async function writeVersion(folder: string, files: SiteFile[]): Promise<void> {
 }
 
 /** Write the files as a new version and swap DIR to it. Returns the version folder. */
-export async function publishSite(layout: SiteLayout, files: SiteFile[]): Promise<{version: string; previous?: string}> {
+export async function publishSite(
+  layout: SiteLayout,
+  files: SiteFile[],
+): Promise<{version: string; previous?: string}> {
   const {previous} = await checkTarget(layout)
   await mkdir(layout.versions, {recursive: true})
   const id = versionId()

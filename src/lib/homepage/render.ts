@@ -29,7 +29,10 @@ const MAX_FILE_STEM = 200
  */
 export function repositoryPath(name: string, extension: 'html' | 'json' = 'html'): string {
   const stem = name.replaceAll('/', '~')
-  const file = stem.length <= MAX_FILE_STEM ? stem : `${stem.slice(0, MAX_FILE_STEM - 17)}+${createHash('sha256').update(name).digest('hex').slice(0, 16)}`
+  const file =
+    stem.length <= MAX_FILE_STEM
+      ? stem
+      : `${stem.slice(0, MAX_FILE_STEM - 17)}+${createHash('sha256').update(name).digest('hex').slice(0, 16)}`
   return `r/${file}.${extension}`
 }
 
@@ -51,14 +54,19 @@ export function formatDate(created: string | undefined): string | undefined {
 
 function dateCell(created: string | undefined): SafeHtml {
   const text = formatDate(created)
-  return text ? html`<time datetime="${new Date(createdTime(created)).toISOString()}">${text}</time>` : html`<span class="muted">unknown</span>`
+  return text
+    ? html`<time datetime="${new Date(createdTime(created)).toISOString()}">${text}</time>`
+    : html`<span class="muted">unknown</span>`
 }
 
 function absolute(options: SiteOptions, path: string): string | undefined {
-  return options.baseUrl ? new URL(path, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).toString() : undefined
+  return options.baseUrl
+    ? new URL(path, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).toString()
+    : undefined
 }
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
 
 /** Titles stay short (tabs, bookmarks, search results): the name first, shortened if it has to be. */
 export function pageTitle(...parts: string[]): string {
@@ -182,7 +190,12 @@ ${joinHtml(rows, '\n')}
 </tbody>
 </table>
 </main>`
-  return page(options, {title: pageTitle(repository.name, options.pullHost), root: '../', path: repositoryPath(repository.name), body})
+  return page(options, {
+    title: pageTitle(repository.name, options.pullHost),
+    root: '../',
+    path: repositoryPath(repository.name),
+    body,
+  })
 }
 
 /** The index's data: what the page shows, for scripts. */

@@ -15,7 +15,15 @@ export interface RequestCounts {
 }
 
 export class RequestCounter {
-  readonly counts: RequestCounts = {catalog: 0, tagLists: 0, manifestHeads: 0, manifestGets: 0, blobGets: 0, other: 0, retries: 0}
+  readonly counts: RequestCounts = {
+    catalog: 0,
+    tagLists: 0,
+    manifestHeads: 0,
+    manifestGets: 0,
+    blobGets: 0,
+    other: 0,
+    retries: 0,
+  }
 
   /** A debug sink for SessionOptions.debug; `forward` receives every line too (for --debug). */
   sink(forward?: (line: string) => void): (line: string) => void {
@@ -53,7 +61,7 @@ export class RequestCounter {
   }
 
   total(): number {
-    const {retries, ...kinds} = this.counts
+    const {retries: _retries, ...kinds} = this.counts
     return Object.values(kinds).reduce((sum, count) => sum + count, 0)
   }
 }

@@ -42,11 +42,21 @@ export async function loadState(path: string, registry: string): Promise<{state:
 
   try {
     const parsed = JSON.parse(text) as Partial<HomepageState>
-    if (parsed?.version !== STATE_VERSION || typeof parsed.tags !== 'object' || typeof parsed.summaries !== 'object' || !parsed.tags || !parsed.summaries) {
+    if (
+      parsed?.version !== STATE_VERSION ||
+      typeof parsed.tags !== 'object' ||
+      typeof parsed.summaries !== 'object' ||
+      !parsed.tags ||
+      !parsed.summaries
+    ) {
       return {state: emptyState(registry), warning: `state ${path} has an unknown layout: full crawl`}
     }
 
-    if (parsed.registry !== registry) return {state: emptyState(registry), warning: `state ${path} is of registry ${parsed.registry}, not ${registry}: full crawl`}
+    if (parsed.registry !== registry)
+      return {
+        state: emptyState(registry),
+        warning: `state ${path} is of registry ${parsed.registry}, not ${registry}: full crawl`,
+      }
     return {state: parsed as HomepageState}
   } catch (error) {
     return {state: emptyState(registry), warning: `state ${path} is not JSON (${(error as Error).message}): full crawl`}

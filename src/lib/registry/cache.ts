@@ -111,7 +111,13 @@ export class ContentCache {
     if (!path || this.present.has(digest) || data.length > CACHE_MAX_ENTRY_BYTES || mediaType.includes('\n')) return
     this.present.add(digest)
     // Already there from an earlier run: a stat is cheaper than writing it again (reads verify it).
-    if (await stat(path).then(() => true, () => false)) return
+    if (
+      await stat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return
     if (digestWithAlgorithmOf(data, digest) !== digest) {
       this.present.delete(digest)
       return
@@ -146,7 +152,9 @@ export class ContentCache {
       const {mtimeMs} = await stat(path)
       const now = Date.now()
       if (now - mtimeMs > DAY_MS) await utimes(path, now / 1000, now / 1000)
-    } catch {}
+    } catch {
+      // Recency is a hint for eviction: an entry that cannot be touched is still served.
+    }
   }
 
   /** Measure and evict only when an estimate says the bound is passed (or cannot tell). */
@@ -167,7 +175,10 @@ export class ContentCache {
       if (folders.length === 0) return 0
       // From a random folder, it and the next ones (digests spread evenly: neighbours are as good a sample).
       const first = Math.min(folders.length - 1, Math.floor(random() * folders.length))
-      const sampled = Array.from({length: Math.min(SAMPLED_FOLDERS, folders.length)}, (_, k) => folders[(first + k) % folders.length]!)
+      const sampled = Array.from(
+        {length: Math.min(SAMPLED_FOLDERS, folders.length)},
+        (_, k) => folders[(first + k) % folders.length]!,
+      )
       let entries = 0
       let bytes = 0
       for (const name of sampled) {

@@ -20,7 +20,15 @@ import {
   UnauthorizedError,
   UnsupportedError,
 } from '../errors.js'
-import {type Descriptor, MANIFEST_ACCEPT, type Manifest, parseManifest, sha256Digest, verifyDigest, digestWithAlgorithmOf} from './manifests.js'
+import {
+  type Descriptor,
+  MANIFEST_ACCEPT,
+  type Manifest,
+  parseManifest,
+  sha256Digest,
+  verifyDigest,
+  digestWithAlgorithmOf,
+} from './manifests.js'
 import {collectPages, nextPageUrl} from './pagination.js'
 import {formatReference, isDigest, isValidName, isValidTag, type RegistryAddress} from './reference.js'
 import {printable} from '../text.js'
@@ -77,7 +85,11 @@ function errorEntries(response: HttpResponse): RegistryErrorEntry[] {
     // The registry's own words end up in error lines: never with control characters.
     return parsed.errors
       .filter((entry) => typeof entry?.code === 'string')
-      .map((entry) => ({...entry, code: printable(entry.code), ...(typeof entry.message === 'string' ? {message: printable(entry.message)} : {})}))
+      .map((entry) => ({
+        ...entry,
+        code: printable(entry.code),
+        ...(typeof entry.message === 'string' ? {message: printable(entry.message)} : {}),
+      }))
   } catch {
     return []
   }
@@ -98,7 +110,12 @@ function withRealm(error: unknown, challenges: Challenge[], url: string): unknow
   if (!(error instanceof UnauthorizedError)) return error
   const realm = challengeRealm(challenges)
   const path = new URL(url).pathname
-  return new UnauthorizedError(`${error.message} (for ${path}${realm ? `, realm "${realm}"` : ''})`, ExitCode.UNAUTHORIZED, {status: error.status, codes: error.codes, url: error.url, realm}, {cause: error, hint: error.hint})
+  return new UnauthorizedError(
+    `${error.message} (for ${path}${realm ? `, realm "${realm}"` : ''})`,
+    ExitCode.UNAUTHORIZED,
+    {status: error.status, codes: error.codes, url: error.url, realm},
+    {cause: error, hint: error.hint},
+  )
 }
 
 /**
@@ -135,7 +152,12 @@ export class RegistryClient {
    * One request with auth: anonymous (or with what an earlier challenge taught us), then, on a 401,
    * once more with the answer to the challenge.
    */
-  async send(pathOrUrl: string, request: HttpRequest, scopes: string[], options: {signal?: AbortSignal} = {}): Promise<HttpResponse> {
+  async send(
+    pathOrUrl: string,
+    request: HttpRequest,
+    scopes: string[],
+    options: {signal?: AbortSignal} = {},
+  ): Promise<HttpResponse> {
     return this.session.limit(async () => {
       // Checked once the request has its turn, so requests queued behind the limit are not sent
       // after an interruption; a request already sent is never abandoned (its outcome matters).
@@ -156,7 +178,11 @@ export class RegistryClient {
       if (response.status === 401) {
         this.refuseForeignChallenge(base, response)
         const realm = challengeRealm(parseChallenges(response.headers['www-authenticate']))
-        throw new UnauthorizedError(`${this.host} rejected ${await auth.describeTried(this.host)}`, ExitCode.UNAUTHORIZED, {status: 401, codes: codesOf(response), url, realm})
+        throw new UnauthorizedError(
+          `${this.host} rejected ${await auth.describeTried(this.host)}`,
+          ExitCode.UNAUTHORIZED,
+          {status: 401, codes: codesOf(response), url, realm},
+        )
       }
 
       return response
@@ -188,45 +214,77 @@ export class RegistryClient {
     const detail = entries[0]?.message ? `: ${entries[0].message}` : ''
     switch (response.status) {
       case 401: {
-        throw new UnauthorizedError(`${this.host} requires authentication for ${subject.what}`, ExitCode.UNAUTHORIZED, details)
+        throw new UnauthorizedError(
+          `${this.host} requires authentication for ${subject.what}`,
+          ExitCode.UNAUTHORIZED,
+          details,
+        )
       }
 
       case 403: {
         const tried = await this.session.auth.describeTried(this.host)
-        throw new DeniedError(`access to ${subject.what} denied by ${this.host} (${tried})${detail}`, ExitCode.DENIED, details, {
-          hint: subject.operation === 'delete' || subject.operation === 'write' ? 'deleting and pushing need push credentials (--username/--password-stdin or docker login)' : undefined,
-        })
+        throw new DeniedError(
+          `access to ${subject.what} denied by ${this.host} (${tried})${detail}`,
+          ExitCode.DENIED,
+          details,
+          {
+            hint:
+              subject.operation === 'delete' || subject.operation === 'write'
+                ? 'deleting and pushing need push credentials (--username/--password-stdin or docker login)'
+                : undefined,
+          },
+        )
       }
 
       case 404: {
-        throw new NotFoundError(`${subject.what} not found${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`, ExitCode.NOT_FOUND, details)
+        throw new NotFoundError(
+          `${subject.what} not found${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`,
+          ExitCode.NOT_FOUND,
+          details,
+        )
       }
 
       case 405: {
         if (codes.includes('UNSUPPORTED')) {
           const message =
-            subject.operation === 'delete' ? `${this.host} has deletes disabled (storage.delete.enabled is false)` : `${this.host} does not support this operation on ${subject.what}`
+            subject.operation === 'delete'
+              ? `${this.host} has deletes disabled (storage.delete.enabled is false)`
+              : `${this.host} does not support this operation on ${subject.what}`
           throw new UnsupportedError(message, ExitCode.UNSUPPORTED, details)
         }
 
         // Read-only mode answers 405 "Method not allowed" with Allow: GET, HEAD and no JSON.
-        throw new UnsupportedError(`${this.host} refuses writes (read-only/maintenance mode): ${subject.what}`, ExitCode.UNSUPPORTED, details)
+        throw new UnsupportedError(
+          `${this.host} refuses writes (read-only/maintenance mode): ${subject.what}`,
+          ExitCode.UNSUPPORTED,
+          details,
+        )
       }
 
       case 429: {
-        throw new ServerError(`${this.host} kept rate-limiting requests (TOOMANYREQUESTS) for ${subject.what}`, ExitCode.REGISTRY, details)
+        throw new ServerError(
+          `${this.host} kept rate-limiting requests (TOOMANYREQUESTS) for ${subject.what}`,
+          ExitCode.REGISTRY,
+          details,
+        )
       }
 
       default: {
         const kind = response.status >= 500 ? 'server error' : 'unexpected answer'
-        throw new ServerError(`${this.host} answered ${response.status} (${kind}) for ${subject.what}${detail}`, ExitCode.REGISTRY, details)
+        throw new ServerError(
+          `${this.host} answered ${response.status} (${kind}) for ${subject.what}${detail}`,
+          ExitCode.REGISTRY,
+          details,
+        )
       }
     }
   }
 
   private refOf(name: string, reference?: string): string {
     if (!reference) return formatReference({host: this.host, name})
-    return formatReference(isDigest(reference) ? {host: this.host, name, digest: reference} : {host: this.host, name, tag: reference})
+    return formatReference(
+      isDigest(reference) ? {host: this.host, name, digest: reference} : {host: this.host, name, tag: reference},
+    )
   }
 
   /** GET /v2/: the API version header, or a typed error. */
@@ -236,7 +294,12 @@ export class RegistryClient {
     return {status: response.status, apiVersion: headerValue(response.headers, 'docker-distribution-api-version')}
   }
 
-  private async pagedNames(firstPath: string, key: 'repositories' | 'tags', scopes: string[], subject: Subject): Promise<string[]> {
+  private async pagedNames(
+    firstPath: string,
+    key: 'repositories' | 'tags',
+    scopes: string[],
+    subject: Subject,
+  ): Promise<string[]> {
     const base = await this.baseUrl()
     return collectPages<string>(`${base}${firstPath}`, async (url) => {
       const {response, parsed} = await this.reread(async () => {
@@ -245,7 +308,9 @@ export class RegistryClient {
         try {
           return {response: answer, parsed: JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>}
         } catch (error) {
-          throw new CorruptAnswerError(`${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`)
+          throw new CorruptAnswerError(
+            `${this.host} sent malformed JSON for ${subject.what}: ${(error as Error).message}`,
+          )
         }
       })
 
@@ -264,7 +329,12 @@ export class RegistryClient {
    * answer and is left out, unless `keepInvalid` (a caller that reports them itself).
    */
   async repositories(options: {pageSize?: number; keepInvalid?: boolean} = {}): Promise<string[]> {
-    const names = await this.pagedNames(`/v2/_catalog?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`, 'repositories', [CATALOG_SCOPE], {what: `the catalog of ${this.host}`})
+    const names = await this.pagedNames(
+      `/v2/_catalog?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`,
+      'repositories',
+      [CATALOG_SCOPE],
+      {what: `the catalog of ${this.host}`},
+    )
     return options.keepInvalid ? names : names.filter((name) => isValidName(name))
   }
 
@@ -274,10 +344,18 @@ export class RegistryClient {
    * Swift/S3 answer 404 NAME_UNKNOWN for a repository whose last tag was deleted, while the catalog
    * still lists it.
    */
-  async tags(name: string, options: {missingIsEmpty?: boolean; pageSize?: number; keepInvalid?: boolean} = {}): Promise<string[]> {
+  async tags(
+    name: string,
+    options: {missingIsEmpty?: boolean; pageSize?: number; keepInvalid?: boolean} = {},
+  ): Promise<string[]> {
     try {
       // As for names: a tag outside the tag grammar cannot exist on a registry that checks it.
-      const tags = await this.pagedNames(`/v2/${name}/tags/list?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`, 'tags', [pullScope(name)], {what: `repository ${this.refOf(name)}`})
+      const tags = await this.pagedNames(
+        `/v2/${name}/tags/list?n=${options.pageSize ?? CATALOG_PAGE_SIZE}`,
+        'tags',
+        [pullScope(name)],
+        {what: `repository ${this.refOf(name)}`},
+      )
       return options.keepInvalid ? tags : tags.filter((tag) => isValidTag(tag))
     } catch (error) {
       if (options.missingIsEmpty && error instanceof NotFoundError) return []
@@ -290,7 +368,11 @@ export class RegistryClient {
    * omits Docker-Content-Digest, GET the manifest and hash it.
    */
   async resolve(name: string, reference: string): Promise<Descriptor> {
-    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'HEAD', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
+    const response = await this.send(
+      `/v2/${name}/manifests/${reference}`,
+      {method: 'HEAD', headers: {accept: MANIFEST_ACCEPT}},
+      [pullScope(name)],
+    )
     if (response.status !== 200) await this.fail(response, {what: `manifest ${this.refOf(name, reference)}`})
     const digest = headerValue(response.headers, 'docker-content-digest')
     const mediaType = headerValue(response.headers, 'content-type')?.split(';')[0]?.trim()
@@ -314,14 +396,22 @@ export class RegistryClient {
       const hit = await cache.get(reference)
       if (hit) {
         const manifest = parseManifest(hit.data, hit.mediaType || undefined)
-        return {descriptor: {mediaType: manifest.mediaType, digest: reference, size: hit.data.length}, manifest, raw: hit.data}
+        return {
+          descriptor: {mediaType: manifest.mediaType, digest: reference, size: hit.data.length},
+          manifest,
+          raw: hit.data,
+        }
       }
     }
 
     const ref = this.refOf(name, reference)
     let expected: string | undefined
     const response = await this.reread(async () => {
-      const answer = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'GET', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
+      const answer = await this.send(
+        `/v2/${name}/manifests/${reference}`,
+        {method: 'GET', headers: {accept: MANIFEST_ACCEPT}},
+        [pullScope(name)],
+      )
       if (answer.status !== 200) await this.fail(answer, {what: `manifest ${ref}`})
       const announced = headerValue(answer.headers, 'docker-content-digest')
       expected = isDigest(reference) ? reference : announced
@@ -331,7 +421,11 @@ export class RegistryClient {
     const digest = expected ?? sha256Digest(response.body)
     const manifest = parseManifest(response.body, headerValue(response.headers, 'content-type'))
     await cache?.put(digest, manifest.mediaType, response.body)
-    return {descriptor: {mediaType: manifest.mediaType, digest, size: response.body.length}, manifest, raw: response.body}
+    return {
+      descriptor: {mediaType: manifest.mediaType, digest, size: response.body.length},
+      manifest,
+      raw: response.body,
+    }
   }
 
   /**
@@ -360,7 +454,6 @@ export class RegistryClient {
     const {retries, debug} = this.session.transport.options
     for (let attempt = 0; ; attempt++) {
       try {
-        // eslint-disable-next-line no-await-in-loop -- one read after another, by design
         return await read()
       } catch (error) {
         if (!(error instanceof CorruptAnswerError) || attempt >= retries) throw error
@@ -374,8 +467,17 @@ export class RegistryClient {
    * where the registry supports OCI 1.1 tag deletion. `gone` is a 404: already deleted, or deleted
    * by an attempt whose answer was lost and then retried (`retried`): verify with a HEAD.
    */
-  async deleteManifest(name: string, reference: string, options: {signal?: AbortSignal} = {}): Promise<{gone: boolean; retried: boolean}> {
-    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'DELETE'}, [deleteScope(name)], options)
+  async deleteManifest(
+    name: string,
+    reference: string,
+    options: {signal?: AbortSignal} = {},
+  ): Promise<{gone: boolean; retried: boolean}> {
+    const response = await this.send(
+      `/v2/${name}/manifests/${reference}`,
+      {method: 'DELETE'},
+      [deleteScope(name)],
+      options,
+    )
     if (response.status === 202 || response.status === 200) return {gone: false, retried: response.retryCount > 0}
     if (response.status === 404) return {gone: true, retried: response.retryCount > 0}
     return this.fail(response, {what: `manifest ${this.refOf(name, reference)}`, operation: 'delete'})
@@ -383,10 +485,16 @@ export class RegistryClient {
 
   /** HEAD a manifest: its digest, or undefined when it does not exist (no error for a 404). */
   async exists(name: string, reference: string): Promise<string | undefined> {
-    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'HEAD', headers: {accept: MANIFEST_ACCEPT}}, [pullScope(name)])
+    const response = await this.send(
+      `/v2/${name}/manifests/${reference}`,
+      {method: 'HEAD', headers: {accept: MANIFEST_ACCEPT}},
+      [pullScope(name)],
+    )
     if (response.status === 404) return undefined
     if (response.status !== 200) await this.fail(response, {what: `manifest ${this.refOf(name, reference)}`})
-    return headerValue(response.headers, 'docker-content-digest') ?? (await this.manifest(name, reference)).descriptor.digest
+    return (
+      headerValue(response.headers, 'docker-content-digest') ?? (await this.manifest(name, reference)).descriptor.digest
+    )
   }
 
   /**
@@ -395,7 +503,9 @@ export class RegistryClient {
    * and 401/403 when the credentials cannot delete. Throws the typed error; touches nothing.
    */
   async probeDelete(name: string): Promise<void> {
-    const response = await this.send(`/v2/${name}/manifests/sha256:${'0'.repeat(64)}`, {method: 'DELETE'}, [deleteScope(name)])
+    const response = await this.send(`/v2/${name}/manifests/sha256:${'0'.repeat(64)}`, {method: 'DELETE'}, [
+      deleteScope(name),
+    ])
     if (response.status === 404) return
     await this.fail(response, {what: `deletes in ${this.refOf(name)}`, operation: 'delete'})
   }
@@ -406,7 +516,11 @@ export class RegistryClient {
    */
   async probePush(name: string): Promise<void> {
     const scopes = [pushScope(name)]
-    const start = await this.send(`/v2/${name}/blobs/uploads/`, {method: 'POST', headers: {'content-length': '0'}}, scopes)
+    const start = await this.send(
+      `/v2/${name}/blobs/uploads/`,
+      {method: 'POST', headers: {'content-length': '0'}},
+      scopes,
+    )
     if (start.status !== 202) await this.fail(start, {what: `pushes to ${this.refOf(name)}`, operation: 'write'})
     const location = headerValue(start.headers, 'location')
     if (location) await this.send(new URL(location, start.url).toString(), {method: 'DELETE'}, scopes)
@@ -417,23 +531,39 @@ export class RegistryClient {
     const scopes = [pushScope(name)]
     const head = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'HEAD'}, scopes)
     if (head.status === 200) return {mediaType: 'application/octet-stream', digest, size: data.length}
-    const start = await this.send(`/v2/${name}/blobs/uploads/`, {method: 'POST', headers: {'content-length': '0'}}, scopes)
+    const start = await this.send(
+      `/v2/${name}/blobs/uploads/`,
+      {method: 'POST', headers: {'content-length': '0'}},
+      scopes,
+    )
     if (start.status !== 202) await this.fail(start, {what: `a blob upload to ${this.refOf(name)}`, operation: 'write'})
     const location = headerValue(start.headers, 'location')
     if (!location) throw new ProtocolError(`${this.host} opened an upload without a Location header`)
     const url = new URL(location, start.url)
     url.searchParams.set('digest', digest)
-    const put = await this.send(url.toString(), {method: 'PUT', headers: {'content-type': 'application/octet-stream'}, body: data}, scopes)
+    const put = await this.send(
+      url.toString(),
+      {method: 'PUT', headers: {'content-type': 'application/octet-stream'}, body: data},
+      scopes,
+    )
     if (put.status !== 201) await this.fail(put, {what: `blob ${digest} for ${this.refOf(name)}`, operation: 'write'})
     return {mediaType: 'application/octet-stream', digest, size: data.length}
   }
 
   /** PUT a manifest under a tag or digest; returns its digest as the registry computed it. */
   async pushManifest(name: string, reference: string, body: Buffer, mediaType: string): Promise<string> {
-    const response = await this.send(`/v2/${name}/manifests/${reference}`, {method: 'PUT', headers: {'content-type': mediaType}, body}, [pushScope(name)])
-    if (response.status !== 201) await this.fail(response, {what: `manifest ${this.refOf(name, reference)}`, operation: 'write'})
+    const response = await this.send(
+      `/v2/${name}/manifests/${reference}`,
+      {method: 'PUT', headers: {'content-type': mediaType}, body},
+      [pushScope(name)],
+    )
+    if (response.status !== 201)
+      await this.fail(response, {what: `manifest ${this.refOf(name, reference)}`, operation: 'write'})
     const digest = headerValue(response.headers, 'docker-content-digest') ?? sha256Digest(body)
-    if (digest !== digestWithAlgorithmOf(body, digest)) throw new ProtocolError(`${this.host} stored manifest ${this.refOf(name, reference)} under an unexpected digest ${digest}`)
+    if (digest !== digestWithAlgorithmOf(body, digest))
+      throw new ProtocolError(
+        `${this.host} stored manifest ${this.refOf(name, reference)} under an unexpected digest ${digest}`,
+      )
     return digest
   }
 }

@@ -64,14 +64,16 @@ export async function readOnce(url: string, options: ReadOptions): Promise<ReadA
   let current = new URL(url)
   let {headers} = options
   for (let redirects = 0; ; redirects++) {
-    // eslint-disable-next-line no-await-in-loop -- a redirect is followed after its answer
     const answer = await send(current, options, headers)
     const location = answer.headers.location
     if (!options.followRedirect || !location || ![301, 302, 303, 307, 308].includes(answer.status)) return answer
-    if (redirects >= MAX_REDIRECTS) throw new ReadError(`more than ${MAX_REDIRECTS} redirects from ${url}`, 'ERR_TOO_MANY_REDIRECTS')
+    if (redirects >= MAX_REDIRECTS)
+      throw new ReadError(`more than ${MAX_REDIRECTS} redirects from ${url}`, 'ERR_TOO_MANY_REDIRECTS')
     const next = new URL(location, current)
     if (leavesOrigin(current, next)) {
-      headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !(ORIGIN_BOUND_HEADERS as readonly string[]).includes(name)))
+      headers = Object.fromEntries(
+        Object.entries(headers).filter(([name]) => !(ORIGIN_BOUND_HEADERS as readonly string[]).includes(name)),
+      )
     }
 
     current = next
@@ -102,12 +104,29 @@ function send(url: URL, options: ReadOptions, headers: Record<string, string>): 
     // with got) until the answer's headers; then the socket's idle time bounds the body.
     let timer: NodeJS.Timeout | undefined
     request.once('socket', () => {
-      if (!settled) timer = setTimeout(() => fail(new ReadError(`Timeout awaiting '${options.method} ${url.pathname}' answer for ${options.timeoutMs}ms`, 'ETIMEDOUT')), options.timeoutMs)
+      if (!settled)
+        timer = setTimeout(
+          () =>
+            fail(
+              new ReadError(
+                `Timeout awaiting '${options.method} ${url.pathname}' answer for ${options.timeoutMs}ms`,
+                'ETIMEDOUT',
+              ),
+            ),
+          options.timeoutMs,
+        )
     })
     request.on('error', (error) => fail(error))
     request.on('response', (response) => {
       clearTimeout(timer)
-      request.setTimeout(options.timeoutMs, () => fail(new ReadError(`Timeout reading the answer to '${options.method} ${url.pathname}' for ${options.timeoutMs}ms`, 'ETIMEDOUT')))
+      request.setTimeout(options.timeoutMs, () =>
+        fail(
+          new ReadError(
+            `Timeout reading the answer to '${options.method} ${url.pathname}' for ${options.timeoutMs}ms`,
+            'ETIMEDOUT',
+          ),
+        ),
+      )
       const chunks: Buffer[] = []
       let room = options.maxBodyBytes ?? Number.POSITIVE_INFINITY
       response.on('data', (chunk: Buffer) => {
@@ -125,11 +144,17 @@ function send(url: URL, options: ReadOptions, headers: Record<string, string>): 
 
         settled = true
         request.setTimeout(0)
-        resolve({status: response.statusCode ?? 0, headers: response.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), url: url.toString()})
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+          url: url.toString(),
+        })
       })
       // A connection closed before the body's end emits 'close' without 'end' (or 'end' incomplete).
       response.on('close', () => {
-        if (!settled && !response.complete) fail(new ReadError(`the answer to ${options.method} ${url.pathname} was cut short`, 'ECONNRESET'))
+        if (!settled && !response.complete)
+          fail(new ReadError(`the answer to ${options.method} ${url.pathname} was cut short`, 'ECONNRESET'))
       })
     })
     request.end()

@@ -124,7 +124,9 @@ export class Inventory {
   summarizeResolved(name: string, digest: string): Promise<ImageSummary> {
     const known = this.summaries.get(digest)
     if (known) return known
-    return this.client.manifest(name, digest, {cached: true}).then(({descriptor, manifest}) => this.summarizeManifest(name, descriptor, manifest))
+    return this.client
+      .manifest(name, digest, {cached: true})
+      .then(({descriptor, manifest}) => this.summarizeManifest(name, descriptor, manifest))
   }
 
   /**
@@ -141,7 +143,12 @@ export class Inventory {
     return summary
   }
 
-  private async computeSummary(name: string, descriptor: Descriptor, known?: Manifest, depth = 0): Promise<ImageSummary> {
+  private async computeSummary(
+    name: string,
+    descriptor: Descriptor,
+    known?: Manifest,
+    depth = 0,
+  ): Promise<ImageSummary> {
     const manifest = known ?? (await this.client.manifest(name, descriptor.digest, {cached: true})).manifest
     const base = {digest: descriptor.digest, mediaType: manifest.mediaType, size: descriptor.size}
     if (manifest.kind === 'image') {
@@ -161,7 +168,12 @@ export class Inventory {
         }
 
         const summary = await this.computeSummary(name, child, childManifest, depth + 1)
-        return {platform: formatPlatform(child.platform), digest: child.digest, size: summary.totalSize, created: summary.created}
+        return {
+          platform: formatPlatform(child.platform),
+          digest: child.digest,
+          size: summary.totalSize,
+          created: summary.created,
+        }
       }),
     )
     const totalSize = [...blobs.values()].reduce((sum, size) => sum + size, 0)
@@ -172,7 +184,10 @@ export class Inventory {
    * The selected tags of one repository, sorted. `created` order reads every image (one manifest and
    * one config per distinct digest); `name` order needs only the tag list.
    */
-  async listTags(name: string, selection: TagSelection & {sort: TagSort; missingIsEmpty?: boolean}): Promise<RepositoryEntry> {
+  async listTags(
+    name: string,
+    selection: TagSelection & {sort: TagSort; missingIsEmpty?: boolean},
+  ): Promise<RepositoryEntry> {
     const selected = selectTags(await this.client.tags(name, {missingIsEmpty: selection.missingIsEmpty}), selection)
     this.progress.tagsTotal += selected.length
     if (selection.sort === 'name') {
@@ -193,7 +208,12 @@ export class Inventory {
    * whose tags answer 401/403 is handed to it and left out instead of failing the whole listing.
    */
   async listImages(
-    options: TagSelection & {select?: string; sort: TagSort; includeEmpty?: boolean; onUnreadable?: (name: string, error: UnauthorizedError | DeniedError) => Promise<void> | void},
+    options: TagSelection & {
+      select?: string
+      sort: TagSort
+      includeEmpty?: boolean
+      onUnreadable?: (name: string, error: UnauthorizedError | DeniedError) => Promise<void> | void
+    },
   ): Promise<RepositoryEntry[]> {
     const matches = options.select ? fnmatcher(options.select) : undefined
     const names = (await this.client.repositories()).filter((name) => !matches || matches(name))
@@ -209,14 +229,20 @@ export class Inventory {
         this.progress.repositories++
       }
     })
-    return repositories.filter((repository): repository is RepositoryEntry => repository !== undefined && (options.includeEmpty === true || repository.tags.length > 0))
+    return repositories.filter(
+      (repository): repository is RepositoryEntry =>
+        repository !== undefined && (options.includeEmpty === true || repository.tags.length > 0),
+    )
   }
 
   /**
    * Every tag of a repository resolved to its digest and media type (HEAD requests), in tag-name order.
    * A repository the registry does not know is a NotFoundError (exit 7) unless `missingIsEmpty`.
    */
-  async resolveAll(name: string, options: {missingIsEmpty?: boolean} = {missingIsEmpty: true}): Promise<Array<{tag: string; digest: string; mediaType: string}>> {
+  async resolveAll(
+    name: string,
+    options: {missingIsEmpty?: boolean} = {missingIsEmpty: true},
+  ): Promise<Array<{tag: string; digest: string; mediaType: string}>> {
     const tags = (await this.client.tags(name, {missingIsEmpty: options.missingIsEmpty})).sort(compareNames)
     this.progress.tagsTotal += tags.length
     return mapConcurrent(tags, this.workers, async (tag) => {

@@ -20,7 +20,12 @@ export const MediaType = {
   DOCKER_LAYER: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
 } as const
 
-export const MANIFEST_ACCEPT = [MediaType.OCI_MANIFEST, MediaType.OCI_INDEX, MediaType.DOCKER_MANIFEST, MediaType.DOCKER_MANIFEST_LIST].join(', ')
+export const MANIFEST_ACCEPT = [
+  MediaType.OCI_MANIFEST,
+  MediaType.OCI_INDEX,
+  MediaType.DOCKER_MANIFEST,
+  MediaType.DOCKER_MANIFEST_LIST,
+].join(', ')
 
 const INDEX_TYPES = new Set<string>([MediaType.OCI_INDEX, MediaType.DOCKER_MANIFEST_LIST])
 const IMAGE_TYPES = new Set<string>([MediaType.OCI_MANIFEST, MediaType.DOCKER_MANIFEST])
@@ -78,7 +83,8 @@ export function digestWithAlgorithmOf(data: Buffer, like: string): string {
 
 export function verifyDigest(data: Buffer, expected: string, what: string): void {
   const actual = digestWithAlgorithmOf(data, expected)
-  if (actual !== expected) throw new CorruptAnswerError(`digest mismatch for ${what}: expected ${expected}, content hashes to ${actual}`)
+  if (actual !== expected)
+    throw new CorruptAnswerError(`digest mismatch for ${what}: expected ${expected}, content hashes to ${actual}`)
 }
 
 function descriptor(value: unknown, where: string): Descriptor {
@@ -103,12 +109,22 @@ export function parseManifest(body: Buffer, contentType?: string): Manifest {
   }
 
   if (!json || typeof json !== 'object') throw new ProtocolError('malformed manifest: not a JSON object')
-  if (json.schemaVersion === 1) throw new ProtocolError('Docker schema1 manifests are not supported (deprecated since 2017)')
+  if (json.schemaVersion === 1)
+    throw new ProtocolError('Docker schema1 manifests are not supported (deprecated since 2017)')
   const declared = typeof json.mediaType === 'string' ? json.mediaType : contentType?.split(';')[0]?.trim()
-  const mediaType = declared && (INDEX_TYPES.has(declared) || IMAGE_TYPES.has(declared)) ? declared : Array.isArray(json.manifests) ? MediaType.OCI_INDEX : MediaType.OCI_MANIFEST
+  const mediaType =
+    declared && (INDEX_TYPES.has(declared) || IMAGE_TYPES.has(declared))
+      ? declared
+      : Array.isArray(json.manifests)
+        ? MediaType.OCI_INDEX
+        : MediaType.OCI_MANIFEST
   if (INDEX_TYPES.has(mediaType)) {
     if (!Array.isArray(json.manifests)) throw new ProtocolError('malformed index: "manifests" is not a list')
-    return {kind: 'index', mediaType, manifests: json.manifests.map((entry, i) => descriptor(entry, `manifests[${i}]`) as PlatformDescriptor)}
+    return {
+      kind: 'index',
+      mediaType,
+      manifests: json.manifests.map((entry, i) => descriptor(entry, `manifests[${i}]`) as PlatformDescriptor),
+    }
   }
 
   if (!Array.isArray(json.layers)) throw new ProtocolError('malformed manifest: "layers" is not a list')
@@ -127,7 +143,10 @@ export function formatPlatform(platform: Platform | undefined): string {
 
 /** Buildkit stores provenance/SBOM attestations as index entries with platform unknown/unknown. */
 export function isAttestation(entry: PlatformDescriptor): boolean {
-  return entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown')
+  return (
+    entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
+    (entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown')
+  )
 }
 
 export interface ImageConfig {
@@ -140,7 +159,12 @@ export interface ImageConfig {
 export function parseImageConfig(body: Buffer): ImageConfig {
   try {
     const json = JSON.parse(body.toString('utf8')) as ImageConfig
-    return {created: typeof json.created === 'string' ? printable(json.created) : undefined, architecture: json.architecture, os: json.os, variant: json.variant}
+    return {
+      created: typeof json.created === 'string' ? printable(json.created) : undefined,
+      architecture: json.architecture,
+      os: json.os,
+      variant: json.variant,
+    }
   } catch (error) {
     throw new ProtocolError(`malformed image config: not JSON (${(error as Error).message})`)
   }

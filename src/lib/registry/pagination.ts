@@ -36,10 +36,11 @@ export async function collectPages<T>(firstUrl: string, fetchPage: (url: string)
   const unique = new Set<T>()
   let url: string | undefined = firstUrl
   while (url) {
-    if (seen.has(url)) throw new ProtocolError(`pagination loop: the registry sent ${new URL(url).pathname}${new URL(url).search} twice`)
+    if (seen.has(url))
+      throw new ProtocolError(`pagination loop: the registry sent ${new URL(url).pathname}${new URL(url).search} twice`)
     if (seen.size >= MAX_PAGES) throw new ProtocolError(`pagination did not end after ${MAX_PAGES} pages`)
     seen.add(url)
-    // eslint-disable-next-line no-await-in-loop -- pages are sequential by nature
+
     const page: Page<T> = await fetchPage(url)
     for (const item of page.items) {
       if (!unique.has(item)) {

@@ -25,7 +25,11 @@ export interface PartialListing {
  * The realm that protects a repository: a 401 carries it from its challenge; a 403 (credentials
  * accepted, access refused) does not, so an anonymous request for the tags asks (one request).
  */
-async function realmOf(inventory: Inventory, name: string, error: UnauthorizedError | DeniedError): Promise<string | undefined> {
+async function realmOf(
+  inventory: Inventory,
+  name: string,
+  error: UnauthorizedError | DeniedError,
+): Promise<string | undefined> {
   if (error.realm !== undefined) return error.realm
   try {
     const base = await inventory.client.baseUrl()
@@ -46,7 +50,12 @@ export async function listImagesPartially(
   const repositories = await inventory.listImages({
     ...options,
     async onUnreadable(name, error) {
-      unreadable.push({name, status: error instanceof DeniedError ? 403 : 401, realm: await realmOf(inventory, name, error), message: error.message})
+      unreadable.push({
+        name,
+        status: error instanceof DeniedError ? 403 : 401,
+        realm: await realmOf(inventory, name, error),
+        message: error.message,
+      })
     },
   })
   return {repositories, unreadable: unreadable.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))}

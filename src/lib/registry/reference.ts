@@ -79,7 +79,12 @@ function resolveAlias(host: string, defaults: ReferenceDefaults): string {
 
 /** Docker's rule: a first component with a `.` or `:`, `localhost`, or an IPv6 literal is a host. */
 function looksLikeHost(component: string, defaults: ReferenceDefaults): boolean {
-  return /[.:]/.test(component) || component === 'localhost' || component.startsWith('[') || Boolean(defaults.aliases?.[component])
+  return (
+    /[.:]/.test(component) ||
+    component === 'localhost' ||
+    component.startsWith('[') ||
+    Boolean(defaults.aliases?.[component])
+  )
 }
 
 export function validateHost(host: string, input = host): void {
@@ -126,7 +131,8 @@ export function parseRegistry(input: string, defaults: ReferenceDefaults = confi
 
 export function validateName(name: string, input = name): void {
   if (name.length === 0) throw invalid(input, 'the repository name is empty')
-  if (name.length > NAME_MAX_LENGTH) throw invalid(input, `the repository name is longer than ${NAME_MAX_LENGTH} characters`)
+  if (name.length > NAME_MAX_LENGTH)
+    throw invalid(input, `the repository name is longer than ${NAME_MAX_LENGTH} characters`)
   for (const component of name.split('/')) {
     if (!PATH_COMPONENT.test(component)) {
       const hint = /[A-Z]/.test(component) ? ' (repository names must be lowercase)' : ''
@@ -137,14 +143,19 @@ export function validateName(name: string, input = name): void {
 
 /** Whether a repository name is one distribution accepts (for names a registry sends). */
 export function isValidName(name: string): boolean {
-  return name.length > 0 && name.length <= NAME_MAX_LENGTH && name.split('/').every((component) => PATH_COMPONENT.test(component))
+  return (
+    name.length > 0 &&
+    name.length <= NAME_MAX_LENGTH &&
+    name.split('/').every((component) => PATH_COMPONENT.test(component))
+  )
 }
 
 /** Whether a tag is one distribution accepts (for tags a registry sends). */
 export const isValidTag = (tag: string): boolean => TAG.test(tag)
 
 export function validateTag(tag: string, input = tag): void {
-  if (!TAG.test(tag)) throw invalid(input, `"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`)
+  if (!TAG.test(tag))
+    throw invalid(input, `"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`)
 }
 
 export function validateDigest(digest: string, input = digest): void {
@@ -161,7 +172,10 @@ function splitHost(input: string, defaults: ReferenceDefaults): {scheme?: Scheme
   const slash = rest.indexOf('/')
   if (slash < 0 || !looksLikeHost(rest.slice(0, slash), defaults)) {
     if (!defaults.defaultRegistry) {
-      throw invalid(input, 'no registry host, and no default registry is configured (write host/name, e.g. registry.example.org/team/app, or set default-registry in the config file: see registryctl config)')
+      throw invalid(
+        input,
+        'no registry host, and no default registry is configured (write host/name, e.g. registry.example.org/team/app, or set default-registry in the config file: see registryctl config)',
+      )
     }
 
     const host = resolveAlias(defaults.defaultRegistry, defaults)
@@ -186,7 +200,10 @@ function splitNameSuffix(remainder: string): {name: string; suffix?: string} {
  * Parse `host[:port]/name[:tag][@digest]`. With both tag and digest the digest wins for fetching, as
  * in docker; the tag is kept for display.
  */
-export function parseImageReference(input: string, options: {require?: 'tag-or-digest' | 'digest'; defaults?: ReferenceDefaults} = {}): ImageReference {
+export function parseImageReference(
+  input: string,
+  options: {require?: 'tag-or-digest' | 'digest'; defaults?: ReferenceDefaults} = {},
+): ImageReference {
   const {scheme, host, remainder} = splitHost(input, options.defaults ?? configuredDefaults)
   let rest = remainder
   let digest: string | undefined
@@ -201,7 +218,8 @@ export function parseImageReference(input: string, options: {require?: 'tag-or-d
   validateName(name, input)
   if (tag !== undefined) validateTag(tag, input)
   if (options.require === 'digest' && !digest) throw invalid(input, 'expected a digest: host/name@sha256:…')
-  if (options.require === 'tag-or-digest' && !digest && !tag) throw invalid(input, 'expected a tag or a digest: host/name:tag or host/name@sha256:…')
+  if (options.require === 'tag-or-digest' && !digest && !tag)
+    throw invalid(input, 'expected a tag or a digest: host/name:tag or host/name@sha256:…')
   return {scheme, host, name, tag, digest}
 }
 

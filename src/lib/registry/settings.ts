@@ -67,9 +67,15 @@ export interface EffectiveSettings {
   files: Array<{path: string; found: boolean}>
 }
 
-export const BUILT_IN: SettingsLayer = {source: 'built-in', settings: {insecure: false, timeout: 30, retries: 4, concurrency: 8, credentials: 'docker'}}
+export const BUILT_IN: SettingsLayer = {
+  source: 'built-in',
+  settings: {insecure: false, timeout: 30, retries: 4, concurrency: 8, credentials: 'docker'},
+}
 
-const KEYS: Record<string, {name: keyof RegistrySettings; type: 'string' | 'boolean' | 'integer'; min?: number; max?: number}> = {
+const KEYS: Record<
+  string,
+  {name: keyof RegistrySettings; type: 'string' | 'boolean' | 'integer'; min?: number; max?: number}
+> = {
   'ca-file': {name: 'caFile', type: 'string'},
   insecure: {name: 'insecure', type: 'boolean'},
   timeout: {name: 'timeout', type: 'integer', min: 1},
@@ -90,16 +96,32 @@ function checkValue(key: string, value: unknown, where: string): string | boolea
   const spec = KEYS[key]!
   if (spec.type === 'string' && typeof value === 'string' && value !== '') return value
   if (spec.type === 'boolean' && typeof value === 'boolean') return value
-  if (spec.type === 'integer' && Number.isInteger(value) && (value as number) >= (spec.min ?? 0) && (value as number) <= (spec.max ?? Number.MAX_SAFE_INTEGER)) return value as number
-  const range = spec.type === 'integer' ? ` an integer${spec.min === undefined ? '' : ` ≥ ${spec.min}`}${spec.max === undefined ? '' : ` ≤ ${spec.max}`}` : ` a ${spec.type}`
+  if (
+    spec.type === 'integer' &&
+    Number.isInteger(value) &&
+    (value as number) >= (spec.min ?? 0) &&
+    (value as number) <= (spec.max ?? Number.MAX_SAFE_INTEGER)
+  )
+    return value as number
+  const range =
+    spec.type === 'integer'
+      ? ` an integer${spec.min === undefined ? '' : ` ≥ ${spec.min}`}${spec.max === undefined ? '' : ` ≤ ${spec.max}`}`
+      : ` a ${spec.type}`
   throw new UsageError(`${where}: ${key} must be${range}, not ${JSON.stringify(value)}`)
 }
 
-function readRegistrySettings(object: Record<string, unknown>, where: (key: string) => string, allowed: Set<string>): RegistrySettings {
+function readRegistrySettings(
+  object: Record<string, unknown>,
+  where: (key: string) => string,
+  allowed: Set<string>,
+): RegistrySettings {
   const settings: RegistrySettings = {}
   for (const [key, value] of Object.entries(object)) {
     if (allowed.has(key)) continue
-    if (!(key in KEYS)) throw new UsageError(`${where(key)}: unknown setting "${key}" (known: ${[...Object.keys(KEYS), ...allowed].join(', ')})`)
+    if (!(key in KEYS))
+      throw new UsageError(
+        `${where(key)}: unknown setting "${key}" (known: ${[...Object.keys(KEYS), ...allowed].join(', ')})`,
+      )
     ;(settings as Record<string, unknown>)[KEYS[key]!.name] = checkValue(key, value, where(key))
   }
 
@@ -108,7 +130,10 @@ function readRegistrySettings(object: Record<string, unknown>, where: (key: stri
 
 /** Strip a scheme and trailing slashes: `https://host:5000/` → `host:5000`. */
 export function normaliseRegistryKey(key: string): string {
-  return key.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '')
+  return key
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/+$/, '')
 }
 
 /** Parse one settings file; undefined when it does not exist. Errors name the file and line. */
@@ -142,21 +167,29 @@ export function readSettingsFile(path: string): SettingsLayer | undefined {
   const top = new Set(['default-registry', 'aliases', 'registries'])
   const layer: SettingsLayer = {source: path, settings: readRegistrySettings(object, (key) => lineOf(key), top)}
   if (object['default-registry'] !== undefined) {
-    if (typeof object['default-registry'] !== 'string') throw new UsageError(`${lineOf('default-registry')}: default-registry must be a host[:port]`)
+    if (typeof object['default-registry'] !== 'string')
+      throw new UsageError(`${lineOf('default-registry')}: default-registry must be a host[:port]`)
     layer.defaultRegistry = normaliseRegistryKey(object['default-registry'])
   }
 
   for (const section of ['aliases', 'registries'] as const) {
     const value = object[section]
     if (value === undefined || value === null) continue
-    if (typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${lineOf(section)}: ${section} must be a mapping`)
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new UsageError(`${lineOf(section)}: ${section} must be a mapping`)
     for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
       if (section === 'aliases') {
-        if (typeof entry !== 'string') throw new UsageError(`${lineOf(name, section)}: alias ${name} must name a registry host[:port]`)
+        if (typeof entry !== 'string')
+          throw new UsageError(`${lineOf(name, section)}: alias ${name} must name a registry host[:port]`)
         layer.aliases = {...layer.aliases, [name]: normaliseRegistryKey(entry)}
       } else {
-        if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new UsageError(`${lineOf(name, section)}: registries.${name} must be a mapping of settings`)
-        const settings = readRegistrySettings(entry as Record<string, unknown>, (key) => lineOf(key, `${section}\0${name}`), new Set())
+        if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+          throw new UsageError(`${lineOf(name, section)}: registries.${name} must be a mapping of settings`)
+        const settings = readRegistrySettings(
+          entry as Record<string, unknown>,
+          (key) => lineOf(key, `${section}\0${name}`),
+          new Set(),
+        )
         layer.registries = {...layer.registries, [normaliseRegistryKey(name)]: settings}
       }
     }
@@ -174,17 +207,23 @@ export function environmentLayer(env: NodeJS.ProcessEnv = process.env): Settings
     if (raw === undefined || raw === '') continue
     const spec = KEYS[key]!
     let value: unknown = raw
-    if (spec.type === 'boolean') value = /^(?:1|true|yes)$/i.test(raw) ? true : /^(?:0|false|no)$/i.test(raw) ? false : raw
+    if (spec.type === 'boolean')
+      value = /^(?:1|true|yes)$/i.test(raw) ? true : /^(?:0|false|no)$/i.test(raw) ? false : raw
     if (spec.type === 'integer') value = /^\d+$/.test(raw) ? Number(raw) : raw
     settings[spec.name] = checkValue(key, value, variable)
   }
 
-  const defaultRegistry = env.REGISTRYCTL_DEFAULT_REGISTRY ? normaliseRegistryKey(env.REGISTRYCTL_DEFAULT_REGISTRY) : undefined
+  const defaultRegistry = env.REGISTRYCTL_DEFAULT_REGISTRY
+    ? normaliseRegistryKey(env.REGISTRYCTL_DEFAULT_REGISTRY)
+    : undefined
   return {source: 'environment', defaultRegistry, settings: settings as RegistrySettings}
 }
 
 /** The files and the environment, lowest precedence first (built-in, system, user, environment). */
-export function loadSettingsLayers(env: NodeJS.ProcessEnv = process.env): {layers: SettingsLayer[]; files: Array<{path: string; found: boolean}>} {
+export function loadSettingsLayers(env: NodeJS.ProcessEnv = process.env): {
+  layers: SettingsLayer[]
+  files: Array<{path: string; found: boolean}>
+} {
   const files = [systemSettingsPath(env), userSettingsPath(env)]
   const layers = [BUILT_IN]
   const found: Array<{path: string; found: boolean}> = []
@@ -212,7 +251,10 @@ export function dockerCertsFiles(host: string, env: NodeJS.ProcessEnv = process.
 }
 
 /** Merge the layers (lowest precedence first) for one registry, or for none. */
-export function resolveSettings(layers: SettingsLayer[], options: {registry?: string; env?: NodeJS.ProcessEnv; files?: Array<{path: string; found: boolean}>} = {}): EffectiveSettings {
+export function resolveSettings(
+  layers: SettingsLayer[],
+  options: {registry?: string; env?: NodeJS.ProcessEnv; files?: Array<{path: string; found: boolean}>} = {},
+): EffectiveSettings {
   const env = options.env ?? process.env
   const values: Record<string, unknown> = {}
   const origins: Record<string, string> = {}
@@ -226,7 +268,10 @@ export function resolveSettings(layers: SettingsLayer[], options: {registry?: st
 
     Object.assign(aliases, layer.aliases)
     const specific = options.registry ? layer.registries?.[options.registry] : undefined
-    for (const [source, settings] of [[layer.source, layer.settings], [`${layer.source} (registries.${options.registry})`, specific]] as const) {
+    for (const [source, settings] of [
+      [layer.source, layer.settings],
+      [`${layer.source} (registries.${options.registry})`, specific],
+    ] as const) {
       for (const [name, value] of Object.entries(settings ?? {})) {
         if (value === undefined) continue
         values[name] = value

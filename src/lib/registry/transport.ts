@@ -20,7 +20,11 @@ import {ExitCode, RegistryCtlError, TlsError, UnreachableError, UsageError} from
 import {leavesOrigin, ORIGIN_BOUND_HEADERS, readOnce, type ReadOptions} from './http-read.js'
 import type {RegistryAddress} from './reference.js'
 
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Array<{address: string; family: number}>, family?: number) => void
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | Array<{address: string; family: number}>,
+  family?: number,
+) => void
 
 export interface TransportOptions {
   /** Skip TLS verification and allow plain HTTP to any host. */
@@ -88,7 +92,12 @@ const TLS_ERROR = /^(?:CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SS
 
 export function isLoopbackHost(host: string): boolean {
   const hostname = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '')
-  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '::1'
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    /^127\.\d+\.\d+\.\d+$/.test(hostname) ||
+    hostname === '::1'
+  )
 }
 
 /** Exponential backoff with 50–100 % jitter: clients that failed together do not retry together. */
@@ -112,7 +121,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 
 /** Retry-After is seconds or an HTTP date; got gives it in ms (or undefined). */
 export function retryDelay(options: {attempt: number; retryAfterMs?: number; baseMs: number; maxMs: number}): number {
-  if (options.retryAfterMs !== undefined) return options.retryAfterMs > options.maxMs ? 0 : Math.max(1, options.retryAfterMs)
+  if (options.retryAfterMs !== undefined)
+    return options.retryAfterMs > options.maxMs ? 0 : Math.max(1, options.retryAfterMs)
   return backoffDelay(options.attempt, options.baseMs, options.maxMs)
 }
 
@@ -137,11 +147,17 @@ export function describeNetworkError(error: Error & {code?: string}, url: string
       // Name the port tried even when the URL left it implicit (443 or 80).
       const parsed = new URL(url)
       const port = parsed.port || (parsed.protocol === 'http:' ? '80' : '443')
-      return new UnreachableError(`connection refused by ${parsed.hostname}:${port} (${parsed.protocol.slice(0, -1)})`, {cause: error, hint: 'is the registry running, and is the port right?'})
+      return new UnreachableError(
+        `connection refused by ${parsed.hostname}:${port} (${parsed.protocol.slice(0, -1)})`,
+        {cause: error, hint: 'is the registry running, and is the port right?'},
+      )
     }
 
     case 'ETIMEDOUT': {
-      return new UnreachableError(`timed out talking to ${host} (${error.message})`, {cause: error, hint: 'raise --timeout for slow registries'})
+      return new UnreachableError(`timed out talking to ${host} (${error.message})`, {
+        cause: error,
+        hint: 'raise --timeout for slow registries',
+      })
     }
 
     default: {
@@ -161,7 +177,8 @@ export function extraCertificates(bundle: string): string[] {
 }
 
 export class Transport {
-  readonly options: Required<Pick<TransportOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'retryMaxMs'>> & TransportOptions
+  readonly options: Required<Pick<TransportOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'retryMaxMs'>> &
+    TransportOptions
   private client?: Promise<{got: Got; RequestError: typeof RequestError}>
   private readonly agents: ReadOptions['agents']
   private readonly tls: ReadOptions['tls']
@@ -183,7 +200,10 @@ export class Transport {
       try {
         pem = readFileSync(file, 'utf8')
       } catch (error) {
-        throw new UsageError(`cannot read ${file === caFile ? '--ca-file ' : 'CA file '}${file}: ${(error as Error).message}`, {cause: error})
+        throw new UsageError(
+          `cannot read ${file === caFile ? '--ca-file ' : 'CA file '}${file}: ${(error as Error).message}`,
+          {cause: error},
+        )
       }
 
       // A system bundle ($SSL_CERT_FILE) mostly repeats Node's own roots: adding only the others keeps
@@ -195,7 +215,9 @@ export class Transport {
     const agentOptions = {keepAlive: true, maxSockets, maxFreeSockets: maxSockets}
     this.agents = {http: new http.Agent(agentOptions), https: new https.Agent(agentOptions)}
     this.tls = {rejectUnauthorized: !insecure, ...(ca ? {ca} : {})}
-    if (connectTo) this.lookup = ((_hostname: string, options: LookupOptions, callback: LookupCallback) => lookup(connectTo.replace(/^\[|\]$/g, ''), options, callback)) as never
+    if (connectTo)
+      this.lookup = ((_hostname: string, options: LookupOptions, callback: LookupCallback) =>
+        lookup(connectTo.replace(/^\[|\]$/g, ''), options, callback)) as never
     this.retryStatusCodes = options.retryStatusCodes ?? RETRY_STATUS_CODES
     this.retryErrorCodes = options.retryErrorCodes ?? RETRY_ERROR_CODES
     this.userAgent = options.userAgent ?? 'registryctl'
@@ -225,7 +247,14 @@ export class Transport {
           maxRetryAfter: retryMaxMs,
           // Attempts count from the read path's, when it made the first (options.context.retried).
           calculateDelay: ({attemptCount, retryAfter, computedValue, error}) =>
-            computedValue === 0 ? 0 : retryDelay({attempt: attemptCount + retriedBefore(error.options.context), retryAfterMs: retryAfter, baseMs: retryBaseMs, maxMs: retryMaxMs}),
+            computedValue === 0
+              ? 0
+              : retryDelay({
+                  attempt: attemptCount + retriedBefore(error.options.context),
+                  retryAfterMs: retryAfter,
+                  baseMs: retryBaseMs,
+                  maxMs: retryMaxMs,
+                }),
         },
         // HTTP/1.1 with keep-alive: registries answer small JSON, and http2-wrapper's ALPN negotiation
         // costs more than it saves.
@@ -254,7 +283,9 @@ export class Transport {
             ? [
                 (error: RequestError, retryCount: number) => {
                   const status = error.response?.statusCode
-                  this.options.debug?.(`retry #${retryCount + retriedBefore(error.options.context)} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`)
+                  this.options.debug?.(
+                    `retry #${retryCount + retriedBefore(error.options.context)} ${error.options.method} ${String(error.options.url)} after ${status ?? error.code}`,
+                  )
                 },
               ]
             : [],
@@ -274,7 +305,9 @@ export class Transport {
     if ((method === 'GET' || method === 'HEAD') && request.body === undefined) {
       const attempt = await this.readAttempt(url, method, request)
       if ('response' in attempt) {
-        this.options.debug?.(`${method} ${url} -> ${attempt.response.status} (${Math.round(performance.now() - started)} ms)`)
+        this.options.debug?.(
+          `${method} ${url} -> ${attempt.response.status} (${Math.round(performance.now() - started)} ms)`,
+        )
         return attempt.response
       }
 
@@ -291,10 +324,15 @@ export class Transport {
    * The read path's one attempt: its answer, or why and after how long got should try again. Errors
    * that no retry would mend (refused, unknown host, TLS) are thrown as typed errors at once.
    */
-  private async readAttempt(url: string, method: 'GET' | 'HEAD', request: HttpRequest): Promise<{response: HttpResponse} | {reason: string; delayMs: number}> {
+  private async readAttempt(
+    url: string,
+    method: 'GET' | 'HEAD',
+    request: HttpRequest,
+  ): Promise<{response: HttpResponse} | {reason: string; delayMs: number}> {
     const {retries, retryBaseMs, retryMaxMs} = this.options
     const headers: Record<string, string> = {'user-agent': this.userAgent}
-    for (const [name, value] of Object.entries(request.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value
+    for (const [name, value] of Object.entries(request.headers ?? {}))
+      if (value !== undefined) headers[name.toLowerCase()] = value
     try {
       const answer = await readOnce(url, {
         method,
@@ -310,20 +348,30 @@ export class Transport {
         const retryAfterMs = parseRetryAfter(headerValue(answer.headers, 'retry-after'))
         // A Retry-After longer than the longest wait gives up at once, as got does.
         if (retryAfterMs === undefined || retryAfterMs <= retryMaxMs) {
-          return {reason: String(answer.status), delayMs: retryDelay({attempt: 1, retryAfterMs, baseMs: retryBaseMs, maxMs: retryMaxMs})}
+          return {
+            reason: String(answer.status),
+            delayMs: retryDelay({attempt: 1, retryAfterMs, baseMs: retryBaseMs, maxMs: retryMaxMs}),
+          }
         }
       }
 
       return {response: {...answer, retryCount: 0}}
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? ''
-      if (retries > 0 && this.retryErrorCodes.includes(code)) return {reason: code, delayMs: backoffDelay(1, retryBaseMs, retryMaxMs)}
+      if (retries > 0 && this.retryErrorCodes.includes(code))
+        return {reason: code, delayMs: backoffDelay(1, retryBaseMs, retryMaxMs)}
       this.options.debug?.(`${method} ${url} -> ${code || 'error'}`)
       throw describeNetworkError(error as Error & {code?: string}, url)
     }
   }
 
-  private async gotRequest(url: string, method: Method, request: HttpRequest, started: number, retried: number): Promise<HttpResponse> {
+  private async gotRequest(
+    url: string,
+    method: Method,
+    request: HttpRequest,
+    started: number,
+    retried: number,
+  ): Promise<HttpResponse> {
     const {got, RequestError} = await this.gotClient()
     try {
       const headers = {...request.headers}
@@ -333,13 +381,30 @@ export class Transport {
         body: request.body,
         followRedirect: request.followRedirect ?? true,
         ...(retried > 0 ? {retry: {limit: this.options.retries - retried}, context: {retried}} : {}),
-        ...(request.timeoutMs === undefined ? {} : {timeout: {lookup: request.timeoutMs, connect: request.timeoutMs, secureConnect: request.timeoutMs, response: request.timeoutMs}}),
+        ...(request.timeoutMs === undefined
+          ? {}
+          : {
+              timeout: {
+                lookup: request.timeoutMs,
+                connect: request.timeoutMs,
+                secureConnect: request.timeoutMs,
+                response: request.timeoutMs,
+              },
+            }),
         ...(request.servername ? {https: {serverName: request.servername}} : {}),
       })
       this.options.debug?.(`${method} ${url} -> ${response.statusCode} (${Math.round(performance.now() - started)} ms)`)
-      return {status: response.statusCode, headers: response.headers, body: response.rawBody ?? Buffer.alloc(0), url: response.url, retryCount: response.retryCount + retried}
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: response.rawBody ?? Buffer.alloc(0),
+        url: response.url,
+        retryCount: response.retryCount + retried,
+      }
     } catch (error) {
-      this.options.debug?.(`${method} ${url} -> ${(error as RequestError).code ?? 'error'} (${Math.round(performance.now() - started)} ms)`)
+      this.options.debug?.(
+        `${method} ${url} -> ${(error as RequestError).code ?? 'error'} (${Math.round(performance.now() - started)} ms)`,
+      )
       // Our own refusals (a hook's) come wrapped by got: they are ours to report as they are.
       if (error instanceof RequestError && error.cause instanceof RegistryCtlError) throw error.cause
       if (error instanceof RequestError) throw describeNetworkError(error, url)
@@ -406,7 +471,11 @@ export class Transport {
     } catch (error) {
       // Only a server that does not speak TLS at all gets plain HTTP; one that speaks TLS with a
       // certificate we do not trust stays a TLS error (with its --ca-file hint).
-      if (error instanceof RegistryCtlError && error.exitCode === ExitCode.TLS && NOT_TLS.test(String((error.cause as Error | undefined)?.message))) {
+      if (
+        error instanceof RegistryCtlError &&
+        error.exitCode === ExitCode.TLS &&
+        NOT_TLS.test(String((error.cause as Error | undefined)?.message))
+      ) {
         return this.plainHttp(host)
       }
 

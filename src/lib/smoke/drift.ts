@@ -28,7 +28,11 @@ export interface DriftReport {
  * One node's repositories and tag digests. Requests to a node are bounded by `limit` (a node in
  * trouble is the reason for the check; a thousand HEADs at once would only add to it).
  */
-async function nodeState(client: RegistryClient, limit: LimitFunction, select?: string): Promise<Map<string, Map<string, string>>> {
+async function nodeState(
+  client: RegistryClient,
+  limit: LimitFunction,
+  select?: string,
+): Promise<Map<string, Map<string, string>>> {
   const matches = select ? fnmatcher(select) : () => true
   const names = (await client.repositories()).filter((name) => matches(name))
   const state = new Map<string, Map<string, string>>()
@@ -49,15 +53,26 @@ async function nodeState(client: RegistryClient, limit: LimitFunction, select?: 
   return state
 }
 
-export async function compareNodes(nodes: Array<{node: string; client: RegistryClient}>, options: {select?: string; concurrency?: number} = {}): Promise<DriftReport> {
-  const states = await Promise.all(nodes.map(async ({node, client}) => ({node, state: await nodeState(client, pLimit(options.concurrency ?? 8), options.select)})))
+export async function compareNodes(
+  nodes: Array<{node: string; client: RegistryClient}>,
+  options: {select?: string; concurrency?: number} = {},
+): Promise<DriftReport> {
+  const states = await Promise.all(
+    nodes.map(async ({node, client}) => ({
+      node,
+      state: await nodeState(client, pLimit(options.concurrency ?? 8), options.select),
+    })),
+  )
   const repositories = [...new Set(states.flatMap(({state}) => [...state.keys()]))].sort(compareNames)
   const differences: DriftEntry[] = []
   let tagCount = 0
   for (const repository of repositories) {
     const present = states.filter(({state}) => state.has(repository))
     if (present.length < states.length) {
-      differences.push({repository, values: Object.fromEntries(states.map(({node, state}) => [node, state.has(repository) ? 'present' : null]))})
+      differences.push({
+        repository,
+        values: Object.fromEntries(states.map(({node, state}) => [node, state.has(repository) ? 'present' : null])),
+      })
     }
 
     const tags = [...new Set(present.flatMap(({state}) => [...state.get(repository)!.keys()]))].sort(compareNames)

@@ -35,10 +35,12 @@ function expandSet(set: string, pattern: string): string[] {
     const range = /^(\d+)-(\d+)$/.exec(item.trim())
     if (range) {
       const [, from, to] = range as unknown as [string, string, string]
-      if (Number(from) > Number(to)) throw new UsageError(`invalid host list "${pattern}": range ${item} goes backwards`)
+      if (Number(from) > Number(to))
+        throw new UsageError(`invalid host list "${pattern}": range ${item} goes backwards`)
       const width = from.length
       for (let n = Number(from); n <= Number(to); n++) values.push(String(n).padStart(width, '0'))
-      if (values.length > MAX_HOSTS) throw new UsageError(`host list "${pattern}" expands to more than ${MAX_HOSTS} hosts`)
+      if (values.length > MAX_HOSTS)
+        throw new UsageError(`host list "${pattern}" expands to more than ${MAX_HOSTS} hosts`)
     } else if (/^[\w.-]+$/.test(item.trim())) {
       values.push(item.trim())
     } else {
@@ -55,7 +57,9 @@ function expandOne(pattern: string): string[] {
   const close = pattern.indexOf(']', open)
   const head = pattern.slice(0, open)
   const tails = expandOne(pattern.slice(close + 1))
-  return expandSet(pattern.slice(open + 1, close), pattern).flatMap((value) => tails.map((tail) => `${head}${value}${tail}`))
+  return expandSet(pattern.slice(open + 1, close), pattern).flatMap((value) =>
+    tails.map((tail) => `${head}${value}${tail}`),
+  )
 }
 
 export function expandHosts(list: string): string[] {

@@ -53,7 +53,14 @@ export function registrySuiteCases(options: RegistrySuiteOptions & {name: string
       ? {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatusOneOf: [403, 405, 503]}
       : options.open
         ? {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatus: 202}
-        : {...base, line: 4, method: 'POST', path: `/v2/${repository}/blobs/uploads/`, assertStatus: 401, assertHeadersRegex: {'WWW-Authenticate': /realm="?[^",]+/i}},
+        : {
+            ...base,
+            line: 4,
+            method: 'POST',
+            path: `/v2/${repository}/blobs/uploads/`,
+            assertStatus: 401,
+            assertHeadersRegex: {'WWW-Authenticate': /realm="?[^",]+/i},
+          },
   ]
 }
 
@@ -71,27 +78,53 @@ async function checkImage(options: RegistrySuiteOptions & {name: string}, host: 
   const image = options.image!
   const scheme = options.scheme ?? 'https'
   const {hostname, port = scheme === 'https' ? (options.httpsPort ?? 443) : (options.httpPort ?? 80)} = splitHost(host)
-  const session = new Session({caFile: options.caFile, insecure: options.insecure, timeoutMs: options.timeoutMs, retries: options.retryOnTimeout ? 1 : 0, connectTo: hostname, ignoreDockerConfig: true})
+  const session = new Session({
+    caFile: options.caFile,
+    insecure: options.insecure,
+    timeoutMs: options.timeoutMs,
+    retries: options.retryOnTimeout ? 1 : 0,
+    connectTo: hostname,
+    ignoreDockerConfig: true,
+  })
   const name = splitHost(options.name).hostname
   const client = session.client({host: `${name.includes(':') ? `[${name}]` : name}:${port}`, scheme})
   const reference = image.digest ?? image.tag ?? 'latest'
-  const result: CaseResult = {file: SUITE, line: 5, url: `${scheme}://${options.name}/v2/${image.name}/manifests/${reference} (via ${host})`, failures: []}
+  const result: CaseResult = {
+    file: SUITE,
+    line: 5,
+    url: `${scheme}://${options.name}/v2/${image.name}/manifests/${reference} (via ${host})`,
+    failures: [],
+  }
   try {
     let {manifest} = await client.manifest(image.name, reference)
     // For an index, the first platform's image stands for it.
-    if (manifest.kind === 'index' && manifest.manifests[0]) manifest = (await client.manifest(image.name, manifest.manifests[0].digest)).manifest
+    if (manifest.kind === 'index' && manifest.manifests[0])
+      manifest = (await client.manifest(image.name, manifest.manifests[0].digest)).manifest
     if (manifest.kind !== 'image') {
-      result.failures.push({assertion: 'image config', expected: 'an image manifest', actual: 'an index without images'})
+      result.failures.push({
+        assertion: 'image config',
+        expected: 'an image manifest',
+        actual: 'an index without images',
+      })
       return result
     }
 
     const descriptor = manifest.config
     // client.blob verifies the digest; the length is checked here.
     const blob = await client.blob(image.name, descriptor.digest)
-    if (blob.length !== descriptor.size) result.failures.push({assertion: 'config blob length', expected: String(descriptor.size), actual: String(blob.length)})
+    if (blob.length !== descriptor.size)
+      result.failures.push({
+        assertion: 'config blob length',
+        expected: String(descriptor.size),
+        actual: String(blob.length),
+      })
   } catch (error) {
     if (!isRegistryCtlError(error)) throw error
-    result.failures.push({assertion: 'image resolves and its config downloads intact', expected: 'success', actual: error.message})
+    result.failures.push({
+      assertion: 'image resolves and its config downloads intact',
+      expected: 'success',
+      actual: error.message,
+    })
   }
 
   return result

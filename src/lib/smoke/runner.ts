@@ -55,7 +55,8 @@ function formatHost(host: string): string {
 /** A case's body is examined up to this size; the rest is read and dropped (a node may serve gigabytes). */
 export const BODY_LIMIT_BYTES = 16 * 1024 * 1024
 
-const assertsOnBody = (testCase: TestCase) => testCase.assertBodyContains !== undefined || testCase.assertBodyRegex !== undefined
+const assertsOnBody = (testCase: TestCase) =>
+  testCase.assertBodyContains !== undefined || testCase.assertBodyRegex !== undefined
 
 /** A body quoted in a failure: its start, printable (a body is the server's, and may be binary). */
 const truncate = (text: string, length = 200) => printable(text.length > length ? `${text.slice(0, length)}…` : text)
@@ -70,27 +71,44 @@ function headerOf(headers: HttpResponse['headers'], name: string): string | unde
 }
 
 /** Check one answer against a case's assertions; every failed assertion is listed. */
-export function checkResponse(testCase: TestCase, response: Pick<HttpResponse, 'status' | 'headers' | 'body'>): CaseResult['failures'] {
+export function checkResponse(
+  testCase: TestCase,
+  response: Pick<HttpResponse, 'status' | 'headers' | 'body'>,
+): CaseResult['failures'] {
   const failures: CaseResult['failures'] = []
   if (testCase.assertStatus !== undefined && response.status !== testCase.assertStatus) {
-    failures.push({assertion: 'assert_status', expected: String(testCase.assertStatus), actual: String(response.status)})
+    failures.push({
+      assertion: 'assert_status',
+      expected: String(testCase.assertStatus),
+      actual: String(response.status),
+    })
   }
 
   if (testCase.assertStatusOneOf && !testCase.assertStatusOneOf.includes(response.status)) {
-    failures.push({assertion: 'assert_status', expected: testCase.assertStatusOneOf.join(' or '), actual: String(response.status)})
+    failures.push({
+      assertion: 'assert_status',
+      expected: testCase.assertStatusOneOf.join(' or '),
+      actual: String(response.status),
+    })
   }
 
   if (testCase.assertHeaders) {
     for (const [name, expected] of Object.entries(testCase.assertHeaders)) {
       const actual = headerOf(response.headers, name)
-      if (actual !== expected) failures.push({assertion: `assert_headers ${name}`, expected, actual: actual ?? '(absent)'})
+      if (actual !== expected)
+        failures.push({assertion: `assert_headers ${name}`, expected, actual: actual ?? '(absent)'})
     }
   }
 
   if (testCase.assertHeadersRegex) {
     for (const [name, pattern] of Object.entries(testCase.assertHeadersRegex)) {
       const actual = headerOf(response.headers, name)
-      if (actual === undefined || !pattern.test(actual)) failures.push({assertion: `assert_headers_regex ${name}`, expected: `/${pattern.source}/`, actual: actual ?? '(absent)'})
+      if (actual === undefined || !pattern.test(actual))
+        failures.push({
+          assertion: `assert_headers_regex ${name}`,
+          expected: `/${pattern.source}/`,
+          actual: actual ?? '(absent)',
+        })
     }
   }
 
@@ -107,14 +125,21 @@ export function checkResponse(testCase: TestCase, response: Pick<HttpResponse, '
   }
 
   if (testCase.assertBodyRegex && !testCase.assertBodyRegex.test(body)) {
-    failures.push({assertion: 'assert_body_regex', expected: `/${testCase.assertBodyRegex.source}/`, actual: truncate(body)})
+    failures.push({
+      assertion: 'assert_body_regex',
+      expected: `/${testCase.assertBodyRegex.source}/`,
+      actual: truncate(body),
+    })
   }
 
   return failures
 }
 
 /** Called with each answer, and a way to send a follow-up request to the same node. */
-export type CleanUp = (response: HttpResponse, send: (url: string, method: 'DELETE') => Promise<unknown>) => Promise<unknown>
+export type CleanUp = (
+  response: HttpResponse,
+  send: (url: string, method: 'DELETE') => Promise<unknown>,
+) => Promise<unknown>
 
 export class SmokeRunner {
   private readonly transports = new Map<string, Transport>()
@@ -151,7 +176,9 @@ export class SmokeRunner {
     const key = `${testCase.scheme} ${testCase.name} ${host}`
     let origin = this.origins.get(key)
     if (origin === undefined) {
-      const port = splitHost(host).port ?? (testCase.scheme === 'https' ? (this.options.httpsPort ?? 443) : (this.options.httpPort ?? 80))
+      const port =
+        splitHost(host).port ??
+        (testCase.scheme === 'https' ? (this.options.httpsPort ?? 443) : (this.options.httpPort ?? 80))
       origin = `${testCase.scheme}://${formatHost(hostnameOf(testCase.name))}:${port}`
       this.origins.set(key, origin)
     }
@@ -194,7 +221,9 @@ export class SmokeRunner {
           return new URL(`${target.pathname}${target.search}`, url).toString()
         }
 
-        await cleanUp(response, (followUp, method) => transport.request(sameNode(followUp), {method, headers: {host: testCase.name}, followRedirect: false}))
+        await cleanUp(response, (followUp, method) =>
+          transport.request(sameNode(followUp), {method, headers: {host: testCase.name}, followRedirect: false}),
+        )
       }
 
       return {...base, durationMs, failures}
@@ -206,7 +235,7 @@ export class SmokeRunner {
 
   async runHost(cases: TestCase[], host: string, cleanUp?: CleanUp): Promise<HostResult> {
     const results: CaseResult[] = []
-    // eslint-disable-next-line no-await-in-loop -- a host's cases run in order, as httpbb runs them
+
     for (const testCase of cases) results.push(await this.runCase(testCase, host, cleanUp))
     return summarize(host, results)
   }
@@ -219,7 +248,13 @@ export class SmokeRunner {
 
 export function summarize(host: string, results: CaseResult[]): HostResult {
   const failed = results.filter((result) => result.error || result.failures.length > 0).length
-  return {host, passed: results.length - failed, failed, cases: results, unreachable: results.length > 0 && results.every((result) => result.error !== undefined)}
+  return {
+    host,
+    passed: results.length - failed,
+    failed,
+    cases: results,
+    unreachable: results.length > 0 && results.every((result) => result.error !== undefined),
+  }
 }
 
 /**

@@ -57,7 +57,8 @@ export function pythonRegex(source: string, where: string): RegExp {
   if (inline) {
     for (const flag of inline[1]!) {
       if (flag === 'i' || flag === 's' || flag === 'm') flags.add(flag)
-      else if (flag !== 'u' && flag !== 'a') throw new UsageError(`${where}: unsupported regular expression flag (?${flag})`)
+      else if (flag !== 'u' && flag !== 'a')
+        throw new UsageError(`${where}: unsupported regular expression flag (?${flag})`)
     }
 
     pattern = pattern.slice(inline[0].length)
@@ -102,7 +103,8 @@ class SuiteReader {
       const match = /^(https?):\/\/([^/\s]+)\/?$/.exec(base)
       if (!match) this.fail(key as Node, `top-level key "${base}" is not http://NAME or https://NAME`)
       if (!isSeq(pair.value)) this.fail((pair.value ?? key) as Node, `the test cases of ${base} must be a list`)
-      for (const item of pair.value.items) cases.push(this.testCase(item as Node, match[1] as 'http' | 'https', match[2]!))
+      for (const item of pair.value.items)
+        cases.push(this.testCase(item as Node, match[1] as 'http' | 'https', match[2]!))
     }
 
     return cases
@@ -120,7 +122,8 @@ class SuiteReader {
       const name = String((pair.key as Scalar).value)
       const value = pair.value as Node | null
       // Numbers are fine as header values (Content-Length: 0); lists and mappings are not.
-      if (!isScalar(value) || value.value === null || typeof value.value === 'object') this.fail(value ?? (pair.key as Node), `${key}.${name} must be a string`)
+      if (!isScalar(value) || value.value === null || typeof value.value === 'object')
+        this.fail(value ?? (pair.key as Node), `${key}.${name} must be a string`)
       result[name] = String(value.value)
     }
 
@@ -134,7 +137,8 @@ class SuiteReader {
     const get = (key: string) => (node as YAMLMap).get(key, true) as Node | undefined
     for (const pair of (node as YAMLMap).items) {
       const key = String((pair.key as Scalar).value)
-      if (!KNOWN_KEYS.has(key)) this.fail(pair.key as Node, `unknown key "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`)
+      if (!KNOWN_KEYS.has(key))
+        this.fail(pair.key as Node, `unknown key "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`)
     }
 
     if (!get('path')) this.fail(node, 'a test case needs "path"')
@@ -151,7 +155,8 @@ class SuiteReader {
     }
     const status = get('assert_status')
     if (status) {
-      if (!isScalar(status) || typeof status.value !== 'number' || !Number.isInteger(status.value)) this.fail(status, 'assert_status must be a whole number')
+      if (!isScalar(status) || typeof status.value !== 'number' || !Number.isInteger(status.value))
+        this.fail(status, 'assert_status must be a whole number')
       testCase.assertStatus = status.value as number
     }
 
@@ -164,17 +169,22 @@ class SuiteReader {
     if (get('assert_headers')) testCase.assertHeaders = this.stringMap(get('assert_headers'), 'assert_headers')
     if (get('assert_headers_regex')) {
       const patterns = this.stringMap(get('assert_headers_regex'), 'assert_headers_regex')
-      testCase.assertHeadersRegex = Object.fromEntries(Object.entries(patterns).map(([header, pattern]) => [header, pythonRegex(pattern, where)]))
+      testCase.assertHeadersRegex = Object.fromEntries(
+        Object.entries(patterns).map(([header, pattern]) => [header, pythonRegex(pattern, where)]),
+      )
     }
 
     const absent = get('assert_headers_absent')
     if (absent) {
-      if (!isSeq(absent) || absent.items.some((item) => !isScalar(item) || typeof item.value !== 'string')) this.fail(absent, 'assert_headers_absent must be a list of header names')
+      if (!isSeq(absent) || absent.items.some((item) => !isScalar(item) || typeof item.value !== 'string'))
+        this.fail(absent, 'assert_headers_absent must be a list of header names')
       testCase.assertHeadersAbsent = absent.items.map((item) => String((item as Scalar).value))
     }
 
-    if (get('assert_body_contains')) testCase.assertBodyContains = this.string(get('assert_body_contains'), 'assert_body_contains')
-    if (get('assert_body_regex')) testCase.assertBodyRegex = pythonRegex(this.string(get('assert_body_regex'), 'assert_body_regex'), where)
+    if (get('assert_body_contains'))
+      testCase.assertBodyContains = this.string(get('assert_body_contains'), 'assert_body_contains')
+    if (get('assert_body_regex'))
+      testCase.assertBodyRegex = pythonRegex(this.string(get('assert_body_regex'), 'assert_body_regex'), where)
     return testCase
   }
 }

@@ -88,16 +88,25 @@ export async function storeFromConfig(path: string, env: NodeJS.ProcessEnv = pro
   try {
     config = (parse(text) ?? {}) as typeof config
   } catch (error) {
-    throw new UsageError(`registry config ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}`, {cause: error})
+    throw new UsageError(
+      `registry config ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}`,
+      {cause: error},
+    )
   }
 
-  if (typeof config !== 'object' || Array.isArray(config)) throw new UsageError(`registry config ${path} is not a YAML mapping`)
-  const storage = (typeof config.storage === 'object' && config.storage !== null ? config.storage : {}) as Record<string, unknown>
+  if (typeof config !== 'object' || Array.isArray(config))
+    throw new UsageError(`registry config ${path} is not a YAML mapping`)
+  const storage = (typeof config.storage === 'object' && config.storage !== null ? config.storage : {}) as Record<
+    string,
+    unknown
+  >
   let driver = env.REGISTRY_STORAGE?.trim() || Object.keys(storage).find((key) => !NOT_DRIVERS.has(key))
   if (!driver) throw new UsageError(`registry config ${path} has no storage driver`)
   driver = driver.toLowerCase()
   if (!(READABLE_DRIVERS as readonly string[]).includes(driver)) {
-    throw new UsageError(`registry config ${path} uses the ${driver} storage driver: gc status reads the filesystem, swift and s3 drivers only (use gc status REGISTRY for the API view)`)
+    throw new UsageError(
+      `registry config ${path} uses the ${driver} storage driver: gc status reads the filesystem, swift and s3 drivers only (use gc status REGISTRY for the API view)`,
+    )
   }
 
   // The file's parameters, unless REGISTRY_STORAGE replaced the driver; then the environment's.
@@ -106,7 +115,8 @@ export async function storeFromConfig(path: string, env: NodeJS.ProcessEnv = pro
   for (const [key, value] of Object.entries(fromFile)) parameters[key.toLowerCase()] = value
   const envPrefix = `REGISTRY_STORAGE_${driver.toUpperCase()}_`
   for (const [name, value] of Object.entries(env)) {
-    if (name.startsWith(envPrefix) && value !== undefined) parameters[name.slice(envPrefix.length).toLowerCase()] = envValue(value)
+    if (name.startsWith(envPrefix) && value !== undefined)
+      parameters[name.slice(envPrefix.length).toLowerCase()] = envValue(value)
   }
 
   const setting = (section: string, key: string) => {
@@ -118,11 +128,20 @@ export async function storeFromConfig(path: string, env: NodeJS.ProcessEnv = pro
   const maintenance = (storage.maintenance ?? {}) as {readonly?: {enabled?: unknown}}
   const common: Common = {
     deleteEnabled: Boolean(asBoolean(setting('delete', 'enabled'))),
-    readOnly: Boolean(asBoolean(env.REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED === undefined ? maintenance.readonly?.enabled : envValue(env.REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED))),
+    readOnly: Boolean(
+      asBoolean(
+        env.REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED === undefined
+          ? maintenance.readonly?.enabled
+          : envValue(env.REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED),
+      ),
+    ),
   }
   const required = (key: string): string => {
     const value = asString(parameters[key])
-    if (!value) throw new UsageError(`registry config ${path}: the ${driver} driver needs ${key} (or ${envPrefix}${key.toUpperCase()})`)
+    if (!value)
+      throw new UsageError(
+        `registry config ${path}: the ${driver} driver needs ${key} (or ${envPrefix}${key.toUpperCase()})`,
+      )
     return value
   }
 

@@ -7,7 +7,15 @@
 import aws4 from 'aws4'
 import {XMLParser} from 'fast-xml-parser'
 
-import {DeniedError, ExitCode, NotFoundError, ProtocolError, RegistryCtlError, UnauthorizedError, UsageError} from '../errors.js'
+import {
+  DeniedError,
+  ExitCode,
+  NotFoundError,
+  ProtocolError,
+  RegistryCtlError,
+  UnauthorizedError,
+  UsageError,
+} from '../errors.js'
 import {type HttpResponse, Transport, type TransportOptions} from '../registry/transport.js'
 import type {S3Parameters} from './config.js'
 import type {ListOptions, ListPage, StorageReader, StoreObject} from './storage.js'
@@ -27,7 +35,10 @@ interface ListResult {
   }
 }
 
-const parser = new XMLParser({parseTagValue: false, isArray: (name) => name === 'Contents' || name === 'CommonPrefixes'})
+const parser = new XMLParser({
+  parseTagValue: false,
+  isArray: (name) => name === 'Contents' || name === 'CommonPrefixes',
+})
 
 /** S3's rules for a URI path and query: RFC 3986 unreserved characters stay, everything else is %XX. */
 function encode(text: string): string {
@@ -62,26 +73,56 @@ export class S3Reader implements StorageReader {
     const accessKeyId = parameters.accesskey ?? env.AWS_ACCESS_KEY_ID
     const secretAccessKey = parameters.secretkey ?? env.AWS_SECRET_ACCESS_KEY
     if (!accessKeyId || !secretAccessKey) {
-      throw new UsageError('the s3 driver needs accesskey and secretkey in the config (or REGISTRY_STORAGE_S3_ACCESSKEY/SECRETKEY, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); instance roles are not read')
+      throw new UsageError(
+        'the s3 driver needs accesskey and secretkey in the config (or REGISTRY_STORAGE_S3_ACCESSKEY/SECRETKEY, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); instance roles are not read',
+      )
     }
 
-    this.credentials = {accessKeyId, secretAccessKey, sessionToken: parameters.sessiontoken ?? (parameters.accesskey ? undefined : env.AWS_SESSION_TOKEN)}
-    this.transport = new Transport({...options, insecure: options.insecure || parameters.skipverify, retryStatusCodes: OBJECT_STORE_RETRY_STATUS})
+    this.credentials = {
+      accessKeyId,
+      secretAccessKey,
+      sessionToken: parameters.sessiontoken ?? (parameters.accesskey ? undefined : env.AWS_SESSION_TOKEN),
+    }
+    this.transport = new Transport({
+      ...options,
+      insecure: options.insecure || parameters.skipverify,
+      retryStatusCodes: OBJECT_STORE_RETRY_STATUS,
+    })
     const root = (parameters.rootdirectory ?? '').replace(/^\/+|\/+$/g, '')
     this.base = root ? `${root}/` : ''
     this.location = `s3 bucket ${parameters.bucket}${root ? ` rootdirectory /${root}` : ''} (${this.endpoint.origin})`
   }
 
-  private async request(method: 'GET' | 'HEAD', key: string | undefined, query: Array<[string, string]> = []): Promise<HttpResponse> {
+  private async request(
+    method: 'GET' | 'HEAD',
+    key: string | undefined,
+    query: Array<[string, string]> = [],
+  ): Promise<HttpResponse> {
     const basePath = this.endpoint.pathname.replace(/\/+$/, '')
-    const path = `${basePath}/${encode(this.parameters.bucket)}${key === undefined ? '/' : `/${key.split('/').map((part) => encode(part)).join('/')}`}`
+    const path = `${basePath}/${encode(this.parameters.bucket)}${
+      key === undefined
+        ? '/'
+        : `/${key
+            .split('/')
+            .map((part) => encode(part))
+            .join('/')}`
+    }`
     const search = query.map(([name, value]) => `${encode(name)}=${encode(value)}`).join('&')
     const signed = aws4.sign(
-      {host: this.endpoint.host, method, path: search ? `${path}?${search}` : path, service: 's3', region: this.parameters.region, doNotEncodePath: true, headers: {}},
+      {
+        host: this.endpoint.host,
+        method,
+        path: search ? `${path}?${search}` : path,
+        service: 's3',
+        region: this.parameters.region,
+        doNotEncodePath: true,
+        headers: {},
+      },
       this.credentials,
     )
     const headers: Record<string, string> = {}
-    for (const [name, value] of Object.entries(signed.headers ?? {})) if (value !== undefined && name.toLowerCase() !== 'host') headers[name] = String(value)
+    for (const [name, value] of Object.entries(signed.headers ?? {}))
+      if (value !== undefined && name.toLowerCase() !== 'host') headers[name] = String(value)
     return this.transport.request(`${this.endpoint.origin}${signed.path}`, {method, headers})
   }
 
@@ -90,14 +131,32 @@ export class S3Reader implements StorageReader {
     const details = {status: response.status, codes: code ? [code] : [], url: this.endpoint.origin}
     const bucket = this.parameters.bucket
     if (code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || response.status === 401) {
-      throw new UnauthorizedError(`s3 at ${this.endpoint.origin} refused the credentials (${code || response.status})`, ExitCode.UNAUTHORIZED, details, {
-        hint: 'check accesskey/secretkey and region',
-      })
+      throw new UnauthorizedError(
+        `s3 at ${this.endpoint.origin} refused the credentials (${code || response.status})`,
+        ExitCode.UNAUTHORIZED,
+        details,
+        {
+          hint: 'check accesskey/secretkey and region',
+        },
+      )
     }
 
-    if (code === 'NoSuchBucket' || (response.status === 404 && key404(what))) throw new NotFoundError(`s3 bucket ${bucket} does not exist at ${this.endpoint.origin}`, ExitCode.NOT_FOUND, details)
-    if (response.status === 403) throw new DeniedError(`s3 at ${this.endpoint.origin} denied ${what} in bucket ${bucket} (${code || 403})`, ExitCode.DENIED, details)
-    throw new RegistryCtlError(`s3 answered ${response.status}${code ? ` ${code}` : ''} to ${what} in bucket ${bucket}`, ExitCode.REGISTRY)
+    if (code === 'NoSuchBucket' || (response.status === 404 && key404(what)))
+      throw new NotFoundError(
+        `s3 bucket ${bucket} does not exist at ${this.endpoint.origin}`,
+        ExitCode.NOT_FOUND,
+        details,
+      )
+    if (response.status === 403)
+      throw new DeniedError(
+        `s3 at ${this.endpoint.origin} denied ${what} in bucket ${bucket} (${code || 403})`,
+        ExitCode.DENIED,
+        details,
+      )
+    throw new RegistryCtlError(
+      `s3 answered ${response.status}${code ? ` ${code}` : ''} to ${what} in bucket ${bucket}`,
+      ExitCode.REGISTRY,
+    )
   }
 
   async check(): Promise<void> {
@@ -121,7 +180,7 @@ export class S3Reader implements StorageReader {
       ]
       if (options.delimiter) query.push(['delimiter', '/'])
       if (token) query.push(['continuation-token', token])
-      // eslint-disable-next-line no-await-in-loop -- pages follow each other
+
       const response = await this.request('GET', undefined, query)
       if (response.status >= 300) this.failure(response, `a listing of ${full}`)
       let result: ListResult['ListBucketResult']
@@ -136,9 +195,16 @@ export class S3Reader implements StorageReader {
         .filter((entry) => entry.Key !== undefined)
         .map((entry) => {
           const modified = entry.LastModified ? Date.parse(entry.LastModified) : Number.NaN
-          return {key: entry.Key!.slice(this.base.length), size: entry.Size === undefined ? undefined : Number(entry.Size), modified: Number.isNaN(modified) ? undefined : modified}
+          return {
+            key: entry.Key!.slice(this.base.length),
+            size: entry.Size === undefined ? undefined : Number(entry.Size),
+            modified: Number.isNaN(modified) ? undefined : modified,
+          }
         })
-      const prefixes = (result.CommonPrefixes ?? []).map((entry) => entry.Prefix ?? '').filter(Boolean).map((entry) => entry.slice(this.base.length))
+      const prefixes = (result.CommonPrefixes ?? [])
+        .map((entry) => entry.Prefix ?? '')
+        .filter(Boolean)
+        .map((entry) => entry.slice(this.base.length))
       yield {objects, prefixes}
       if (result.IsTruncated !== 'true' || !result.NextContinuationToken) return
       token = result.NextContinuationToken
@@ -157,7 +223,10 @@ export class S3Reader implements StorageReader {
     if (response.status === 404) return undefined
     if (response.status >= 300) this.failure(response, `a HEAD of ${key}`)
     const modified = Date.parse(String(response.headers['last-modified'] ?? ''))
-    return {size: Number(response.headers['content-length'] ?? 0), modified: Number.isNaN(modified) ? undefined : modified}
+    return {
+      size: Number(response.headers['content-length'] ?? 0),
+      modified: Number.isNaN(modified) ? undefined : modified,
+    }
   }
 }
 

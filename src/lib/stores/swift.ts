@@ -56,7 +56,11 @@ export class SwiftReader implements StorageReader {
     options: SwiftReaderOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 16
-    this.transport = new Transport({...options, insecure: options.insecure || parameters.insecureskipverify, retryStatusCodes: OBJECT_STORE_RETRY_STATUS})
+    this.transport = new Transport({
+      ...options,
+      insecure: options.insecure || parameters.insecureskipverify,
+      retryStatusCodes: OBJECT_STORE_RETRY_STATUS,
+    })
     const prefix = (parameters.prefix ?? '').replace(/^\/+|\/+$/g, '')
     this.base = prefix ? `${prefix}/files/` : 'files/'
     this.location = `swift container ${parameters.container}${prefix ? ` prefix ${prefix}` : ''} (${parameters.authurl})`
@@ -64,14 +68,20 @@ export class SwiftReader implements StorageReader {
 
   private async authenticate(): Promise<{token: string; storageUrl: string}> {
     const {username, password, authurl} = this.parameters
-    if (!username || !password) throw new UsageError('the swift driver needs username and password in the config (or REGISTRY_STORAGE_SWIFT_USERNAME/PASSWORD)')
+    if (!username || !password)
+      throw new UsageError(
+        'the swift driver needs username and password in the config (or REGISTRY_STORAGE_SWIFT_USERNAME/PASSWORD)',
+      )
     const version = authVersion(this.parameters)
     if (version === 1) {
-      const response = await this.transport.request(authurl, {headers: {'x-auth-user': username, 'x-auth-key': password}})
+      const response = await this.transport.request(authurl, {
+        headers: {'x-auth-user': username, 'x-auth-key': password},
+      })
       this.authFailed(response)
       const token = response.headers['x-auth-token'] as string | undefined
       const storageUrl = response.headers['x-storage-url'] as string | undefined
-      if (!token || !storageUrl) throw new ProtocolError(`swift auth at ${authurl} answered ${response.status} without a token and storage URL`)
+      if (!token || !storageUrl)
+        throw new ProtocolError(`swift auth at ${authurl} answered ${response.status} without a token and storage URL`)
       return {token, storageUrl}
     }
 
@@ -83,15 +93,32 @@ export class SwiftReader implements StorageReader {
     const p = this.parameters
     const domain = p.domainid ? {id: p.domainid} : {name: p.domain ?? 'Default'}
     const projectDomain = p.tenantdomainid ? {id: p.tenantdomainid} : p.tenantdomain ? {name: p.tenantdomain} : domain
-    const scope = p.tenantid ? {project: {id: p.tenantid}} : p.tenant ? {project: {name: p.tenant, domain: projectDomain}} : undefined
-    const body = {auth: {identity: {methods: ['password'], password: {user: {name: p.username, password: p.password, domain}}}, ...(scope ? {scope} : {})}}
+    const scope = p.tenantid
+      ? {project: {id: p.tenantid}}
+      : p.tenant
+        ? {project: {name: p.tenant, domain: projectDomain}}
+        : undefined
+    const body = {
+      auth: {
+        identity: {methods: ['password'], password: {user: {name: p.username, password: p.password, domain}}},
+        ...(scope ? {scope} : {}),
+      },
+    }
     const url = `${p.authurl.replace(/\/+$/, '')}/auth/tokens`
-    const response = await this.transport.request(url, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)})
+    const response = await this.transport.request(url, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify(body),
+    })
     this.authFailed(response)
     const token = response.headers['x-subject-token'] as string | undefined
-    let catalog: Array<{type?: string; endpoints?: Array<{interface?: string; region?: string; region_id?: string; url?: string}>}> = []
+    let catalog: Array<{
+      type?: string
+      endpoints?: Array<{interface?: string; region?: string; region_id?: string; url?: string}>
+    }> = []
     try {
-      catalog = (JSON.parse(response.body.toString('utf8')) as {token?: {catalog?: typeof catalog}}).token?.catalog ?? []
+      catalog =
+        (JSON.parse(response.body.toString('utf8')) as {token?: {catalog?: typeof catalog}}).token?.catalog ?? []
     } catch {
       throw new ProtocolError(`Keystone at ${p.authurl} answered ${response.status} with no JSON token`)
     }
@@ -100,21 +127,33 @@ export class SwiftReader implements StorageReader {
     const endpoint = catalog
       .filter((service) => service.type === 'object-store')
       .flatMap((service) => service.endpoints ?? [])
-      .find((candidate) => candidate.interface === wanted && (!p.region || candidate.region === p.region || candidate.region_id === p.region))
-    if (!token || !endpoint?.url) throw new ProtocolError(`Keystone at ${p.authurl} gave no token or no ${wanted} object-store endpoint${p.region ? ` in region ${p.region}` : ''}`)
+      .find(
+        (candidate) =>
+          candidate.interface === wanted &&
+          (!p.region || candidate.region === p.region || candidate.region_id === p.region),
+      )
+    if (!token || !endpoint?.url)
+      throw new ProtocolError(
+        `Keystone at ${p.authurl} gave no token or no ${wanted} object-store endpoint${p.region ? ` in region ${p.region}` : ''}`,
+      )
     return {token, storageUrl: endpoint.url}
   }
 
   private authFailed(response: HttpResponse): void {
     if (response.status === 401 || response.status === 403) {
-      throw new UnauthorizedError(`swift auth at ${this.parameters.authurl} refused the credentials of ${this.parameters.username} (${response.status})`, ExitCode.UNAUTHORIZED, {
-        status: response.status,
-        codes: [],
-        url: this.parameters.authurl,
-      })
+      throw new UnauthorizedError(
+        `swift auth at ${this.parameters.authurl} refused the credentials of ${this.parameters.username} (${response.status})`,
+        ExitCode.UNAUTHORIZED,
+        {
+          status: response.status,
+          codes: [],
+          url: this.parameters.authurl,
+        },
+      )
     }
 
-    if (response.status >= 300) throw new ProtocolError(`swift auth at ${this.parameters.authurl} answered ${response.status}`)
+    if (response.status >= 300)
+      throw new ProtocolError(`swift auth at ${this.parameters.authurl} answered ${response.status}`)
   }
 
   /** A request with the token; on 401 (expired token) authenticates once more and retries. */
@@ -129,8 +168,15 @@ export class SwiftReader implements StorageReader {
         throw error
       }
 
-      const url = `${session.storageUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.parameters.container)}${path ? `/${path.split('/').map((part) => encodeURIComponent(part)).join('/')}` : ''}${query}`
-      // eslint-disable-next-line no-await-in-loop -- one retry after re-authenticating
+      const url = `${session.storageUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.parameters.container)}${
+        path
+          ? `/${path
+              .split('/')
+              .map((part) => encodeURIComponent(part))
+              .join('/')}`
+          : ''
+      }${query}`
+
       const response = await this.transport.request(url, {method, headers: {'x-auth-token': session.token}})
       if (response.status === 401 && attempt === 0) {
         if (this.session === current) this.session = undefined
@@ -138,11 +184,15 @@ export class SwiftReader implements StorageReader {
       }
 
       if (response.status === 401 || response.status === 403) {
-        throw new UnauthorizedError(`swift refused the token for container ${this.parameters.container} (${response.status})`, response.status === 401 ? ExitCode.UNAUTHORIZED : ExitCode.DENIED, {
-          status: response.status,
-          codes: [],
-          url,
-        })
+        throw new UnauthorizedError(
+          `swift refused the token for container ${this.parameters.container} (${response.status})`,
+          response.status === 401 ? ExitCode.UNAUTHORIZED : ExitCode.DENIED,
+          {
+            status: response.status,
+            codes: [],
+            url,
+          },
+        )
       }
 
       return response
@@ -150,11 +200,18 @@ export class SwiftReader implements StorageReader {
   }
 
   private failed(response: HttpResponse, what: string): never {
-    throw new RegistryCtlError(`swift answered ${response.status} to ${what} in container ${this.parameters.container}`, ExitCode.REGISTRY)
+    throw new RegistryCtlError(
+      `swift answered ${response.status} to ${what} in container ${this.parameters.container}`,
+      ExitCode.REGISTRY,
+    )
   }
 
   private missingContainer(): never {
-    throw new NotFoundError(`swift container ${this.parameters.container} does not exist (at ${this.parameters.authurl})`, ExitCode.NOT_FOUND, {status: 404, codes: [], url: this.parameters.authurl})
+    throw new NotFoundError(
+      `swift container ${this.parameters.container} does not exist (at ${this.parameters.authurl})`,
+      ExitCode.NOT_FOUND,
+      {status: 404, codes: [], url: this.parameters.authurl},
+    )
   }
 
   async check(): Promise<void> {
@@ -168,7 +225,7 @@ export class SwiftReader implements StorageReader {
     let marker = ''
     for (;;) {
       const query = `?format=json&prefix=${encodeURIComponent(full)}${options.delimiter ? '&delimiter=%2F' : ''}&limit=${this.pageSize}${marker ? `&marker=${encodeURIComponent(marker)}` : ''}`
-      // eslint-disable-next-line no-await-in-loop -- pages follow each other
+
       const response = await this.request('', 'GET', query)
       if (response.status === 412 && this.pageSize > SMALL_PAGE) {
         // The proxy's container_listing_limit is lower than Swift's default.
@@ -195,8 +252,13 @@ export class SwiftReader implements StorageReader {
         } else if (entry.name !== undefined) {
           const modified = entry.last_modified ? Date.parse(`${entry.last_modified}Z`) : undefined
           // A 0-byte entry with the empty MD5 may be a DLO manifest: its size is not known here.
-          const size = entry.bytes === 0 && (entry.hash === EMPTY_MD5 || entry.hash === undefined) ? undefined : entry.bytes
-          objects.push({key: entry.name.slice(this.base.length), size, modified: Number.isNaN(modified) ? undefined : modified})
+          const size =
+            entry.bytes === 0 && (entry.hash === EMPTY_MD5 || entry.hash === undefined) ? undefined : entry.bytes
+          objects.push({
+            key: entry.name.slice(this.base.length),
+            size,
+            modified: Number.isNaN(modified) ? undefined : modified,
+          })
         }
       }
 
@@ -219,6 +281,9 @@ export class SwiftReader implements StorageReader {
     if (response.status === 404) return undefined
     if (response.status >= 300) this.failed(response, `a HEAD of ${key}`)
     const modified = Date.parse(String(response.headers['last-modified'] ?? ''))
-    return {size: Number(response.headers['content-length'] ?? 0), modified: Number.isNaN(modified) ? undefined : modified}
+    return {
+      size: Number(response.headers['content-length'] ?? 0),
+      modified: Number.isNaN(modified) ? undefined : modified,
+    }
   }
 }

@@ -13,10 +13,16 @@ import {fitLine, formatListing} from '../../../src/cli/render/format.js'
 describe("docker-registryctl's formats", () => {
   it('lists with one `-- ` line first, then `NAME:` and `  - TAG`', () => {
     const lines = formatListing([
-      {name: 'wikimedia/machinelearning-liftwing-inference-services', tags: [{tag: '2021-08-02-101010-production'}, {tag: 'stable'}]},
+      {
+        name: 'wikimedia/machinelearning-liftwing-inference-services',
+        tags: [{tag: '2021-08-02-101010-production'}, {tag: 'stable'}],
+      },
       {name: 'wikimedia/app', tags: []},
     ])
-    assert.equal(`${lines.join('\n')}\n`, '-- \nwikimedia/machinelearning-liftwing-inference-services:\n  - 2021-08-02-101010-production\n  - stable\nwikimedia/app:\n')
+    assert.equal(
+      `${lines.join('\n')}\n`,
+      '-- \nwikimedia/machinelearning-liftwing-inference-services:\n  - 2021-08-02-101010-production\n  - stable\nwikimedia/app:\n',
+    )
     assert.deepEqual(formatListing([]), ['-- '])
   })
 
@@ -30,18 +36,36 @@ describe("docker-registryctl's formats", () => {
       '3f786850e387550fdab836ed7e6dc881de2300_b': false,
     }
     for (const [tag, naked] of Object.entries(verdicts)) assert.equal(NAKED_TAG.test(tag), naked, tag)
-    assert.deepEqual(selectTags(Object.keys(verdicts), {}), Object.keys(verdicts).filter((tag) => !verdicts[tag as keyof typeof verdicts]))
+    assert.deepEqual(
+      selectTags(Object.keys(verdicts), {}),
+      Object.keys(verdicts).filter((tag) => !verdicts[tag as keyof typeof verdicts]),
+    )
   })
 
   it("pads report lines to 74 columns with no space when the reference is as long or longer ('{0:74s}[{1}]')", () => {
-    const line = (registry: string, name: string, tag: string, status: 'DONE' | 'FAIL' | 'GONE') => formatOutcome(registry, name, {tag, digest: 'sha256:x', status})
-    assert.equal(line('docker-registry.wikimedia.org', 'wikimedia/app', '2021-08-02-101010-production', 'DONE'), 'docker-registry.wikimedia.org/wikimedia/app:2021-08-02-101010-production  [DONE]')
+    const line = (registry: string, name: string, tag: string, status: 'DONE' | 'FAIL' | 'GONE') =>
+      formatOutcome(registry, name, {tag, digest: 'sha256:x', status})
     assert.equal(
-      line('docker-registry.discovery.wmnet', 'wikimedia/machinelearning-liftwing-inference-services', '2021-08-02-101010-production', 'FAIL'),
+      line('docker-registry.wikimedia.org', 'wikimedia/app', '2021-08-02-101010-production', 'DONE'),
+      'docker-registry.wikimedia.org/wikimedia/app:2021-08-02-101010-production  [DONE]',
+    )
+    assert.equal(
+      line(
+        'docker-registry.discovery.wmnet',
+        'wikimedia/machinelearning-liftwing-inference-services',
+        '2021-08-02-101010-production',
+        'FAIL',
+      ),
       'docker-registry.discovery.wmnet/wikimedia/machinelearning-liftwing-inference-services:2021-08-02-101010-production[FAIL]',
     )
-    assert.equal(line('r.example', 'a', 'x'.repeat(61), 'GONE'), 'r.example/a:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx [GONE]')
-    assert.equal(line('r.example', 'a', 'x'.repeat(62), 'DONE'), 'r.example/a:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx[DONE]')
+    assert.equal(
+      line('r.example', 'a', 'x'.repeat(61), 'GONE'),
+      'r.example/a:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx [GONE]',
+    )
+    assert.equal(
+      line('r.example', 'a', 'x'.repeat(62), 'DONE'),
+      'r.example/a:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx[DONE]',
+    )
   })
 
   it('puts nothing but the report lines in the report', () => {
@@ -58,7 +82,10 @@ describe("docker-registryctl's formats", () => {
       interrupted: false,
       exitCode: 12,
     }
-    assert.deepEqual(formatResult(result), [`${'r.example/a:v1'.padEnd(74)}[DONE]`, `${'r.example/a:v2'.padEnd(74)}[KEPT]`])
+    assert.deepEqual(formatResult(result), [
+      `${'r.example/a:v1'.padEnd(74)}[DONE]`,
+      `${'r.example/a:v2'.padEnd(74)}[KEPT]`,
+    ])
   })
 })
 
@@ -69,7 +96,10 @@ describe('fitLine', () => {
   it('cuts a long list of names to what fits and counts the rest', () => {
     const line = fitLine(long, 140, names)
     assert.ok(line.length <= 140, line)
-    assert.match(line, /^v1 \[KEPT\] its image is also tagged sibling-0, sibling-1, .*, … \(\+\d+ more\), not selected: see --include-siblings, --keep-siblings$/)
+    assert.match(
+      line,
+      /^v1 \[KEPT\] its image is also tagged sibling-0, sibling-1, .*, … \(\+\d+ more\), not selected: see --include-siblings, --keep-siblings$/,
+    )
     const shown = line.match(/sibling-\d+/g)!.length
     assert.equal(Number(/\+(\d+) more/.exec(line)![1]) + shown, 140)
   })

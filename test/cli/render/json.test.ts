@@ -6,10 +6,24 @@ const whole = (value: unknown, chunkSize?: number) => [...jsonChunks(value, chun
 
 describe('jsonChunks', () => {
   const samples: Array<[string, unknown]> = [
-    ['scalars', [0, -1.5, 1e21, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, '', 'a"b\\c\n\u0001\u2028é😀', '\uD800']],
+    [
+      'scalars',
+      [0, -1.5, 1e21, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, '', 'a"b\\c\n\u0001\u2028é😀', '\uD800'],
+    ],
     ['empty containers', {a: [], b: {}, c: [[], [{}]], d: [{}, []]}],
-    ['nesting', {store: {repositories: [{name: 'a/b', tags: 2, reclaimable: {default: 1, deleteUntagged: 2}}], blobs: {count: 3}}}],
-    ['left out in objects, null in arrays', {a: undefined, b: () => 1, c: Symbol('s'), d: 1, e: [undefined, () => 1, Symbol('t'), 2]}],
+    [
+      'nesting',
+      {
+        store: {
+          repositories: [{name: 'a/b', tags: 2, reclaimable: {default: 1, deleteUntagged: 2}}],
+          blobs: {count: 3},
+        },
+      },
+    ],
+    [
+      'left out in objects, null in arrays',
+      {a: undefined, b: () => 1, c: Symbol('s'), d: 1, e: [undefined, () => 1, Symbol('t'), 2]},
+    ],
     ['only left-out members', {a: undefined, b: () => 1}],
     // Dates are the only toJSON a report holds (the library does not pass toJSON its key, as JSON.stringify does).
     ['dates', {when: new Date(Date.UTC(2020, 0, 2)), list: [new Date(0)]}],
@@ -36,7 +50,12 @@ describe('jsonChunks', () => {
 
   it('gives a large report in pieces of about the chunk size, never as one string', () => {
     const digests = Array.from({length: 20_000}, (_, i) => `sha256:${i.toString(16).padStart(64, '0')}`)
-    const report = {store: {default: {eligibleBlobs: digests}, deleteUntagged: {eligibleManifests: digests.map((digest) => ({repository: 'r', digest}))}}}
+    const report = {
+      store: {
+        default: {eligibleBlobs: digests},
+        deleteUntagged: {eligibleManifests: digests.map((digest) => ({repository: 'r', digest}))},
+      },
+    }
     const pieces = [...jsonChunks(report, 4096)]
     const expected = JSON.stringify(report, null, 2)
     assert.equal(pieces.join(''), expected)

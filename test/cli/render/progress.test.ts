@@ -17,13 +17,19 @@ function fakeStream(isTTY: boolean): NodeJS.WriteStream & {output: () => string}
 describe('progress line', () => {
   it('says what is done of what, the requests and their rate', () => {
     const inventory = {repositories: 3, repositoriesTotal: 500, tags: 120, tagsTotal: 130}
-    assert.equal(formatProgress({label: 'listing', inventory, requests: () => 250}, 500), 'listing: 3/500 repositories, 120/130 tags, 250 requests (500/s)')
+    assert.equal(
+      formatProgress({label: 'listing', inventory, requests: () => 250}, 500),
+      'listing: 3/500 repositories, 120/130 tags, 250 requests (500/s)',
+    )
     assert.equal(formatProgress({label: 'resolving tags', requests: () => 0}, 0), 'resolving tags: 0 requests (0/s)')
   })
 
   it('draws on a terminal, cut to its width, and erases itself on stop', () => {
     const stream = fakeStream(true)
-    const progress = startProgress({label: 'listing', inventory: {repositories: 1, repositoriesTotal: 2, tags: 5, tagsTotal: 9}, requests: () => 7}, {enabled: true, stream})
+    const progress = startProgress(
+      {label: 'listing', inventory: {repositories: 1, repositoriesTotal: 2, tags: 5, tagsTotal: 9}, requests: () => 7},
+      {enabled: true, stream},
+    )
     progress.stop()
     progress.stop()
     const frames = stream.output().split('\r').filter(Boolean)
@@ -34,7 +40,10 @@ describe('progress line', () => {
   })
 
   it('writes nothing when the stream is not a terminal, or when disabled (--json)', () => {
-    for (const [isTTY, enabled] of [[false, true], [true, false]] as Array<[boolean, boolean]>) {
+    for (const [isTTY, enabled] of [
+      [false, true],
+      [true, false],
+    ] as Array<[boolean, boolean]>) {
       const stream = fakeStream(isTTY)
       startProgress({label: 'listing', requests: () => 1}, {enabled, stream}).stop()
       assert.equal(stream.output(), '')

@@ -16,7 +16,12 @@ function fakeRegistry(names: string[], refuseFrom?: string) {
     host: 'reg',
     session: {limit: {concurrency: 8}},
     async probeDelete(name: string) {
-      if (refuseFrom && name >= refuseFrom) throw new DeniedError(`deletes in reg/${name}: denied`, ExitCode.DENIED, {status: 403, codes: ['DENIED'], url: ''})
+      if (refuseFrom && name >= refuseFrom)
+        throw new DeniedError(`deletes in reg/${name}: denied`, ExitCode.DENIED, {
+          status: 403,
+          codes: ['DENIED'],
+          url: '',
+        })
     },
     async tags(name: string) {
       return images.has(name) ? ['old'] : []
@@ -37,7 +42,15 @@ function fakeRegistry(names: string[], refuseFrom?: string) {
     registry: 'reg',
     createdAt: new Date().toISOString(),
     rules: [],
-    repositories: names.map((name, i) => planDeletion({registry: 'reg', name, pattern: '*', policy: 'block', tags: [{tag: 'old', digest: D(String(i + 1))}]})),
+    repositories: names.map((name, i) =>
+      planDeletion({
+        registry: 'reg',
+        name,
+        pattern: '*',
+        policy: 'block',
+        tags: [{tag: 'old', digest: D(String(i + 1))}],
+      }),
+    ),
   }
   return {client: client as unknown as RegistryClient, plan, deleted}
 }
@@ -46,7 +59,9 @@ describe('cleanup/execute', () => {
   it('applies every repository through the deletion executor', async () => {
     const {client, plan, deleted} = fakeRegistry(['a', 'b', 'c'])
     const seen: string[] = []
-    const result = await executeCleanup(client, plan, {onRepository: (repository, handled, total) => seen.push(`${repository.name} ${handled}/${total}`)})
+    const result = await executeCleanup(client, plan, {
+      onRepository: (repository, handled, total) => seen.push(`${repository.name} ${handled}/${total}`),
+    })
     assert.deepEqual(deleted, ['a', 'b', 'c'])
     assert.deepEqual(seen, ['a 1/3', 'b 2/3', 'c 3/3'])
     assert.equal(result.counts.DONE, 3)
@@ -66,7 +81,10 @@ describe('cleanup/execute', () => {
   it('starts no DELETE and no further repository once the signal is aborted (SIGINT, SIGTERM), and says so', async () => {
     const {client, plan, deleted} = fakeRegistry(['a', 'b', 'c'])
     const controller = new AbortController()
-    const result = await executeCleanup(client, plan, {signal: controller.signal, onRepository: () => controller.abort()})
+    const result = await executeCleanup(client, plan, {
+      signal: controller.signal,
+      onRepository: () => controller.abort(),
+    })
     assert.deepEqual(deleted, ['a'])
     assert.deepEqual(result.notRun, ['b', 'c'])
     assert.equal(result.stopped?.reason, 'interrupted')

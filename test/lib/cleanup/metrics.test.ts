@@ -2,7 +2,12 @@ import {strict as assert} from 'node:assert'
 import {readdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {type CleanupMetrics, previousLastSuccess, renderMetrics, writeMetricsFile} from '../../../src/lib/cleanup/metrics.js'
+import {
+  type CleanupMetrics,
+  previousLastSuccess,
+  renderMetrics,
+  writeMetricsFile,
+} from '../../../src/lib/cleanup/metrics.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
 const run = (success: boolean, finishedAt: number): CleanupMetrics => ({
@@ -19,7 +24,10 @@ describe('cleanup/metrics', () => {
 
   it('renders Prometheus text format with escaped labels', () => {
     const text = renderMetrics(run(true, 1000), undefined)
-    assert.match(text, /^registryctl_cleanup_tags\{registry="reg:5000",repository="team\/\\"odd\\"",outcome="deleted"\} 2$/m)
+    assert.match(
+      text,
+      /^registryctl_cleanup_tags\{registry="reg:5000",repository="team\/\\"odd\\"",outcome="deleted"\} 2$/m,
+    )
     assert.match(text, /^# TYPE registryctl_cleanup_deleted_bytes gauge$/m)
     assert.match(text, /^registryctl_cleanup_deleted_bytes\{registry="reg:5000",repository="team\/\\"odd\\""\} 1234$/m)
     assert.match(text, /^registryctl_cleanup_duration_seconds\{registry="reg:5000"\} 1\.500$/m)

@@ -1,6 +1,13 @@
 import {strict as assert} from 'node:assert'
 
-import {type CleanupPlan, compileRules, limitViolations, planRepository, planTotals, type RepositoryTags} from '../../../src/lib/cleanup/plan.js'
+import {
+  type CleanupPlan,
+  compileRules,
+  limitViolations,
+  planRepository,
+  planTotals,
+  type RepositoryTags,
+} from '../../../src/lib/cleanup/plan.js'
 import {parsePolicy, resolveRules} from '../../../src/lib/cleanup/policy.js'
 
 const D = (c: string) => `sha256:${c.repeat(64)}`
@@ -12,7 +19,8 @@ function rulesOf(yaml: string) {
   return compileRules(resolveRules(parsePolicy(yaml)))
 }
 
-const byTag = (plan: ReturnType<typeof planRepository>) => Object.fromEntries(plan.tags.map((t) => [t.tag, `${t.action} ${t.rule ?? '-'}: ${t.reason ?? ''}`]))
+const byTag = (plan: ReturnType<typeof planRepository>) =>
+  Object.fromEntries(plan.tags.map((t) => [t.tag, `${t.action} ${t.rule ?? '-'}: ${t.reason ?? ''}`]))
 
 // team/app: five releases, `stable` on the oldest one, `latest` on the newest.
 const APP: RepositoryTags = {
@@ -143,19 +151,40 @@ describe('cleanup/plan', () => {
   })
 
   it('counts totals and checks the limits of the plan and of each rule', () => {
-    const rules = resolveRules(parsePolicy(`rules:
+    const rules = resolveRules(
+      parsePolicy(`rules:
   - name: newest
     repositories: ["team/*"]
     tags: ["*"]
     exclude-tags: [latest, stable]
     keep: 2
     max-delete: 1
-`))
+`),
+    )
     const repositories = [planRepository('reg', compileRules(rules), APP, NOW)]
-    const plan: CleanupPlan = {kind: 'registryctl-cleanup-plan', version: 1, registry: 'reg', createdAt: NOW.toISOString(), rules, repositories}
-    assert.deepEqual(planTotals(plan), {repositories: 1, tags: 7, delete: 2, untag: 0, kept: 4, blocked: 1, images: 2, bytes: 0})
+    const plan: CleanupPlan = {
+      kind: 'registryctl-cleanup-plan',
+      version: 1,
+      registry: 'reg',
+      createdAt: NOW.toISOString(),
+      rules,
+      repositories,
+    }
+    assert.deepEqual(planTotals(plan), {
+      repositories: 1,
+      tags: 7,
+      delete: 2,
+      untag: 0,
+      kept: 4,
+      blocked: 1,
+      images: 2,
+      bytes: 0,
+    })
     assert.deepEqual(limitViolations(plan), ['rule newest removes 2 tag(s), over its max-delete of 1'])
-    assert.deepEqual(limitViolations(plan, 1), ['the plan removes 2 tag(s), over the limit of 1 (max-delete)', 'rule newest removes 2 tag(s), over its max-delete of 1'])
+    assert.deepEqual(limitViolations(plan, 1), [
+      'the plan removes 2 tag(s), over the limit of 1 (max-delete)',
+      'rule newest removes 2 tag(s), over its max-delete of 1',
+    ])
     rules[0]!.maxDelete = 2
     assert.deepEqual(limitViolations(plan, 2), [])
   })

@@ -71,7 +71,10 @@ rules:
 `)
     assert.deepEqual(problems, [
       {line: 6, message: 'rules[0].keep must be >= 0'},
-      {line: 7, message: 'rules[0].older-than must be a duration: a number and a unit (s, m, h, d, w), e.g. 90d or 1w3d'},
+      {
+        line: 7,
+        message: 'rules[0].older-than must be a duration: a number and a unit (s, m, h, d, w), e.g. 90d or 1w3d',
+      },
       {line: 8, message: 'unknown key "sibling" in rules[0]'},
       {line: 10, message: 'rules[1].repositories must NOT have fewer than 1 items'},
       {line: 12, message: 'rules[1].siblings must be one of block, keep, include'},
@@ -79,24 +82,36 @@ rules:
   })
 
   it('requires repositories and tags in every rule (nothing is selected by omission)', () => {
-    assert.deepEqual(problemsOf('rules:\n  - name: x\n    repositories: ["*"]\n'), [{line: 2, message: 'rules[0] needs "tags"'}])
+    assert.deepEqual(problemsOf('rules:\n  - name: x\n    repositories: ["*"]\n'), [
+      {line: 2, message: 'rules[0] needs "tags"'},
+    ])
     assert.deepEqual(problemsOf('registry: r\n'), [{line: 1, message: 'the policy needs "rules"'}])
   })
 
   it('refuses YAML syntax errors, duplicate keys and duplicate rule names with their lines', () => {
     assert.equal(problemsOf('rules:\n  - name: x\n   bad: [')[0]!.line, 3)
     assert.match(problemsOf('rules: []\nrules: []\n')[0]!.message, /unique/)
-    assert.deepEqual(problemsOf('rules:\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n'), [
-      {line: 5, message: 'rule name "x" is used twice (rules[0] and rules[1])'},
-    ])
+    assert.deepEqual(
+      problemsOf(
+        'rules:\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n',
+      ),
+      [{line: 5, message: 'rule name "x" is used twice (rules[0] and rules[1])'}],
+    )
   })
 
   it('checks the registry name', () => {
-    assert.equal(problemsOf('registry: "not a host/"\nrules:\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n')[0]!.line, 1)
+    assert.equal(
+      problemsOf('registry: "not a host/"\nrules:\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n')[0]!.line,
+      1,
+    )
   })
 
   it('says which file and line in the one-line message', () => {
-    assert.throws(() => parsePolicy('rules:\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n    keep: ten\n', 'nightly.yaml'), /^PolicyError: nightly\.yaml:5: rules\[0\]\.keep must be integer$/)
+    assert.throws(
+      () =>
+        parsePolicy('rules:\n  - name: x\n    repositories: ["*"]\n    tags: ["*"]\n    keep: ten\n', 'nightly.yaml'),
+      /^PolicyError: nightly\.yaml:5: rules\[0\]\.keep must be integer$/,
+    )
   })
 
   it('accepts the example policy of examples/, whose ci-sha rule selects exactly the 40-hex tags', async () => {
@@ -105,6 +120,10 @@ rules:
     assert.equal(policy.registry, 'registry.example.org')
     assert.ok(team!.covers('team/app') && !team!.covers('base/debian'))
     assert.ok(ci!.selects('3f786850e387550fdab836ed7e6dc881de23001b'))
-    assert.ok(!ci!.selects('3f786850e387550fdab836ed7e6dc881de23001') && !ci!.selects('stable') && !ci!.selects('3F786850E387550FDAB836ED7E6DC881DE23001B'))
+    assert.ok(
+      !ci!.selects('3f786850e387550fdab836ed7e6dc881de23001') &&
+        !ci!.selects('stable') &&
+        !ci!.selects('3F786850E387550FDAB836ED7E6DC881DE23001B'),
+    )
   })
 })

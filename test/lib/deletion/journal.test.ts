@@ -11,7 +11,8 @@ const A = `sha256:${'a'.repeat(64)}`
 
 describe('deletion/journal', () => {
   const dir = useTempDir('journal')
-  const plan = () => planDeletion({registry: 'r.test', name: 'app', pattern: 'old*', policy: 'block', tags: [{tag: 'old1', digest: A}]})
+  const plan = () =>
+    planDeletion({registry: 'r.test', name: 'app', pattern: 'old*', policy: 'block', tags: [{tag: 'old1', digest: A}]})
 
   it('appends start, one line per outcome as it is recorded, and end; runs append to one file', () => {
     const path = join(dir(), 'j.jsonl')
@@ -21,11 +22,23 @@ describe('deletion/journal', () => {
       journal.outcome(plan(), {tag: 'old1', digest: A, status: run === 0 ? 'SKIPPED' : 'DONE'})
       // Written before the run ends: a killed run leaves it.
       assert.equal(readJournal(path).filter((record) => record.event === 'outcome').length, run + 1)
-      journal.end({registry: 'r.test', name: 'app', tags: [], digests: [], counts: {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}, blocked: false, interrupted: run === 0, exitCode: 0})
+      journal.end({
+        registry: 'r.test',
+        name: 'app',
+        tags: [],
+        digests: [],
+        counts: {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0},
+        blocked: false,
+        interrupted: run === 0,
+        exitCode: 0,
+      })
       journal.close()
     }
 
-    assert.deepEqual(readJournal(path).map((record) => record.event), ['start', 'outcome', 'end', 'start', 'outcome', 'end'])
+    assert.deepEqual(
+      readJournal(path).map((record) => record.event),
+      ['start', 'outcome', 'end', 'start', 'outcome', 'end'],
+    )
     assert.deepEqual(lastRun(readJournal(path))?.counts, {DONE: 1})
     assert.equal(lastRun(readJournal(path))?.ended, true)
     // A run killed after one outcome: no end line.
@@ -33,7 +46,10 @@ describe('deletion/journal', () => {
     killed.start(plan())
     killed.outcome(plan(), {tag: 'old1', digest: A, status: 'UNKNOWN'})
     killed.close()
-    assert.deepEqual({...lastRun(readJournal(path)), start: undefined}, {start: undefined, ended: false, interrupted: false, counts: {UNKNOWN: 1}})
+    assert.deepEqual(
+      {...lastRun(readJournal(path)), start: undefined},
+      {start: undefined, ended: false, interrupted: false, counts: {UNKNOWN: 1}},
+    )
   })
 
   it('reads the last run back from the end of the file, whatever the chunk boundaries', () => {
@@ -41,17 +57,32 @@ describe('deletion/journal', () => {
     for (let run = 0; run < 3; run++) {
       const journal = Journal.open(path)
       journal.start(plan())
-      for (let k = 0; k <= run; k++) journal.outcome(plan(), {tag: `old${k}`, digest: A, status: run === 2 ? 'UNKNOWN' : 'DONE'})
-      if (run < 2) journal.end({registry: 'r.test', name: 'app', tags: [], digests: [], counts: {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}, blocked: false, interrupted: false, exitCode: 0})
+      for (let k = 0; k <= run; k++)
+        journal.outcome(plan(), {tag: `old${k}`, digest: A, status: run === 2 ? 'UNKNOWN' : 'DONE'})
+      if (run < 2)
+        journal.end({
+          registry: 'r.test',
+          name: 'app',
+          tags: [],
+          digests: [],
+          counts: {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0},
+          blocked: false,
+          interrupted: false,
+          exitCode: 0,
+        })
       journal.close()
     }
 
     const whole = lastRun(readJournal(path))
     assert.deepEqual(whole?.counts, {UNKNOWN: 3})
-    for (const chunk of [1, 7, 16, 64, 1000, 1 << 20]) assert.deepEqual(readLastRun(path, chunk), whole, `chunk ${chunk}`)
+    for (const chunk of [1, 7, 16, 64, 1000, 1 << 20])
+      assert.deepEqual(readLastRun(path, chunk), whole, `chunk ${chunk}`)
     // No start line at all (nor one glued to the line before it): no run.
     const startless = join(dir(), 'startless.jsonl')
-    appendFileSync(startless, `x{"event":"start"}\n${JSON.stringify({event: 'outcome', tag: 'old1', status: 'DONE'})}\n`)
+    appendFileSync(
+      startless,
+      `x{"event":"start"}\n${JSON.stringify({event: 'outcome', tag: 'old1', status: 'DONE'})}\n`,
+    )
     assert.equal(readLastRun(startless, 8), undefined)
   })
 
@@ -61,7 +92,10 @@ describe('deletion/journal', () => {
     journal.start(plan())
     journal.close()
     appendFileSync(path, '{"event":"outcome","tag":"ol')
-    assert.deepEqual(readJournal(path).map((record) => record.event), ['start'])
+    assert.deepEqual(
+      readJournal(path).map((record) => record.event),
+      ['start'],
+    )
   })
 
   it('tells onError once when a line cannot be written (a full disk), then writes nothing more; throws without it', () => {
@@ -77,6 +111,9 @@ describe('deletion/journal', () => {
   })
 
   it('refuses a journal it cannot write, before anything is deleted (exit 2)', () => {
-    assert.throws(() => Journal.open(join(dir(), 'missing-dir', 'j.jsonl')), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /cannot write journal/.test(error.message))
+    assert.throws(
+      () => Journal.open(join(dir(), 'missing-dir', 'j.jsonl')),
+      (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /cannot write journal/.test(error.message),
+    )
   })
 })

@@ -13,7 +13,16 @@ const TAGS: PlanInput['tags'] = [
   {tag: '2022-01-15', digest: D('c'), created: '2022-01-15T00:00:00Z'},
   {tag: 'latest', digest: D('c'), created: '2022-01-15T00:00:00Z'},
 ]
-const plan = (extra: Partial<PlanInput>) => planDeletion({registry: 'r', name: 'team/app', pattern: '2021-*', policy: 'block', tags: TAGS, now: new Date('2022-06-01T00:00:00Z'), ...extra})
+const plan = (extra: Partial<PlanInput>) =>
+  planDeletion({
+    registry: 'r',
+    name: 'team/app',
+    pattern: '2021-*',
+    policy: 'block',
+    tags: TAGS,
+    now: new Date('2022-06-01T00:00:00Z'),
+    ...extra,
+  })
 const actions = (p: ReturnType<typeof planDeletion>) => Object.fromEntries(p.tags.map((t) => [t.tag, t.action]))
 
 describe('deletion/plan', () => {
@@ -21,10 +30,13 @@ describe('deletion/plan', () => {
     const p = plan({})
     assert.deepEqual(actions(p), {'2021-03-02': 'delete', '2021-07-28': 'kept'})
     assert.equal(p.blocked, true)
-    assert.deepEqual(p.digests.map((d) => [d.digest, d.action, d.siblings]), [
-      [D('a'), 'delete', []],
-      [D('b'), 'blocked', ['stable']],
-    ])
+    assert.deepEqual(
+      p.digests.map((d) => [d.digest, d.action, d.siblings]),
+      [
+        [D('a'), 'delete', []],
+        [D('b'), 'blocked', ['stable']],
+      ],
+    )
     assert.match(p.tags[1]!.reason!, /also tagged stable, not selected/)
   })
 
@@ -49,7 +61,13 @@ describe('deletion/plan', () => {
 
   it('never deletes protected tags, and a protected sibling blocks even --include-siblings', () => {
     const p = plan({pattern: '*', policy: 'include', protect: ['stab*']})
-    assert.deepEqual(actions(p), {'2021-03-02': 'delete', '2021-07-28': 'kept', '2022-01-15': 'delete', latest: 'delete', stable: 'kept'})
+    assert.deepEqual(actions(p), {
+      '2021-03-02': 'delete',
+      '2021-07-28': 'kept',
+      '2022-01-15': 'delete',
+      latest: 'delete',
+      stable: 'kept',
+    })
     assert.match(p.tags.find((t) => t.tag === 'stable')!.reason!, /protected by --protect stab\*/)
     assert.match(p.tags.find((t) => t.tag === '2021-07-28')!.reason!, /which retention or --protect keeps/)
   })
@@ -66,7 +84,12 @@ describe('deletion/plan', () => {
     const tags = [...TAGS, {tag: '2021-undated', digest: D('d')}]
     const p = plan({tags, pattern: '2021-*', olderThanMs: parseDuration('180d'), policy: 'include'})
     // 2022-06-01 minus 180 days is 2021-12-03: both 2021 images are older; the undated one is kept.
-    assert.deepEqual(actions(p), {'2021-03-02': 'delete', '2021-07-28': 'delete', '2021-undated': 'kept', stable: 'delete'})
+    assert.deepEqual(actions(p), {
+      '2021-03-02': 'delete',
+      '2021-07-28': 'delete',
+      '2021-undated': 'kept',
+      stable: 'delete',
+    })
     const recent = plan({olderThanMs: parseDuration('330d')}) // cutoff 2021-07-06
     assert.equal(recent.tags.find((t) => t.tag === '2021-07-28')!.action, 'kept')
     assert.match(recent.tags.find((t) => t.tag === '2021-07-28')!.reason!, /newer than --older-than 330d/)
@@ -86,15 +109,30 @@ describe('deletion/plan', () => {
     ]
     const input = {registry: 'r', name: 'team/app', tags, indexChildren: {[D('e')]: [D('f'), D('9')]}}
     const blocked = planDeletion({...input, pattern: 'amd64-only', policy: 'block'})
-    assert.deepEqual(blocked.digests.map((d) => [d.digest, d.action]), [[D('f'), 'blocked']])
+    assert.deepEqual(
+      blocked.digests.map((d) => [d.digest, d.action]),
+      [[D('f'), 'blocked']],
+    )
     assert.match(blocked.tags[0]!.reason!, /^its image is a platform of the multi-arch image tagged multi, which stays/)
-    assert.deepEqual(planDeletion({...input, pattern: 'amd64-only', policy: 'include'}).digests.map((d) => d.action), ['blocked'])
+    assert.deepEqual(
+      planDeletion({...input, pattern: 'amd64-only', policy: 'include'}).digests.map((d) => d.action),
+      ['blocked'],
+    )
     const untagged = planDeletion({...input, pattern: 'amd64-only', policy: 'keep'})
-    assert.deepEqual(untagged.tags.map((t) => [t.tag, t.action]), [['amd64-only', 'untag']])
+    assert.deepEqual(
+      untagged.tags.map((t) => [t.tag, t.action]),
+      [['amd64-only', 'untag']],
+    )
     assert.equal(planInconsistency(untagged), undefined)
     // The multi-arch image goes too: its platforms may go with it.
     const both = planDeletion({...input, pattern: '[am]*', policy: 'block'})
-    assert.deepEqual(both.digests.map((d) => [d.digest, d.action]), [[D('e'), 'delete'], [D('f'), 'delete']])
+    assert.deepEqual(
+      both.digests.map((d) => [d.digest, d.action]),
+      [
+        [D('e'), 'delete'],
+        [D('f'), 'delete'],
+      ],
+    )
   })
 
   it('makes plans whose tags and digests agree, whatever the input (2,000 seeded cases)', () => {
@@ -104,7 +142,8 @@ describe('deletion/plan', () => {
       const tags = Array.from({length: 1 + Math.floor(random() * 8)}, (_, k) => ({
         tag: `${pick(['2021', '2022', 'stable', 'ci'])}-${k}`,
         digest: D(pick(['a', 'b', 'c', 'd'])),
-        created: random() < 0.8 ? `202${Math.floor(random() * 3)}-0${1 + Math.floor(random() * 9)}-01T00:00:00Z` : undefined,
+        created:
+          random() < 0.8 ? `202${Math.floor(random() * 3)}-0${1 + Math.floor(random() * 9)}-01T00:00:00Z` : undefined,
       }))
       const input = {
         pattern: pick(['2021-*', '*', 'stable-*', '202?-*']),
@@ -121,12 +160,23 @@ describe('deletion/plan', () => {
   it('finds a plan edited on one side: a tag kept while its image is still deleted', () => {
     const p = plan({policy: 'include'})
     assert.equal(planInconsistency(p), undefined)
-    const edited = {...p, tags: p.tags.map((entry) => (entry.tag === 'stable' ? {...entry, action: 'kept' as const} : entry))}
-    assert.match(planInconsistency(edited) ?? '', new RegExp(`^tag stable is planned "kept", but its image ${D('b')} \\(tags 2021-07-28, stable\\) is to be deleted`))
+    const edited = {
+      ...p,
+      tags: p.tags.map((entry) => (entry.tag === 'stable' ? {...entry, action: 'kept' as const} : entry)),
+    }
+    assert.match(
+      planInconsistency(edited) ?? '',
+      new RegExp(
+        `^tag stable is planned "kept", but its image ${D('b')} \\(tags 2021-07-28, stable\\) is to be deleted`,
+      ),
+    )
     const unlisted = {...p, tags: p.tags.filter((entry) => entry.tag !== 'stable')}
     assert.match(planInconsistency(unlisted) ?? '', /^tag stable is not in the plan's tags/)
     const orphan = {...p, digests: p.digests.filter((entry) => entry.digest !== D('a'))}
-    assert.match(planInconsistency(orphan) ?? '', /^tag 2021-03-02 is planned "delete", but its image \S+ is not in the plan's digests$/)
+    assert.match(
+      planInconsistency(orphan) ?? '',
+      /^tag 2021-03-02 is planned "delete", but its image \S+ is not in the plan's digests$/,
+    )
   })
 
   it('parses durations and rejects nonsense', () => {

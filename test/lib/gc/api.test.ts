@@ -17,7 +17,12 @@ describe('gc/api probes @integration', () => {
       const client = localSession().client({host: registry.host})
       const image = buildImage({created: '2021-01-01T00:00:00Z', layers: ['api probe']})
       await pushImage(client, 'probe/kept', ['v1'], image)
-      await pushImage(client, 'probe/emptied', ['v1'], buildImage({created: '2021-01-02T00:00:00Z', layers: ['emptied']}))
+      await pushImage(
+        client,
+        'probe/emptied',
+        ['v1'],
+        buildImage({created: '2021-01-02T00:00:00Z', layers: ['emptied']}),
+      )
       await client.deleteManifest('probe/emptied', (await client.resolve('probe/emptied', 'v1')).digest)
       const state = await probeApiState(client)
       assert.equal(state.apiVersion, 'registry/2.0')

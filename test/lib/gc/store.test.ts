@@ -10,7 +10,7 @@ import {collectorDryRun} from '../../helpers/gc.js'
 import {localSession, useRegistry} from '../../helpers/registry.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
-describe('gc/store against the registry\'s own collector @integration', () => {
+describe("gc/store against the registry's own collector @integration", () => {
   const digests: Record<string, string> = {}
   /**
    * A store with every case: a deleted tag, layers shared between images and repositories, a tagged
@@ -31,9 +31,17 @@ describe('gc/store against the registry\'s own collector @integration', () => {
     const gone = buildImage({created: '2021-04-01T00:00:00Z', layers: ['shared base', 'emptied repository']})
     await pushImage(client, 'gc/empty', ['only'], gone)
     await client.deleteManifest('gc/empty', gone.digest)
-    Object.assign(digests, {a1: a1.digest, untagged: untagged.digest, index: index.digest, children: index.children.map((c) => c.digest).join(',')})
+    Object.assign(digests, {
+      a1: a1.digest,
+      untagged: untagged.digest,
+      index: index.digest,
+      children: index.children.map((c) => c.digest).join(','),
+    })
     // An upload abandoned two days ago.
-    const upload = join(running.rootDirectory, 'docker/registry/v2/repositories/gc/a/_uploads/0b7e1c9a-0000-4000-8000-000000000001')
+    const upload = join(
+      running.rootDirectory,
+      'docker/registry/v2/repositories/gc/a/_uploads/0b7e1c9a-0000-4000-8000-000000000001',
+    )
     await mkdir(upload, {recursive: true})
     await writeFile(join(upload, 'startedat'), new Date(Date.now() - 2 * 86_400_000).toISOString())
   })
@@ -56,18 +64,31 @@ describe('gc/store against the registry\'s own collector @integration', () => {
   it('tells what the collector does not: bytes, empty repositories, untagged manifests, stale uploads, broken indexes', async () => {
     const report = await analyzeStore(registry().rootDirectory)
     assert.ok(report.default.eligibleBlobs.includes(digests.a1!))
-    assert.ok(report.default.bytesReclaimable > 0 && report.deleteUntagged.bytesReclaimable > report.default.bytesReclaimable)
+    assert.ok(
+      report.default.bytesReclaimable > 0 && report.deleteUntagged.bytesReclaimable > report.default.bytesReclaimable,
+    )
     assert.deepEqual(report.emptyRepositories, ['gc/empty'])
     assert.deepEqual(report.repositories.find((r) => r.name === 'gc/a')!.untaggedManifests, [digests.untagged])
-    assert.deepEqual(report.staleUploads.map((u) => u.repository), ['gc/a'])
-    assert.deepEqual(report.brokenIndexes.map((b) => [b.repository, b.tags, b.digest, b.children.join(',')]), [['gc/multi', ['m1'], digests.index, digests.children]])
+    assert.deepEqual(
+      report.staleUploads.map((u) => u.repository),
+      ['gc/a'],
+    )
+    assert.deepEqual(
+      report.brokenIndexes.map((b) => [b.repository, b.tags, b.digest, b.children.join(',')]),
+      [['gc/multi', ['m1'], digests.index, digests.children]],
+    )
     // The first image's own layer was pushed to gc/a: its bytes are attributed there.
     assert.ok(report.repositories.find((r) => r.name === 'gc/a')!.reclaimable.default > 0)
   })
 
   it('predicts the abort of --delete-untagged on a repository that has manifests but no tags folder', async () => {
     const client = localSession().client({host: registry().host})
-    await pushImage(client, 'gc/zz-by-digest-only', [], buildImage({created: '2021-05-01T00:00:00Z', layers: ['no tags folder']}))
+    await pushImage(
+      client,
+      'gc/zz-by-digest-only',
+      [],
+      buildImage({created: '2021-05-01T00:00:00Z', layers: ['no tags folder']}),
+    )
     const report = await analyzeStore(registry().rootDirectory)
     assert.match(report.deleteUntagged.abort ?? '', /gc\/zz-by-digest-only has manifests but no tags folder/)
     const theirs = collectorDryRun(registry().configPath, true)
@@ -84,7 +105,11 @@ describe('gc/store bad input', () => {
   const dir = useTempDir('notastore')
 
   it('refuses a folder that is not a distribution store', async () => {
-    await assert.rejects(analyzeStore(dir()), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /is not a distribution store/.test(error.message))
+    await assert.rejects(
+      analyzeStore(dir()),
+      (error: RegistryCtlError) =>
+        error.exitCode === ExitCode.USAGE && /is not a distribution store/.test(error.message),
+    )
   })
 
   it('refuses a missing folder with one line', async () => {

@@ -24,11 +24,22 @@ interface SiteIndex {
 }
 interface RepositoryData {
   name: string
-  tags: Array<{tag: string; digest: string; created?: string; size: number; platforms?: Array<{platform: string}>; pull: string}>
+  tags: Array<{
+    tag: string
+    digest: string
+    created?: string
+    size: number
+    platforms?: Array<{platform: string}>
+    pull: string
+  }>
 }
 
 /** A build with its own sessions (anonymous and credentialed) and a count of the requests both sent. */
-export async function build(host: string, options: Partial<HomepageOptions> & {out: string}, session: SessionOptions = {}) {
+export async function build(
+  host: string,
+  options: Partial<HomepageOptions> & {out: string},
+  session: SessionOptions = {},
+) {
   const counter = new RequestCounter()
   const client = localSession({...session, debug: counter.sink()}).client({host})
   const anonymous = localSession({...session, explicit: undefined, debug: counter.sink()}).client({host})
@@ -59,7 +70,16 @@ describe('homepage build @integration', () => {
       ],
     )
     const app = await readJson<RepositoryData>(join(out, 'r/team~app.json'))
-    assert.deepEqual(app.tags.map((t) => t.tag), ['2022-01-15-090000-production', 'latest', '2021-07-28-175322-production', 'stable', '2021-03-02-101010-production'])
+    assert.deepEqual(
+      app.tags.map((t) => t.tag),
+      [
+        '2022-01-15-090000-production',
+        'latest',
+        '2021-07-28-175322-production',
+        'stable',
+        '2021-03-02-101010-production',
+      ],
+    )
     // What inspect reports for the same image.
     const inventory = new Inventory(localSession().client({host: registry().host}))
     const multiarch = await readJson<RepositoryData>(join(out, 'r/base~multiarch.json'))
@@ -73,7 +93,10 @@ describe('homepage build @integration', () => {
       platforms: bookworm.platforms!.map(({platform, digest, size}) => ({platform, digest, size})),
       pull: 'docker pull docker-registry.example.org/base/multiarch:bookworm',
     })
-    assert.deepEqual(bookworm.platforms!.map((p) => p.platform), ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7'])
+    assert.deepEqual(
+      bookworm.platforms!.map((p) => p.platform),
+      ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7'],
+    )
     // A full crawl: one GET of each distinct manifest (indexes and their children) and config.
     assert.equal(counts.catalog, 1)
     assert.equal(counts.tagLists, 4)
@@ -85,7 +108,10 @@ describe('homepage build @integration', () => {
     const out = join(tmp(), 'site')
     const before = await readFile(join(out, 'r/team~app.json'), 'utf8')
     const {result, counts} = await build(registry().host, {out, pullHost: 'docker-registry.example.org'})
-    assert.deepEqual({...counts, other: 0}, {catalog: 1, tagLists: 4, manifestHeads: 11, manifestGets: 0, blobGets: 0, other: 0, retries: 0})
+    assert.deepEqual(
+      {...counts, other: 0},
+      {catalog: 1, tagLists: 4, manifestHeads: 11, manifestGets: 0, blobGets: 0, other: 0, retries: 0},
+    )
     assert.equal(result.stats.changedTags, 0)
     assert.deepEqual(result.stats.summaries, {reused: 8, read: 0})
     const after = await readFile(join(out, 'r/team~app.json'), 'utf8')
@@ -102,7 +128,15 @@ describe('homepage build @integration', () => {
     assert.equal(counts.blobGets, 1)
     assert.equal(result.stats.changedTags, 2)
     const tool = await readJson<RepositoryData>(join(out, 'r/team~oci-tool.json'))
-    assert.deepEqual(tool.tags.map((t) => [t.tag, t.digest === image.digest]), [['2.0.0', true], ['latest', true], ['1.1.0', false], ['1.0.0', false]])
+    assert.deepEqual(
+      tool.tags.map((t) => [t.tag, t.digest === image.digest]),
+      [
+        ['2.0.0', true],
+        ['latest', true],
+        ['1.1.0', false],
+        ['1.0.0', false],
+      ],
+    )
   })
 
   it('hides --hide globs without reading them, and shows 40-hex tags only with allTags', async () => {
@@ -110,7 +144,10 @@ describe('homepage build @integration', () => {
     const {result, counts} = await build(registry().host, {out, hide: ['team/*', 'nothing'], allTags: true})
     assert.deepEqual(result.stats.hidden.byGlob, ['team/app', 'team/oci-tool'])
     assert.equal(counts.tagLists, 2)
-    assert.deepEqual((await readJson<SiteIndex>(join(out, 'index.json'))).repositories.map((r) => r.name), ['base/multiarch', 'restricted/secret-app'])
+    assert.deepEqual(
+      (await readJson<SiteIndex>(join(out, 'index.json'))).repositories.map((r) => r.name),
+      ['base/multiarch', 'restricted/secret-app'],
+    )
     const all = await build(registry().host, {out: join(tmp(), 'all'), allTags: true})
     const app = await readJson<RepositoryData>(join(tmp(), 'all', 'r/team~app.json'))
     assert.ok(app.tags.some((t) => t.tag === SAMPLE_NAKED_TAG))
@@ -130,13 +167,19 @@ describe('homepage build @integration', () => {
       const hidden = await build(nginx.host, {out: join(tmp(), 'public')}, session)
       assert.deepEqual(hidden.result.stats.hidden.restricted, ['restricted/secret-app'])
       const index = await readJson<SiteIndex>(join(tmp(), 'public', 'index.json'))
-      assert.deepEqual(index.repositories.map((r) => r.name), ['base/multiarch', 'team/app', 'team/oci-tool'])
+      assert.deepEqual(
+        index.repositories.map((r) => r.name),
+        ['base/multiarch', 'team/app', 'team/oci-tool'],
+      )
       const html = await readFile(join(tmp(), 'public', 'index.html'), 'utf8')
       assert.ok(!html.includes('secret'), 'a restricted name on the page')
       const included = await build(nginx.host, {out: join(tmp(), 'internal'), includeRestricted: true}, session)
       assert.deepEqual(included.result.stats.hidden.restricted, [])
       const data = await readJson<RepositoryData>(join(tmp(), 'internal', 'r/restricted~secret-app.json'))
-      assert.deepEqual(data.tags.map((t) => t.tag), ['1.0'])
+      assert.deepEqual(
+        data.tags.map((t) => t.tag),
+        ['1.0'],
+      )
     })
   })
 
@@ -146,7 +189,9 @@ describe('homepage build @integration', () => {
     let secured: RunningRegistry
     before(async function () {
       this.timeout(60_000)
-      tokens = await startTokenServer({[ADMIN.username]: {password: ADMIN.password, actions: ['pull', 'push'], catalog: true}})
+      tokens = await startTokenServer({
+        [ADMIN.username]: {password: ADMIN.password, actions: ['pull', 'push'], catalog: true},
+      })
       secured = await startRegistry({tokenAuth: tokenAuthOf(tokens)})
       await seedSamples(localSession({explicit: ADMIN}).client({host: secured.host}))
     })
@@ -158,12 +203,24 @@ describe('homepage build @integration', () => {
     it('publishes nothing by default, and everything with includeRestricted and credentials', async () => {
       const closed = await build(secured.host, {out: join(tmp(), 'private-closed')}, {explicit: ADMIN})
       assert.equal(closed.result.repositories, 0)
-      assert.deepEqual(closed.result.stats.hidden.restricted, ['base/multiarch', 'restricted/secret-app', 'team/app', 'team/oci-tool'])
+      assert.deepEqual(closed.result.stats.hidden.restricted, [
+        'base/multiarch',
+        'restricted/secret-app',
+        'team/app',
+        'team/oci-tool',
+      ])
       assert.match(await readFile(join(tmp(), 'private-closed', 'index.html'), 'utf8'), /No repository is published\./)
-      const open = await build(secured.host, {out: join(tmp(), 'private-open'), includeRestricted: true}, {explicit: ADMIN})
+      const open = await build(
+        secured.host,
+        {out: join(tmp(), 'private-open'), includeRestricted: true},
+        {explicit: ADMIN},
+      )
       assert.equal(open.result.repositories, 4)
       assert.equal(open.result.tags, 11)
-      assert.ok(tokens.requests.some((request) => request.user === undefined), 'the anonymous client asked for a token without credentials')
+      assert.ok(
+        tokens.requests.some((request) => request.user === undefined),
+        'the anonymous client asked for a token without credentials',
+      )
     })
   })
 })

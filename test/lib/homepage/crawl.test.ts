@@ -24,7 +24,11 @@ describe('homepage crawl', () => {
       .get('/v2/ok/app/tags/list?n=1000')
       .reply(200, {tags: ['1.0', '<b>', 'bad tag']}, json)
       .head('/v2/ok/app/manifests/1.0')
-      .reply(200, '', {'docker-content-digest': DIGEST, 'content-type': MediaType.DOCKER_MANIFEST, 'content-length': '30'})
+      .reply(200, '', {
+        'docker-content-digest': DIGEST,
+        'content-type': MediaType.DOCKER_MANIFEST,
+        'content-length': '30',
+      })
       .get(`/v2/ok/app/manifests/${DIGEST}`)
       .reply(200, SCHEMA1, {'content-type': 'application/json'})
       .get('/v2/denied/app/tags/list?n=1000')
@@ -32,21 +36,47 @@ describe('homepage crawl', () => {
       .get('/v2/gone/app/tags/list?n=1000')
       .reply(404, {errors: [{code: 'NAME_UNKNOWN'}]}, json)
     const {repositories, stats, state} = await crawlRegistry({...clients(), state: emptyState(HOST)})
-    assert.deepEqual(stats.hidden, {byGlob: [], restricted: ['denied/app'], empty: 1, invalid: ['Bad Name', 'evil/<x>']})
+    assert.deepEqual(stats.hidden, {
+      byGlob: [],
+      restricted: ['denied/app'],
+      empty: 1,
+      invalid: ['Bad Name', 'evil/<x>'],
+    })
     assert.equal(repositories.length, 1)
-    assert.deepEqual(repositories[0]!.tags.map((tag) => [tag.tag, tag.digest, tag.error !== undefined]), [['1.0', DIGEST, true]])
+    assert.deepEqual(
+      repositories[0]!.tags.map((tag) => [tag.tag, tag.digest, tag.error !== undefined]),
+      [['1.0', DIGEST, true]],
+    )
     assert.equal(stats.warnings.length, 2)
     assert.match(stats.warnings[0]!, /^ok\/app: 2 tag\(s\) with invalid names not published$/)
-    assert.match(stats.warnings[1]!, /^ok\/app:1\.0 \(sha256:[0-9a-f]{64}\): Docker schema1 manifests are not supported/)
+    assert.match(
+      stats.warnings[1]!,
+      /^ok\/app:1\.0 \(sha256:[0-9a-f]{64}\): Docker schema1 manifests are not supported/,
+    )
     // An unreadable image is not remembered: the next build tries again.
     assert.deepEqual(state.summaries, {})
   })
 
   it('fails the whole build when the registry fails (a 500, or a 503 after retries), rather than publish half a registry', async () => {
-    nock(REGISTRY).get('/v2/_catalog?n=1000').reply(200, {repositories: ['a']}).get('/v2/a/tags/list?n=1000').reply(500, 'boom')
+    nock(REGISTRY)
+      .get('/v2/_catalog?n=1000')
+      .reply(200, {repositories: ['a']})
+      .get('/v2/a/tags/list?n=1000')
+      .reply(500, 'boom')
     const client = testSession({retries: 2}).client({host: HOST})
-    await assert.rejects(crawlRegistry({client, anonymous: client, state: emptyState(HOST)}), (error: RegistryCtlError) => error.exitCode === ExitCode.REGISTRY)
-    nock(REGISTRY).get('/v2/_catalog?n=1000').reply(200, {repositories: ['a']}).get('/v2/a/tags/list?n=1000').times(3).reply(503, 'busy')
-    await assert.rejects(crawlRegistry({client, anonymous: client, state: emptyState(HOST)}), (error: RegistryCtlError) => error.exitCode === ExitCode.REGISTRY && /503/.test(error.message))
+    await assert.rejects(
+      crawlRegistry({client, anonymous: client, state: emptyState(HOST)}),
+      (error: RegistryCtlError) => error.exitCode === ExitCode.REGISTRY,
+    )
+    nock(REGISTRY)
+      .get('/v2/_catalog?n=1000')
+      .reply(200, {repositories: ['a']})
+      .get('/v2/a/tags/list?n=1000')
+      .times(3)
+      .reply(503, 'busy')
+    await assert.rejects(
+      crawlRegistry({client, anonymous: client, state: emptyState(HOST)}),
+      (error: RegistryCtlError) => error.exitCode === ExitCode.REGISTRY && /503/.test(error.message),
+    )
   })
 })

@@ -13,7 +13,10 @@ describe('homepage publish and state', () => {
   it('publishes DIR as a symlink to a version folder, swaps it per build, keeps the previous version only', async () => {
     const layout = siteLayout(join(tmp(), 'site'))
     assert.equal(layout.versions, join(tmp(), '.site.versions'))
-    const first = await publishSite(layout, [{path: 'index.html', content: 'one'}, {path: 'r/a.html', content: 'a'}])
+    const first = await publishSite(layout, [
+      {path: 'index.html', content: 'one'},
+      {path: 'r/a.html', content: 'a'},
+    ])
     assert.ok((await lstat(layout.out)).isSymbolicLink())
     assert.equal(await readlink(layout.out), join('.site.versions', first.version.split('/').at(-1)!))
     assert.equal(await readFile(join(layout.out, 'r/a.html'), 'utf8'), 'a')
@@ -43,11 +46,19 @@ describe('homepage publish and state', () => {
     await publishSite(layout, [{path: 'index.html', content: 'good'}])
     const before = await readlink(layout.out)
     // A file where a folder must go: writing the version fails halfway.
-    await assert.rejects(publishSite(layout, [{path: 'index.html', content: 'bad'}, {path: 'index.html/x', content: 'x'}]))
+    await assert.rejects(
+      publishSite(layout, [
+        {path: 'index.html', content: 'bad'},
+        {path: 'index.html/x', content: 'x'},
+      ]),
+    )
     assert.equal(await readlink(layout.out), before)
     assert.equal(await readFile(join(layout.out, 'index.html'), 'utf8'), 'good')
     assert.deepEqual(await readdir(layout.versions), [before.split('/').at(-1)])
-    assert.deepEqual((await readdir(tmp())).filter((name) => name.includes('.link-')), [])
+    assert.deepEqual(
+      (await readdir(tmp())).filter((name) => name.includes('.link-')),
+      [],
+    )
   })
 
   it('replaces an empty folder, and refuses a folder with content before any request', async () => {
@@ -58,7 +69,10 @@ describe('homepage publish and state', () => {
     const full = siteLayout(join(tmp(), 'full'))
     await mkdir(full.out)
     await writeFile(join(full.out, 'index.html'), 'theirs')
-    await assert.rejects(checkTarget(full), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /is not a symlink/.test(error.message))
+    await assert.rejects(
+      checkTarget(full),
+      (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /is not a symlink/.test(error.message),
+    )
     assert.equal(await readFile(join(full.out, 'index.html'), 'utf8'), 'theirs')
   })
 

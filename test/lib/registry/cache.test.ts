@@ -67,7 +67,9 @@ describe('content-addressed cache', () => {
 
     await cache.settled()
     await cache.prune()
-    const left = (await readdir(join(cache.dir, 'sha256'), {recursive: true})).filter((name) => /[a-f0-9]{64}$/.test(name))
+    const left = (await readdir(join(cache.dir, 'sha256'), {recursive: true})).filter((name) =>
+      /[a-f0-9]{64}$/.test(name),
+    )
     assert.ok(left.length <= 8, `${left.length} entries left`)
     assert.ok(left.length >= 6, `${left.length} entries left`)
     assert.equal(await cache.get(digests[0]!), undefined)
@@ -108,7 +110,10 @@ describe('content-addressed cache', () => {
     // Four folders of 256 hold about 47 of 3,000 entries: the estimate is rough, never off by 2x.
     for (const at of Array.from({length: 64}, (_, k) => k / 64)) {
       const estimate = (await big.estimateBytes(() => at))!
-      assert.ok(estimate > (entries * bytesPerEntry) / 2 && estimate < entries * bytesPerEntry * 2, `estimate ${estimate}`)
+      assert.ok(
+        estimate > (entries * bytesPerEntry) / 2 && estimate < entries * bytesPerEntry * 2,
+        `estimate ${estimate}`,
+      )
     }
 
     // A tenth of its size: even the four emptiest folders (about 6 entries) estimate it over that.

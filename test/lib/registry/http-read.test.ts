@@ -27,7 +27,8 @@ async function listen(server: http.Server | https.Server | Server): Promise<numb
   return (server.address() as AddressInfo).port
 }
 
-const close = (server: {close(callback: () => void): unknown}) => new Promise<void>((resolve) => server.close(() => resolve()))
+const close = (server: {close(callback: () => void): unknown}) =>
+  new Promise<void>((resolve) => server.close(() => resolve()))
 
 const agents = {http: new http.Agent({keepAlive: false}), https: new https.Agent({keepAlive: false})}
 const options = (extra: Partial<ReadOptions> = {}): ReadOptions => ({
@@ -47,7 +48,8 @@ describe('http-read', () => {
   let other: http.Server
   let origin: string
   let otherOrigin: string
-  const record = (request: IncomingMessage) => seen.push({path: request.url ?? '', authorization: request.headers.authorization, cookie: request.headers.cookie})
+  const record = (request: IncomingMessage) =>
+    seen.push({path: request.url ?? '', authorization: request.headers.authorization, cookie: request.headers.cookie})
 
   before(async () => {
     nock.enableNetConnect('127.0.0.1')
@@ -99,14 +101,20 @@ describe('http-read', () => {
 
   it('drops the credentials when https redirects to http on the same host', async () => {
     const pki = makePki(['127.0.0.1'])
-    const secure = https.createServer({cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey)}, (request, response) => {
-      record(request)
-      response.writeHead(301, {location: `${origin}/plain`}).end()
-    })
+    const secure = https.createServer(
+      {cert: readFileSync(pki.serverCert), key: readFileSync(pki.serverKey)},
+      (request, response) => {
+        record(request)
+        response.writeHead(301, {location: `${origin}/plain`}).end()
+      },
+    )
     const port = await listen(secure)
     handler = (_request, response) => response.writeHead(200).end('plain')
     try {
-      const answer = await readOnce(`https://127.0.0.1:${port}/v2/`, options({tls: {rejectUnauthorized: true, ca: [readFileSync(pki.caCert, 'utf8')]}}))
+      const answer = await readOnce(
+        `https://127.0.0.1:${port}/v2/`,
+        options({tls: {rejectUnauthorized: true, ca: [readFileSync(pki.caCert, 'utf8')]}}),
+      )
       assert.equal(answer.body.toString(), 'plain')
       assert.deepEqual(seen, [
         {path: '/v2/', authorization: 'Bearer secret', cookie: 'session=secret'},
@@ -123,7 +131,10 @@ describe('http-read', () => {
     const keepAlive = {http: new http.Agent({keepAlive: true, maxSockets: 1}), https: agents.https}
     try {
       const prefix = await readOnce(`${origin}/big`, options({agents: keepAlive, maxBodyBytes: 70_000}))
-      assert.deepEqual([prefix.status, prefix.body.length, prefix.body.every((byte) => byte === 97)], [200, 70_000, true])
+      assert.deepEqual(
+        [prefix.status, prefix.body.length, prefix.body.every((byte) => byte === 97)],
+        [200, 70_000, true],
+      )
       const none = await readOnce(`${origin}/big`, options({agents: keepAlive, maxBodyBytes: 0}))
       assert.deepEqual([none.status, none.body.length], [200, 0])
       assert.equal((await readOnce(`${origin}/big`, options({agents: keepAlive}))).body.length, body.length)
@@ -133,10 +144,14 @@ describe('http-read', () => {
   })
 
   it('answers a redirect itself when not following, and stops after ten redirects', async () => {
-    handler = (request, response) => response.writeHead(302, {location: `/hop${Number(request.url!.slice(4) || 0) + 1}`}).end()
+    handler = (request, response) =>
+      response.writeHead(302, {location: `/hop${Number(request.url!.slice(4) || 0) + 1}`}).end()
     const answer = await readOnce(`${origin}/hop0`, options({followRedirect: false}))
     assert.deepEqual([answer.status, answer.headers.location, seen.length], [302, '/hop1', 1])
-    await assert.rejects(readOnce(`${origin}/hop0`, options()), (error: Error & {code?: string}) => error.code === 'ERR_TOO_MANY_REDIRECTS')
+    await assert.rejects(
+      readOnce(`${origin}/hop0`, options()),
+      (error: Error & {code?: string}) => error.code === 'ERR_TOO_MANY_REDIRECTS',
+    )
     assert.equal(seen.length, 1 + 11)
   })
 
@@ -147,10 +162,16 @@ describe('http-read', () => {
       setTimeout(() => response.socket?.destroy(), 20)
     }
 
-    await assert.rejects(readOnce(`${origin}/cut`, options()), (error: Error & {code?: string}) => error.code === 'ECONNRESET')
+    await assert.rejects(
+      readOnce(`${origin}/cut`, options()),
+      (error: Error & {code?: string}) => error.code === 'ECONNRESET',
+    )
     handler = () => {}
     const started = performance.now()
-    await assert.rejects(readOnce(`${origin}/silent`, options({timeoutMs: 300})), (error: Error & {code?: string}) => error.code === 'ETIMEDOUT')
+    await assert.rejects(
+      readOnce(`${origin}/silent`, options({timeoutMs: 300})),
+      (error: Error & {code?: string}) => error.code === 'ETIMEDOUT',
+    )
     assert.ok(performance.now() - started < 2000)
   })
 
@@ -166,7 +187,9 @@ describe('http-read', () => {
     })
     const port = await listen(raw)
     try {
-      const response = await new Transport({retryBaseMs: 1, retryMaxMs: 10, retries: 2}).request(`http://127.0.0.1:${port}/v2/`)
+      const response = await new Transport({retryBaseMs: 1, retryMaxMs: 10, retries: 2}).request(
+        `http://127.0.0.1:${port}/v2/`,
+      )
       assert.deepEqual([response.status, response.body.toString(), response.retryCount, connections], [200, '{}', 1, 2])
     } finally {
       await close(raw)

@@ -18,7 +18,10 @@ describe('inventory', () => {
       {tag: 'undated'},
       {tag: 'old', created: '2020-12-31T23:59:59.999999999Z'},
     ]
-    assert.deepEqual(entries.sort(compareByCreated).map((e) => e.tag), ['undated', 'old', 'a', 'b'])
+    assert.deepEqual(
+      entries.sort(compareByCreated).map((e) => e.tag),
+      ['undated', 'old', 'a', 'b'],
+    )
     assert.equal(createdTime('not a date'), Number.NEGATIVE_INFINITY)
   })
 
@@ -33,7 +36,8 @@ describe('inventory', () => {
       // Large catalog and tag list: written straight into the store, as the registry would.
       const writer = new StoreWriter(running.rootDirectory)
       const shared = buildImage({created: '2020-01-01T00:00:00Z', layers: ['shared']})
-      for (let i = 0; i < MANY_REPOSITORIES; i++) writer.image(`bulk/repo-${String(i).padStart(3, '0')}`, ['v1'], shared)
+      for (let i = 0; i < MANY_REPOSITORIES; i++)
+        writer.image(`bulk/repo-${String(i).padStart(3, '0')}`, ['v1'], shared)
       for (let i = 0; i < MANY_TAGS; i++) {
         const created = new Date(Date.UTC(2020, 0, 1) + (MANY_TAGS - i) * 3_600_000).toISOString()
         writer.image('many/tags', [`t-${String(i).padStart(3, '0')}`], buildImage({created, layers: [`many ${i}`]}))
@@ -52,7 +56,9 @@ describe('inventory', () => {
     })
 
     it(`lists a repository with ${MANY_TAGS} tags, oldest first by image date`, async () => {
-      const entry = await new Inventory(localSession().client({host: registry().host})).listTags('many/tags', {sort: 'created'})
+      const entry = await new Inventory(localSession().client({host: registry().host})).listTags('many/tags', {
+        sort: 'created',
+      })
       assert.equal(entry.tags.length, MANY_TAGS)
       // t-159 was created first, t-000 last.
       assert.equal(entry.tags[0]!.tag, 't-159')
@@ -71,17 +77,39 @@ describe('inventory', () => {
           ['bookworm', MediaType.OCI_INDEX, '2024-01-12T00:00:00Z'],
         ],
       )
-      assert.deepEqual(byName['team/app']!.map((t) => t.tag), ['2021-03-02-101010-production', '2021-07-28-175322-production', 'stable', '2022-01-15-090000-production', 'latest'])
+      assert.deepEqual(
+        byName['team/app']!.map((t) => t.tag),
+        [
+          '2021-03-02-101010-production',
+          '2021-07-28-175322-production',
+          'stable',
+          '2022-01-15-090000-production',
+          'latest',
+        ],
+      )
       assert.equal(byName['team/app']![0]!.mediaType, MediaType.DOCKER_MANIFEST)
       assert.equal(byName['team/oci-tool']![0]!.created, '2023-05-01T08:00:00.123456789Z')
     })
 
     it('summarises an index: platforms, newest created, distinct blob bytes', async () => {
-      const summary = await new Inventory(localSession().client({host: registry().host})).summarize('base/multiarch', 'bookworm')
-      const expected = buildMultiArch(['2024-01-10T00:00:00Z', '2024-01-11T00:00:00Z', '2024-01-12T00:00:00Z'], 'oci', 'bookworm')
+      const summary = await new Inventory(localSession().client({host: registry().host})).summarize(
+        'base/multiarch',
+        'bookworm',
+      )
+      const expected = buildMultiArch(
+        ['2024-01-10T00:00:00Z', '2024-01-11T00:00:00Z', '2024-01-12T00:00:00Z'],
+        'oci',
+        'bookworm',
+      )
       assert.equal(summary.digest, expected.digest)
-      assert.deepEqual(summary.platforms?.map((p) => p.platform), ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7'])
-      assert.equal(summary.totalSize, [...expected.blobs.values()].reduce((sum, blob) => sum + blob.length, 0))
+      assert.deepEqual(
+        summary.platforms?.map((p) => p.platform),
+        ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7'],
+      )
+      assert.equal(
+        summary.totalSize,
+        [...expected.blobs.values()].reduce((sum, blob) => sum + blob.length, 0),
+      )
     })
 
     it('resolves every tag, showing tags that share a digest', async () => {

@@ -4,7 +4,7 @@ import {ProtocolError} from '../../../src/lib/errors.js'
 import {collectPages, nextPageUrl} from '../../../src/lib/registry/pagination.js'
 
 describe('pagination', () => {
-  it('resolves distribution\'s relative Link against the page URL', () => {
+  it("resolves distribution's relative Link against the page URL", () => {
     assert.equal(
       nextPageUrl('</v2/_catalog?last=b&n=100>; rel="next"', 'https://r.example:5000/v2/_catalog?n=100'),
       'https://r.example:5000/v2/_catalog?last=b&n=100',

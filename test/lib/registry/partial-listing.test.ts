@@ -22,9 +22,15 @@ describe('partial listing', () => {
       // Once: a second request for the realm would find no answer here, and the realm would be lost.
       .get('/v2/restricted/secret/tags/list?n=1000')
       .once()
-      .reply(401, unauthorized, {...json, 'www-authenticate': 'Basic realm="docker-registry restricted (restricted-read)"'})
+      .reply(401, unauthorized, {
+        ...json,
+        'www-authenticate': 'Basic realm="docker-registry restricted (restricted-read)"',
+      })
     const {repositories, unreadable} = await listImagesPartially(inventory(), {sort: 'name'})
-    assert.deepEqual(repositories.map((repository) => repository.name), ['open/app'])
+    assert.deepEqual(
+      repositories.map((repository) => repository.name),
+      ['open/app'],
+    )
     assert.deepEqual(
       unreadable.map(({name, status, realm}) => ({name, status, realm})),
       [{name: 'restricted/secret', status: 401, realm: 'docker-registry restricted (restricted-read)'}],
@@ -40,6 +46,9 @@ describe('partial listing', () => {
       .get('/v2/restricted/secret/tags/list')
       .reply(401, unauthorized, {...json, 'www-authenticate': 'Basic realm="restricted-read"'})
     const {unreadable} = await listImagesPartially(inventory(), {sort: 'name'})
-    assert.deepEqual(unreadable.map(({name, status, realm}) => ({name, status, realm})), [{name: 'restricted/secret', status: 403, realm: 'restricted-read'}])
+    assert.deepEqual(
+      unreadable.map(({name, status, realm}) => ({name, status, realm})),
+      [{name: 'restricted/secret', status: 403, realm: 'restricted-read'}],
+    )
   })
 })

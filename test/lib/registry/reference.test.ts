@@ -1,7 +1,13 @@
 import {strict as assert} from 'node:assert'
 
 import {InvalidReferenceError} from '../../../src/lib/errors.js'
-import {formatReference, isDigest, parseGlobReference, parseImageReference, parseRegistry} from '../../../src/lib/registry/reference.js'
+import {
+  formatReference,
+  isDigest,
+  parseGlobReference,
+  parseImageReference,
+  parseRegistry,
+} from '../../../src/lib/registry/reference.js'
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
 
@@ -48,36 +54,75 @@ describe('reference', () => {
     ]
     for (const [input, why] of invalid) {
       it(`rejects ${input.slice(0, 40)}`, () => {
-        assert.throws(() => parseImageReference(input), (error: Error) => error instanceof InvalidReferenceError && why.test(error.message) && error.message.includes('invalid reference'))
+        assert.throws(
+          () => parseImageReference(input),
+          (error: Error) =>
+            error instanceof InvalidReferenceError &&
+            why.test(error.message) &&
+            error.message.includes('invalid reference'),
+        )
       })
     }
 
     it("accepts skopeo's docker:// spelling", () => {
-      assert.deepEqual(parseImageReference('docker://localhost:5000/team/app:v1'), {scheme: undefined, host: 'localhost:5000', name: 'team/app', tag: 'v1', digest: undefined})
-      assert.deepEqual(parseGlobReference('docker://r.example/app:2021-*'), {scheme: undefined, host: 'r.example', name: 'app', pattern: '2021-*'})
+      assert.deepEqual(parseImageReference('docker://localhost:5000/team/app:v1'), {
+        scheme: undefined,
+        host: 'localhost:5000',
+        name: 'team/app',
+        tag: 'v1',
+        digest: undefined,
+      })
+      assert.deepEqual(parseGlobReference('docker://r.example/app:2021-*'), {
+        scheme: undefined,
+        host: 'r.example',
+        name: 'app',
+        pattern: '2021-*',
+      })
       assert.deepEqual(parseRegistry('docker://r.example:5000'), {scheme: undefined, host: 'r.example:5000'})
     })
 
     it('uses the default registry for a name without a host, as docker decides what a host is', () => {
-      const defaults = {defaultRegistry: 'docker-registry.wikimedia.org', aliases: {public: 'docker-registry.wikimedia.org', 'docker-registry.discovery.wmnet': 'localhost:5000'}}
-      assert.deepEqual(parseImageReference('wikimedia/app:v1', {defaults}), {scheme: undefined, host: 'docker-registry.wikimedia.org', name: 'wikimedia/app', tag: 'v1', digest: undefined})
+      const defaults = {
+        defaultRegistry: 'docker-registry.wikimedia.org',
+        aliases: {public: 'docker-registry.wikimedia.org', 'docker-registry.discovery.wmnet': 'localhost:5000'},
+      }
+      assert.deepEqual(parseImageReference('wikimedia/app:v1', {defaults}), {
+        scheme: undefined,
+        host: 'docker-registry.wikimedia.org',
+        name: 'wikimedia/app',
+        tag: 'v1',
+        digest: undefined,
+      })
       assert.equal(parseGlobReference('app', defaults).host, 'docker-registry.wikimedia.org')
       assert.equal(parseGlobReference('localhost/app', defaults).host, 'localhost')
       // An alias is a host even without a dot, and a host can stand for another.
-      assert.deepEqual(parseGlobReference('public/wikimedia/app:*', defaults), {scheme: undefined, host: 'docker-registry.wikimedia.org', name: 'wikimedia/app', pattern: '*'})
+      assert.deepEqual(parseGlobReference('public/wikimedia/app:*', defaults), {
+        scheme: undefined,
+        host: 'docker-registry.wikimedia.org',
+        name: 'wikimedia/app',
+        pattern: '*',
+      })
       assert.equal(parseGlobReference('docker-registry.discovery.wmnet/app', defaults).host, 'localhost:5000')
       assert.equal(parseRegistry('public', defaults).host, 'docker-registry.wikimedia.org')
     })
 
     it('requires a tag or digest when asked', () => {
-      assert.throws(() => parseImageReference('r.example/app', {require: 'tag-or-digest'}), /expected a tag or a digest/)
+      assert.throws(
+        () => parseImageReference('r.example/app', {require: 'tag-or-digest'}),
+        /expected a tag or a digest/,
+      )
       assert.throws(() => parseImageReference('r.example/app:v1', {require: 'digest'}), /expected a digest/)
     })
   })
 
   describe('parseGlobReference', () => {
     it('keeps the tag part as a pattern, unvalidated as a tag', () => {
-      assert.deepEqual(parseGlobReference('registry.example.org/team/app:2021-*'), {scheme: undefined, host: 'registry.example.org', name: 'team/app', pattern: '2021-*'})
+      assert.deepEqual(parseGlobReference('registry.example.org/team/app:2021-*'), {
+        scheme: undefined,
+        host: 'registry.example.org',
+        name: 'team/app',
+        pattern: '2021-*',
+      })
       assert.equal(parseGlobReference('localhost:5000/app:[!v]*').pattern, '[!v]*')
     })
 

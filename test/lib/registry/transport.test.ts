@@ -3,8 +3,15 @@ import {type AddressInfo, createServer} from 'node:net'
 
 import nock from 'nock'
 
-import {ExitCode, RegistryCtlError} from '../../../src/lib/errors.js'
-import {backoffDelay, describeNetworkError, isLoopbackHost, parseRetryAfter, retryDelay, Transport} from '../../../src/lib/registry/transport.js'
+import {ExitCode, type RegistryCtlError} from '../../../src/lib/errors.js'
+import {
+  backoffDelay,
+  describeNetworkError,
+  isLoopbackHost,
+  parseRetryAfter,
+  retryDelay,
+  Transport,
+} from '../../../src/lib/registry/transport.js'
 import {REGISTRY, useNock} from '../../helpers/nock.js'
 
 const fast = () => new Transport({retryBaseMs: 1, retryMaxMs: 50, retries: 3})
@@ -72,9 +79,17 @@ describe('transport', () => {
   it('numbers retries across the read path and got alike (backoff and log from the same count)', async () => {
     nock(REGISTRY).get('/v2/').reply(503).get('/v2/').reply(503).get('/v2/').reply(200, '{}')
     const lines: string[] = []
-    const response = await new Transport({retryBaseMs: 1, retryMaxMs: 50, retries: 3, debug: (line) => lines.push(line)}).request(`${REGISTRY}/v2/`)
+    const response = await new Transport({
+      retryBaseMs: 1,
+      retryMaxMs: 50,
+      retries: 3,
+      debug: (line) => lines.push(line),
+    }).request(`${REGISTRY}/v2/`)
     assert.equal(response.retryCount, 2)
-    assert.deepEqual(lines.filter((line) => line.startsWith('retry')).map((line) => line.split(' ')[1]), ['#1', '#2'])
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith('retry')).map((line) => line.split(' ')[1]),
+      ['#1', '#2'],
+    )
   })
 
   it('reads Retry-After as seconds (fractions too) or an HTTP date', () => {
@@ -88,20 +103,34 @@ describe('transport', () => {
   it('computes Retry-After and backoff delays', () => {
     assert.equal(retryDelay({attempt: 1, retryAfterMs: 2000, baseMs: 100, maxMs: 10_000}), 2000)
     assert.equal(retryDelay({attempt: 1, retryAfterMs: 20_000, baseMs: 100, maxMs: 10_000}), 0)
-    assert.equal(backoffDelay(1, 100, 10_000, () => 0), 50)
-    assert.equal(backoffDelay(3, 100, 10_000, () => 1), 400)
-    assert.equal(backoffDelay(20, 100, 10_000, () => 1), 10_000)
+    assert.equal(
+      backoffDelay(1, 100, 10_000, () => 0),
+      50,
+    )
+    assert.equal(
+      backoffDelay(3, 100, 10_000, () => 1),
+      400,
+    )
+    assert.equal(
+      backoffDelay(20, 100, 10_000, () => 1),
+      10_000,
+    )
   })
 
   it('maps a refused connection to exit code 3 with a hint', async () => {
     nock.enableNetConnect('127.0.0.1')
     await assert.rejects(new Transport({retries: 0}).request('http://127.0.0.1:9/v2/'), (error: RegistryCtlError) => {
-      return error.exitCode === ExitCode.UNREACHABLE && /connection refused by 127.0.0.1:9/.test(error.message) && Boolean(error.hint)
+      return (
+        error.exitCode === ExitCode.UNREACHABLE &&
+        /connection refused by 127.0.0.1:9/.test(error.message) &&
+        Boolean(error.hint)
+      )
     })
   })
 
   it('names the port a refused connection tried, also when the reference gave none', () => {
-    const refused = (url: string) => describeNetworkError(Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'}), url).message
+    const refused = (url: string) =>
+      describeNetworkError(Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'}), url).message
     assert.equal(refused('https://registry.example.org/v2/'), 'connection refused by registry.example.org:443 (https)')
     assert.equal(refused('http://localhost/v2/'), 'connection refused by localhost:80 (http)')
     assert.equal(refused('https://[::1]:5000/v2/'), 'connection refused by [::1]:5000 (https)')
@@ -109,22 +138,39 @@ describe('transport', () => {
 
   it('maps network failures to exit code 3 and TLS failures to 4 with a --ca-file hint', () => {
     const url = 'https://registry.example.org/v2/'
-    const unknown = describeNetworkError(Object.assign(new Error('getaddrinfo ENOTFOUND registry.example.org'), {code: 'ENOTFOUND'}), url)
-    assert.deepEqual([unknown.exitCode, unknown.message], [ExitCode.UNREACHABLE, 'cannot resolve registry host registry.example.org'])
-    const timeout = describeNetworkError(Object.assign(new Error('Timeout awaiting response for 30000ms'), {code: 'ETIMEDOUT'}), url)
+    const unknown = describeNetworkError(
+      Object.assign(new Error('getaddrinfo ENOTFOUND registry.example.org'), {code: 'ENOTFOUND'}),
+      url,
+    )
+    assert.deepEqual(
+      [unknown.exitCode, unknown.message],
+      [ExitCode.UNREACHABLE, 'cannot resolve registry host registry.example.org'],
+    )
+    const timeout = describeNetworkError(
+      Object.assign(new Error('Timeout awaiting response for 30000ms'), {code: 'ETIMEDOUT'}),
+      url,
+    )
     assert.equal(timeout.exitCode, ExitCode.UNREACHABLE)
     assert.match(timeout.hint ?? '', /--timeout/)
-    const tls = describeNetworkError(Object.assign(new Error('unable to verify the first certificate'), {code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'}), url)
+    const tls = describeNetworkError(
+      Object.assign(new Error('unable to verify the first certificate'), {code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'}),
+      url,
+    )
     assert.equal(tls.exitCode, ExitCode.TLS)
     assert.match(tls.hint ?? '', /--ca-file/)
   })
 
   it('recognises loopback hosts', () => {
-    for (const host of ['localhost', 'localhost:5000', '127.0.0.1', '127.1.2.3:80', '[::1]:5000']) assert.equal(isLoopbackHost(host), true, host)
-    for (const host of ['registry.example.org', '10.0.0.1:5000', 'localhost.example.org']) assert.equal(isLoopbackHost(host), false, host)
+    for (const host of ['localhost', 'localhost:5000', '127.0.0.1', '127.1.2.3:80', '[::1]:5000'])
+      assert.equal(isLoopbackHost(host), true, host)
+    for (const host of ['registry.example.org', '10.0.0.1:5000', 'localhost.example.org'])
+      assert.equal(isLoopbackHost(host), false, host)
   })
 
   it('reports an unreadable --ca-file as bad input', () => {
-    assert.throws(() => new Transport({caFile: '/nonexistent/ca.pem'}), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /--ca-file/.test(error.message))
+    assert.throws(
+      () => new Transport({caFile: '/nonexistent/ca.pem'}),
+      (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && /--ca-file/.test(error.message),
+    )
   })
 })

@@ -9,15 +9,20 @@ const digest = (char: string) => `sha256:${char.repeat(64)}`
 
 /** A node answering the catalog, tag lists and HEADs for the given repositories → tag → digest. */
 function node(host: string, content: Record<string, Record<string, string> | 'gone'>) {
-  const scope = nock(`https://${host}`).get('/v2/_catalog?n=1000').reply(200, {repositories: Object.keys(content)})
+  const scope = nock(`https://${host}`)
+    .get('/v2/_catalog?n=1000')
+    .reply(200, {repositories: Object.keys(content)})
   for (const [name, tags] of Object.entries(content)) {
     if (tags === 'gone') {
-      scope.get(`/v2/${name}/tags/list?n=1000`).reply(404, {errors: [{code: 'NAME_UNKNOWN', message: 'repository name not known to registry'}]})
+      scope
+        .get(`/v2/${name}/tags/list?n=1000`)
+        .reply(404, {errors: [{code: 'NAME_UNKNOWN', message: 'repository name not known to registry'}]})
       continue
     }
 
     scope.get(`/v2/${name}/tags/list?n=1000`).reply(200, {name, tags: Object.keys(tags)})
-    for (const [tag, value] of Object.entries(tags)) scope.head(`/v2/${name}/manifests/${tag}`).reply(200, '', {'docker-content-digest': value})
+    for (const [tag, value] of Object.entries(tags))
+      scope.head(`/v2/${name}/manifests/${tag}`).reply(200, '', {'docker-content-digest': value})
   }
 
   return {node: host, client: testSession().client({host})}
@@ -46,10 +51,14 @@ describe('smoke/drift', () => {
   })
 
   it('compares only the repositories matching --select, and reads an unknown repository as empty', async () => {
-    const first = nock('https://n1.test').get('/v2/_catalog?n=1000').reply(200, {repositories: ['team/app', 'other/x']})
+    const first = nock('https://n1.test')
+      .get('/v2/_catalog?n=1000')
+      .reply(200, {repositories: ['team/app', 'other/x']})
     first.get('/v2/team/app/tags/list?n=1000').reply(404, {errors: [{code: 'NAME_UNKNOWN', message: 'unknown'}]})
     const second = node('n2.test', {'team/app': 'gone'})
-    const report = await compareNodes([{node: 'n1.test', client: testSession().client({host: 'n1.test'})}, second], {select: 'team/*'})
+    const report = await compareNodes([{node: 'n1.test', client: testSession().client({host: 'n1.test'})}, second], {
+      select: 'team/*',
+    })
     assert.deepEqual([report.repositories, report.tags, report.differences], [1, 0, []])
   })
 
@@ -57,18 +66,28 @@ describe('smoke/drift', () => {
     let inFlight = 0
     let peak = 0
     const tags = Array.from({length: 20}, (_, index) => `t${index}`)
-    nock('https://n1.test').get('/v2/_catalog?n=1000').reply(200, {repositories: ['a']}).get('/v2/a/tags/list?n=1000').reply(200, {name: 'a', tags})
+    nock('https://n1.test')
+      .get('/v2/_catalog?n=1000')
+      .reply(200, {repositories: ['a']})
+      .get('/v2/a/tags/list?n=1000')
+      .reply(200, {name: 'a', tags})
     nock('https://n1.test')
       .head(/\/v2\/a\/manifests\/t\d+/)
       .times(20)
-      .reply(200, async () => {
-        inFlight++
-        peak = Math.max(peak, inFlight)
-        await new Promise((resolve) => setTimeout(resolve, 5))
-        inFlight--
-        return ''
-      }, {'docker-content-digest': digest('a')})
-    const report = await compareNodes([{node: 'n1.test', client: testSession().client({host: 'n1.test'})}], {concurrency: 3})
+      .reply(
+        200,
+        async () => {
+          inFlight++
+          peak = Math.max(peak, inFlight)
+          await new Promise((resolve) => setTimeout(resolve, 5))
+          inFlight--
+          return ''
+        },
+        {'docker-content-digest': digest('a')},
+      )
+    const report = await compareNodes([{node: 'n1.test', client: testSession().client({host: 'n1.test'})}], {
+      concurrency: 3,
+    })
     assert.equal(report.tags, 20)
     assert.ok(peak <= 3 && peak > 1, `peak ${peak}`)
   })

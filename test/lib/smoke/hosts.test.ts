@@ -14,7 +14,12 @@ describe('smoke/hosts', () => {
   })
 
   it('keeps zero padding and multiplies several brackets out', () => {
-    assert.deepEqual(expandHosts('ms-fe[01-02].[eqiad,codfw].wmnet'), ['ms-fe01.eqiad.wmnet', 'ms-fe01.codfw.wmnet', 'ms-fe02.eqiad.wmnet', 'ms-fe02.codfw.wmnet'])
+    assert.deepEqual(expandHosts('ms-fe[01-02].[eqiad,codfw].wmnet'), [
+      'ms-fe01.eqiad.wmnet',
+      'ms-fe01.codfw.wmnet',
+      'ms-fe02.eqiad.wmnet',
+      'ms-fe02.codfw.wmnet',
+    ])
   })
 
   it('accepts addresses with ports and drops duplicates and blanks', () => {
@@ -30,7 +35,10 @@ describe('smoke/hosts', () => {
     [' , ', /--hosts is empty/],
   ] as const) {
     it(`refuses ${JSON.stringify(list)} with a usage error`, () => {
-      assert.throws(() => expandHosts(list), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && message.test(error.message))
+      assert.throws(
+        () => expandHosts(list),
+        (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && message.test(error.message),
+      )
     })
   }
 })
@@ -39,7 +47,14 @@ describe('smoke/hosts splitHost', () => {
   it('splits names, IPv4 and bracketed IPv6 with ports, and leaves bare IPv6 whole', () => {
     assert.deepEqual(
       ['node1', 'node1:8443', '10.0.0.1:5000', '[::1]:5000', '[::1]', '::1'].map((host) => splitHost(host)),
-      [{hostname: 'node1'}, {hostname: 'node1', port: 8443}, {hostname: '10.0.0.1', port: 5000}, {hostname: '::1', port: 5000}, {hostname: '::1'}, {hostname: '::1'}],
+      [
+        {hostname: 'node1'},
+        {hostname: 'node1', port: 8443},
+        {hostname: '10.0.0.1', port: 5000},
+        {hostname: '::1', port: 5000},
+        {hostname: '::1'},
+        {hostname: '::1'},
+      ],
     )
   })
 })

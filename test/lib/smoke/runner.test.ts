@@ -7,7 +7,11 @@ import {checkResponse, SmokeRunner, smokeExitCode, summarize} from '../../../src
 import {parseSuite, type TestCase} from '../../../src/lib/smoke/suite.js'
 
 const oneCase = (yaml: string): TestCase => parseSuite(`https://svc.example:\n- path: /\n${yaml}`, 's.yaml')[0]!
-const answer = (status: number, headers: Record<string, string | string[]>, body = '') => ({status, headers, body: Buffer.from(body)})
+const answer = (status: number, headers: Record<string, string | string[]>, body = '') => ({
+  status,
+  headers,
+  body: Buffer.from(body),
+})
 
 describe('smoke/runner', () => {
   describe('checkResponse', () => {
@@ -22,7 +26,10 @@ describe('smoke/runner', () => {
           '  assert_body_regex: ^\\{',
         ].join('\n'),
       )
-      const headers = {'docker-distribution-api-version': 'registry/2.0', 'content-type': 'application/json; charset=utf-8'}
+      const headers = {
+        'docker-distribution-api-version': 'registry/2.0',
+        'content-type': 'application/json; charset=utf-8',
+      }
       assert.deepEqual(checkResponse(testCase, answer(200, headers, '{"repositories": []}')), [])
     })
 
@@ -37,9 +44,15 @@ describe('smoke/runner', () => {
           '  assert_body_regex: ^needle$',
         ].join('\n'),
       )
-      const failures = checkResponse(testCase, answer(503, {'x-exact': 'ab', 'set-cookie': ['a=1', 'b=2']}, 'x'.repeat(300)))
+      const failures = checkResponse(
+        testCase,
+        answer(503, {'x-exact': 'ab', 'set-cookie': ['a=1', 'b=2']}, 'x'.repeat(300)),
+      )
       assert.deepEqual(
-        failures.map(({assertion, expected, actual}) => `${assertion}|${expected}|${actual.length > 20 ? `${actual.slice(0, 3)}…(${actual.length})` : actual}`),
+        failures.map(
+          ({assertion, expected, actual}) =>
+            `${assertion}|${expected}|${actual.length > 20 ? `${actual.slice(0, 3)}…(${actual.length})` : actual}`,
+        ),
         [
           'assert_status|200|503',
           'assert_headers X-Exact|a|ab',
@@ -52,14 +65,26 @@ describe('smoke/runner', () => {
     })
 
     it('matches header values exactly and regexes partially', () => {
-      const testCase = oneCase('  assert_headers: {Cache-Control: no-cache}\n  assert_headers_regex: {Cache-Control: cache}')
+      const testCase = oneCase(
+        '  assert_headers: {Cache-Control: no-cache}\n  assert_headers_regex: {Cache-Control: cache}',
+      )
       assert.equal(checkResponse(testCase, answer(200, {'cache-control': 'no-cache, private'})).length, 1)
       assert.equal(checkResponse(testCase, answer(200, {'cache-control': 'no-cache'})).length, 0)
     })
 
     it('decodes the body only for a case that asserts on it', () => {
-      const unreadable = {status: 200, headers: {}, body: {toString: () => assert.fail('body decoded')} as unknown as Buffer}
-      assert.deepEqual(checkResponse(oneCase('  assert_status: 200\n  assert_headers: {X-A: b}'), {...unreadable, headers: {'x-a': 'b'}}), [])
+      const unreadable = {
+        status: 200,
+        headers: {},
+        body: {toString: () => assert.fail('body decoded')} as unknown as Buffer,
+      }
+      assert.deepEqual(
+        checkResponse(oneCase('  assert_status: 200\n  assert_headers: {X-A: b}'), {
+          ...unreadable,
+          headers: {'x-a': 'b'},
+        }),
+        [],
+      )
       assert.throws(() => checkResponse(oneCase('  assert_body_contains: x'), unreadable), /body decoded/)
     })
   })
@@ -67,11 +92,28 @@ describe('smoke/runner', () => {
   describe('url', () => {
     it('names the suite, on the port of each host (or of the scheme), for every case', () => {
       const runner = new SmokeRunner({httpPort: 8080, httpsPort: 8443})
-      const [a, b] = parseSuite('http://svc.example:\n- path: /a\n- path: /b\nhttps://other.example:5001:\n- path: /c\n', 's.yaml') as [TestCase, TestCase]
+      const [a, b] = parseSuite(
+        'http://svc.example:\n- path: /a\n- path: /b\nhttps://other.example:5001:\n- path: /c\n',
+        's.yaml',
+      ) as [TestCase, TestCase]
       const c = parseSuite('https://other.example:5001:\n- path: /c\n', 's.yaml')[0]!
       assert.deepEqual(
-        [runner.url(a, 'node1'), runner.url(b, 'node1'), runner.url(a, 'node2:5000'), runner.url(c, 'node1'), runner.url(c, '[::1]:6000'), runner.url({...a, name: '[::1]:7000'}, 'node1')],
-        ['http://svc.example:8080/a', 'http://svc.example:8080/b', 'http://svc.example:5000/a', 'https://other.example:8443/c', 'https://other.example:6000/c', 'http://[::1]:8080/a'],
+        [
+          runner.url(a, 'node1'),
+          runner.url(b, 'node1'),
+          runner.url(a, 'node2:5000'),
+          runner.url(c, 'node1'),
+          runner.url(c, '[::1]:6000'),
+          runner.url({...a, name: '[::1]:7000'}, 'node1'),
+        ],
+        [
+          'http://svc.example:8080/a',
+          'http://svc.example:8080/b',
+          'http://svc.example:5000/a',
+          'https://other.example:8443/c',
+          'https://other.example:6000/c',
+          'http://[::1]:8080/a',
+        ],
       )
     })
   })
@@ -93,7 +135,11 @@ describe('smoke/runner', () => {
         } else if (request.url === '/post') {
           let body = ''
           request.on('data', (chunk: Buffer) => (body += chunk.toString()))
-          request.on('end', () => response.writeHead(200, {'content-type': 'text/plain'}).end(`${request.method} ${request.headers['content-type']} ${body}`))
+          request.on('end', () =>
+            response
+              .writeHead(200, {'content-type': 'text/plain'})
+              .end(`${request.method} ${request.headers['content-type']} ${body}`),
+          )
         } else {
           response.writeHead(200, {'x-host': request.headers.host ?? ''}).end('hello')
         }
@@ -111,20 +157,28 @@ describe('smoke/runner', () => {
 
     it('connects to the host while sending the suite name as Host', async () => {
       const runner = new SmokeRunner({httpPort: port})
-      const [result] = await runner.run(parse('/', '  assert_status: 200\n  assert_headers: {X-Host: svc.example}'), ['127.0.0.1'])
+      const [result] = await runner.run(parse('/', '  assert_status: 200\n  assert_headers: {X-Host: svc.example}'), [
+        '127.0.0.1',
+      ])
       assert.deepEqual([result!.passed, result!.failed, result!.unreachable], [1, 0, false])
       assert.equal(result!.cases[0]!.url, `http://svc.example:${port}/ (via 127.0.0.1)`)
       assert.equal(seen[0]!.headers.host, 'svc.example')
     })
 
     it('does not follow redirects', async () => {
-      const [result] = await new SmokeRunner({httpPort: port}).run(parse('/redirect', '  assert_status: 301\n  assert_headers: {Location: /elsewhere}'), ['127.0.0.1'])
+      const [result] = await new SmokeRunner({httpPort: port}).run(
+        parse('/redirect', '  assert_status: 301\n  assert_headers: {Location: /elsewhere}'),
+        ['127.0.0.1'],
+      )
       assert.equal(result!.failed, 0, JSON.stringify(result))
       assert.equal(seen.length, 1)
     })
 
     it('sends json_body as a JSON POST', async () => {
-      const [result] = await new SmokeRunner({httpPort: port}).run(parse('/post', '  json_body: {a: 1}\n  assert_body_contains: POST application/json {"a":1}'), ['127.0.0.1'])
+      const [result] = await new SmokeRunner({httpPort: port}).run(
+        parse('/post', '  json_body: {a: 1}\n  assert_body_contains: POST application/json {"a":1}'),
+        ['127.0.0.1'],
+      )
       assert.equal(result!.failed, 0, JSON.stringify(result))
     })
 
@@ -133,15 +187,22 @@ describe('smoke/runner', () => {
       const [without] = await new SmokeRunner({httpPort: port, timeoutMs: 300}).run(cases, ['127.0.0.1'])
       assert.deepEqual([without!.failed, without!.unreachable], [1, true])
       assert.match(without!.cases[0]!.error!, /timed out|timeout/i)
-      assert.ok(without!.cases[0]!.durationMs! >= 290 && without!.cases[0]!.durationMs! < 1500, `took ${without!.cases[0]!.durationMs} ms`)
+      assert.ok(
+        without!.cases[0]!.durationMs! >= 290 && without!.cases[0]!.durationMs! < 1500,
+        `took ${without!.cases[0]!.durationMs} ms`,
+      )
       slowRequests = 0
-      const [withRetry] = await new SmokeRunner({httpPort: port, timeoutMs: 300, retryOnTimeout: true}).run(cases, ['127.0.0.1'])
+      const [withRetry] = await new SmokeRunner({httpPort: port, timeoutMs: 300, retryOnTimeout: true}).run(cases, [
+        '127.0.0.1',
+      ])
       assert.equal(withRetry!.failed, 0, JSON.stringify(withRetry))
       assert.equal(slowRequests, 2)
     })
 
     it("uses a host's own port over the scheme's", async () => {
-      const [result] = await new SmokeRunner({httpPort: 1}).run(parse('/', '  assert_status: 200'), [`127.0.0.1:${port}`])
+      const [result] = await new SmokeRunner({httpPort: 1}).run(parse('/', '  assert_status: 200'), [
+        `127.0.0.1:${port}`,
+      ])
       assert.equal(result!.failed, 0, JSON.stringify(result))
       assert.equal(seen[0]!.headers.host, 'svc.example')
     })
@@ -166,7 +227,14 @@ describe('smoke/runner smokeExitCode', () => {
   const host = (name: string, cases: Array<{error?: string; errorExitCode?: number; failures?: number}>) =>
     summarize(
       name,
-      cases.map((c, line) => ({file: 'f', line, url: 'u', failures: Array.from({length: c.failures ?? 0}, () => ({assertion: 'a', expected: 'e', actual: 'x'})), error: c.error, errorExitCode: c.errorExitCode})),
+      cases.map((c, line) => ({
+        file: 'f',
+        line,
+        url: 'u',
+        failures: Array.from({length: c.failures ?? 0}, () => ({assertion: 'a', expected: 'e', actual: 'x'})),
+        error: c.error,
+        errorExitCode: c.errorExitCode,
+      })),
     )
 
   it('is 0 when all pass, 1 for a failed assertion or a failed request on a reachable host', () => {
@@ -176,8 +244,20 @@ describe('smoke/runner smokeExitCode', () => {
   })
 
   it('is 3 when a host was unreachable, 4 when TLS was the only reason, over failed assertions', () => {
-    assert.equal(smokeExitCode([host('a', [{failures: 1}]), host('b', [{error: 'refused', errorExitCode: 3}])]), ExitCode.UNREACHABLE)
-    assert.equal(smokeExitCode([host('a', [{failures: 1}]), host('b', [{error: 'cert', errorExitCode: 4}])]), ExitCode.TLS)
-    assert.equal(smokeExitCode([host('b', [{error: 'cert', errorExitCode: 4}]), host('c', [{error: 'refused', errorExitCode: 3}])]), ExitCode.UNREACHABLE)
+    assert.equal(
+      smokeExitCode([host('a', [{failures: 1}]), host('b', [{error: 'refused', errorExitCode: 3}])]),
+      ExitCode.UNREACHABLE,
+    )
+    assert.equal(
+      smokeExitCode([host('a', [{failures: 1}]), host('b', [{error: 'cert', errorExitCode: 4}])]),
+      ExitCode.TLS,
+    )
+    assert.equal(
+      smokeExitCode([
+        host('b', [{error: 'cert', errorExitCode: 4}]),
+        host('c', [{error: 'refused', errorExitCode: 3}]),
+      ]),
+      ExitCode.UNREACHABLE,
+    )
   })
 })

@@ -4,7 +4,10 @@ import {ExitCode, type RegistryCtlError} from '../../../src/lib/errors.js'
 import {parseSuite, pythonRegex} from '../../../src/lib/smoke/suite.js'
 
 const refuses = (yaml: string, message: RegExp) =>
-  assert.throws(() => parseSuite(yaml, 'suite.yaml'), (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && message.test(error.message))
+  assert.throws(
+    () => parseSuite(yaml, 'suite.yaml'),
+    (error: RegistryCtlError) => error.exitCode === ExitCode.USAGE && message.test(error.message),
+  )
 
 describe('smoke/suite', () => {
   it('reads every httpbb key with its line, and defaults the method to GET', () => {
@@ -25,7 +28,7 @@ describe('smoke/suite', () => {
         '    Content-Type: ^application/json',
         '  assert_headers_absent: [Set-Cookie]',
         '  assert_body_contains: repositories',
-        "  assert_body_regex: '(?s)\\{.*\"repositories\"'",
+        '  assert_body_regex: \'(?s)\\{.*"repositories"\'',
         'http://other.example:',
         '- path: /health',
         '  json_body: {a: 1}',
@@ -34,14 +37,20 @@ describe('smoke/suite', () => {
     )
     assert.equal(cases.length, 3)
     const [first, second, third] = cases as [(typeof cases)[0], (typeof cases)[0], (typeof cases)[0]]
-    assert.deepEqual([first.line, first.scheme, first.name, first.method, first.assertStatus], [2, 'https', 'docker-registry.example.org:8443', 'GET', 200])
+    assert.deepEqual(
+      [first.line, first.scheme, first.name, first.method, first.assertStatus],
+      [2, 'https', 'docker-registry.example.org:8443', 'GET', 200],
+    )
     assert.deepEqual(first.assertHeaders, {'Docker-Distribution-Api-Version': 'registry/2.0'})
     assert.deepEqual([second.line, second.method], [6, 'HEAD'])
     assert.deepEqual(second.requestHeaders, {Authorization: 'Basic eDp5', 'Content-Length': '0'})
     assert.ok(second.assertHeadersRegex!['Content-Type']!.test('application/json; charset=utf-8'))
     assert.deepEqual(second.assertHeadersAbsent, ['Set-Cookie'])
     assert.ok(second.assertBodyRegex!.test('{\n  "repositories": []}'), '(?s) lets . cross lines')
-    assert.deepEqual([third.scheme, third.name, third.jsonBody, third.assertStatus], ['http', 'other.example', {a: 1}, undefined])
+    assert.deepEqual(
+      [third.scheme, third.name, third.jsonBody, third.assertStatus],
+      ['http', 'other.example', {a: 1}, undefined],
+    )
   })
 
   it('searches bodies line by line as Python re.MULTILINE does, and maps named groups', () => {
@@ -59,10 +68,22 @@ describe('smoke/suite', () => {
 
   it('names the file and line of unknown keys and wrong types', () => {
     refuses('https://a.example:\n- path: /\n  assert_stauts: 200\n', /^suite\.yaml:3: unknown key "assert_stauts"/)
-    refuses('https://a.example:\n- path: /\n  assert_status: "200"\n', /^suite\.yaml:3: assert_status must be a whole number/)
-    refuses('https://a.example:\n- path: /\n\n  assert_headers: [a, b]\n', /^suite\.yaml:4: assert_headers must be a mapping/)
-    refuses('https://a.example:\n- path: /\n  assert_headers_absent: Set-Cookie\n', /^suite\.yaml:3: assert_headers_absent must be a list/)
-    refuses('https://a.example:\n- path: /\n  request_headers:\n    X-A: [1]\n', /^suite\.yaml:4: request_headers\.X-A must be a string/)
+    refuses(
+      'https://a.example:\n- path: /\n  assert_status: "200"\n',
+      /^suite\.yaml:3: assert_status must be a whole number/,
+    )
+    refuses(
+      'https://a.example:\n- path: /\n\n  assert_headers: [a, b]\n',
+      /^suite\.yaml:4: assert_headers must be a mapping/,
+    )
+    refuses(
+      'https://a.example:\n- path: /\n  assert_headers_absent: Set-Cookie\n',
+      /^suite\.yaml:3: assert_headers_absent must be a list/,
+    )
+    refuses(
+      'https://a.example:\n- path: /\n  request_headers:\n    X-A: [1]\n',
+      /^suite\.yaml:4: request_headers\.X-A must be a string/,
+    )
     refuses('https://a.example:\n- method: GET\n', /^suite\.yaml:2: a test case needs "path"/)
     refuses('https://a.example:\n- path: v2/\n', /^suite\.yaml:2: path "v2\/" must start with \//)
     refuses('https://a.example:\n- path: /\n  assert_body_regex: "(x"\n', /^suite\.yaml:2: invalid regular expression/)

@@ -26,18 +26,24 @@ describe('gc/filesystem reader', () => {
 
   it('lists a folder tree flat, folder by folder, an empty folder as a key ending in /, with sizes when asked', async () => {
     const [page] = await collect(new FilesystemReader(dir()).list('a/', {sizes: true}))
-    assert.deepEqual(page!.objects.map((object) => [object.key, object.size]), [
-      ['a/top', 1],
-      ['a/b/file', 5],
-      ['a/b/empty/', undefined],
-    ])
+    assert.deepEqual(
+      page!.objects.map((object) => [object.key, object.size]),
+      [
+        ['a/top', 1],
+        ['a/b/file', 5],
+        ['a/b/empty/', undefined],
+      ],
+    )
   })
 
   it('lists one level with a delimiter, and pages of 1,000', async () => {
     const [page] = await collect(new FilesystemReader(dir()).list('a/', {delimiter: true}))
     assert.deepEqual(page, {objects: [{key: 'a/top'}], prefixes: ['a/b/']})
     const pages = await collect(new FilesystemReader(dir()).list('many/'))
-    assert.deepEqual(pages.map((p) => p.objects.length), [1000, 200])
+    assert.deepEqual(
+      pages.map((p) => p.objects.length),
+      [1000, 200],
+    )
     assert.equal(pages[1]!.objects.at(-1)!.key, 'many/1199/link')
   })
 

@@ -30,7 +30,7 @@ function recordSizes(sizes: Map<string, number>, image: BuiltImage): void {
   for (const child of image.children) recordSizes(sizes, child)
 }
 
-describe('gc/store on Swift and S3 against the registry\'s own collector @integration', function () {
+describe("gc/store on Swift and S3 against the registry's own collector @integration", function () {
   this.timeout(240_000)
   const swift = useSwift(['registry-s3'])
   const dir = useTempDir('objectstores')
@@ -42,8 +42,30 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
       const digests: Record<string, string> = {}
       const storage = () =>
         driver === 'swift'
-          ? {swift: {authurl: swift().authUrl, authversion: 1, username: SWIFT_USER, password: SWIFT_KEY, container: 'registry', prefix: '/prod', chunksize: 5_242_880}}
-          : {s3: {accesskey: SWIFT_USER, secretkey: SWIFT_KEY, region: 'us-east-1', regionendpoint: swift().endpoint, bucket: 'registry-s3', secure: false, v4auth: true, chunksize: 5_242_880, rootdirectory: '/prod'}}
+          ? {
+              swift: {
+                authurl: swift().authUrl,
+                authversion: 1,
+                username: SWIFT_USER,
+                password: SWIFT_KEY,
+                container: 'registry',
+                prefix: '/prod',
+                chunksize: 5_242_880,
+              },
+            }
+          : {
+              s3: {
+                accesskey: SWIFT_USER,
+                secretkey: SWIFT_KEY,
+                region: 'us-east-1',
+                regionendpoint: swift().endpoint,
+                bucket: 'registry-s3',
+                secure: false,
+                v4auth: true,
+                chunksize: 5_242_880,
+                rootdirectory: '/prod',
+              },
+            }
 
       before(async function () {
         this.timeout(180_000)
@@ -53,7 +75,10 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
         const a2 = buildImage({created: '2021-02-01T00:00:00Z', layers: [`${driver} shared base`, 'a2 only']})
         const index = buildMultiArch(['2022-01-01T00:00:00Z', '2022-01-02T00:00:00Z'], 'oci', `${driver} index`)
         const untagged = buildImage({created: '2021-03-01T00:00:00Z', layers: ['untagged only']})
-        const gone = buildImage({created: '2021-04-01T00:00:00Z', layers: [`${driver} shared base`, 'emptied repository']})
+        const gone = buildImage({
+          created: '2021-04-01T00:00:00Z',
+          layers: [`${driver} shared base`, 'emptied repository'],
+        })
         for (const image of [a1, a2, index, untagged, gone]) recordSizes(sizes, image)
         await pushImage(client, 'gc/a', ['v1'], a1)
         await pushImage(client, 'gc/a', ['v2', 'latest'], a2)
@@ -66,14 +91,21 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
         // An aborted upload: started, some bytes sent, never finished.
         const start = await fetch(`${registry.url}/v2/gc/a/blobs/uploads/`, {method: 'POST'})
         assert.equal(start.status, 202)
-        const patch = await fetch(new URL(start.headers.get('location')!, registry.url), {method: 'PATCH', body: 'half an upload', headers: {'content-type': 'application/octet-stream'}})
+        const patch = await fetch(new URL(start.headers.get('location')!, registry.url), {
+          method: 'PATCH',
+          body: 'half an upload',
+          headers: {'content-type': 'application/octet-stream'},
+        })
         assert.equal(patch.status, 202)
       })
       after(async () => {
         await registry?.stop()
       })
 
-      const analyze = async (): Promise<StoreReport> => analyzeStore(await openStore(await storeFromConfig(registry.configPath, {}), {retryBaseMs: 10}), {uploadsOlderThanMs: 0})
+      const analyze = async (): Promise<StoreReport> =>
+        analyzeStore(await openStore(await storeFromConfig(registry.configPath, {}), {retryBaseMs: 10}), {
+          uploadsOlderThanMs: 0,
+        })
 
       for (const deleteUntagged of [false, true]) {
         it(`names exactly what garbage-collect --dry-run${deleteUntagged ? ' --delete-untagged' : ''} names, and the real bytes`, async () => {
@@ -87,7 +119,10 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
           assert.deepEqual([...ours.eligibleBlobs].sort(), theirs.eligibleBlobs)
           assert.deepEqual(ours.eligibleManifests.map((m) => m.digest).sort(), theirs.eligibleManifests)
           assert.ok(ours.blobsEligible > 0)
-          assert.equal(ours.bytesReclaimable, theirs.eligibleBlobs.reduce((sum, digest) => sum + sizes.get(digest)!, 0))
+          assert.equal(
+            ours.bytesReclaimable,
+            theirs.eligibleBlobs.reduce((sum, digest) => sum + sizes.get(digest)!, 0),
+          )
         })
       }
 
@@ -95,8 +130,14 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
         const report = await analyze()
         assert.equal(report.driver, driver)
         assert.deepEqual(report.repositories.find((r) => r.name === 'gc/a')!.untaggedManifests, [digests.untagged])
-        assert.deepEqual(report.staleUploads.map((u) => u.repository), ['gc/a'])
-        assert.deepEqual(report.brokenIndexes.map((b) => [b.repository, b.tags, b.digest]), [['gc/multi', ['m1'], digests.index]])
+        assert.deepEqual(
+          report.staleUploads.map((u) => u.repository),
+          ['gc/a'],
+        )
+        assert.deepEqual(
+          report.brokenIndexes.map((b) => [b.repository, b.tags, b.digest]),
+          [['gc/multi', ['m1'], digests.index]],
+        )
         const eligible = new Set([...report.default.eligibleBlobs, ...report.deleteUntagged.eligibleBlobs])
         if (driver === 'swift') {
           // Layers and configs are DLOs listed as 0 bytes: one HEAD per eligible one, none for the rest.
@@ -106,7 +147,10 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
           assert.equal(report.requests.stat, 0)
           assert.equal(report.blobs.unsized, 0)
           assert.equal(report.blobs.count, sizes.size)
-          assert.equal(report.blobs.bytes, [...sizes.values()].reduce((a, b) => a + b, 0))
+          assert.equal(
+            report.blobs.bytes,
+            [...sizes.values()].reduce((a, b) => a + b, 0),
+          )
         }
       })
 
@@ -115,13 +159,20 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
         assert.ok(before.size > 20)
         const text = await runCli(['gc', 'status', '--config', registry.configPath, '--debug'])
         assert.equal(text.code, 0, text.stderr)
-        assert.match(text.stdout, new RegExp(`^Store ${driver} (container registry prefix prod|bucket registry-s3 rootdirectory /prod) .*\\(${driver}\\)$`, 'm'))
+        assert.match(
+          text.stdout,
+          new RegExp(
+            `^Store ${driver} (container registry prefix prod|bucket registry-s3 rootdirectory /prod) .*\\(${driver}\\)$`,
+            'm',
+          ),
+        )
         assert.match(text.stdout, /--delete-untagged +\d+ +[1-9]\d* +[1-9]/)
         assert.match(text.stderr, /debug: GET http:\/\/127\.0\.0\.1:\d+\//)
         const json = await runCli(['gc', 'status', '--config', registry.configPath, '--json', '--debug'])
         assert.equal(json.code, 0, json.stderr)
         assert.equal((JSON.parse(json.stdout) as {store: StoreReport}).store.driver, driver)
-        for (const output of [text.stdout, text.stderr, json.stdout, json.stderr]) assert.ok(!output.includes(SWIFT_KEY), 'a secret was printed')
+        for (const output of [text.stdout, text.stderr, json.stdout, json.stderr])
+          assert.ok(!output.includes(SWIFT_KEY), 'a secret was printed')
         assert.deepEqual(await accountSnapshot(swift()), before)
       })
 
@@ -144,7 +195,12 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
         await writeFile(config, JSON.stringify({version: 0.1, storage: section}))
         const result = await runCli(['gc', 'status', '--config', config, '--debug', '--retries', '0'])
         assert.equal(result.code, 5, result.stderr)
-        assert.match(result.stderr, driver === 'swift' ? /^registryctl: swift auth at .* refused the credentials of test:tester \(401\)$/m : /^registryctl: s3 at .* refused the credentials \((SignatureDoesNotMatch|InvalidAccessKeyId)\)/m)
+        assert.match(
+          result.stderr,
+          driver === 'swift'
+            ? /^registryctl: swift auth at .* refused the credentials of test:tester \(401\)$/m
+            : /^registryctl: s3 at .* refused the credentials \((SignatureDoesNotMatch|InvalidAccessKeyId)\)/m,
+        )
         assert.ok(!`${result.stdout}${result.stderr}`.includes('wrong-secret-7f1d'))
       })
 
@@ -157,7 +213,12 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
         await writeFile(missing, JSON.stringify({version: 0.1, storage: section}))
         const result = await runCli(['gc', 'status', '--config', missing, '--retries', '0'])
         assert.equal(result.code, 7, result.stderr)
-        assertOneLineError(result.stderr, driver === 'swift' ? /^registryctl: swift container no-such-container does not exist/ : /^registryctl: s3 bucket no-such-bucket does not exist/)
+        assertOneLineError(
+          result.stderr,
+          driver === 'swift'
+            ? /^registryctl: swift container no-such-container does not exist/
+            : /^registryctl: s3 bucket no-such-bucket does not exist/,
+        )
         const debug = await runCli(['gc', 'status', '--config', missing, '--retries', '0', '--debug'])
         assert.equal(debug.code, 7, debug.stderr)
         assert.match(debug.stderr, /^debug: /m)
@@ -184,12 +245,28 @@ describe('gc/store on Swift and S3 against the registry\'s own collector @integr
 
   it('says in one line when the endpoint is unreachable (exit 3)', async () => {
     const config = join(dir(), 'unreachable.yml')
-    await writeFile(config, JSON.stringify({version: 0.1, storage: {swift: {authurl: 'http://127.0.0.1:9/auth/v1.0', username: 'u', password: 'unreachable-secret-2b7e', container: 'c'}}}))
+    await writeFile(
+      config,
+      JSON.stringify({
+        version: 0.1,
+        storage: {
+          swift: {
+            authurl: 'http://127.0.0.1:9/auth/v1.0',
+            username: 'u',
+            password: 'unreachable-secret-2b7e',
+            container: 'c',
+          },
+        },
+      }),
+    )
     const result = await runCli(['gc', 'status', '--config', config, '--retries', '0'])
     assert.equal(result.code, 3, result.stderr)
     assertOneLineError(result.stderr, /^registryctl: connection refused by 127\.0\.0\.1:9/)
     const debug = await runCli(['gc', 'status', '--config', config, '--retries', '0', '--debug'])
     assert.equal(debug.code, 3, debug.stderr)
-    assert.ok(!`${debug.stdout}${debug.stderr}`.includes('unreachable-secret-2b7e'), 'a secret was printed with --debug')
+    assert.ok(
+      !`${debug.stdout}${debug.stderr}`.includes('unreachable-secret-2b7e'),
+      'a secret was printed with --debug',
+    )
   })
 })

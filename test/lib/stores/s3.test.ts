@@ -10,7 +10,14 @@ import {useNock} from '../../helpers/nock.js'
 
 const ENDPOINT = 'http://s3.test:9000'
 const SECRET = 's3-secret-0b6f'
-const parameters: S3Parameters = {accesskey: 'AKIDTEST', secretkey: SECRET, region: 'eu-west-1', regionendpoint: ENDPOINT, bucket: 'images', rootdirectory: '/prod/'}
+const parameters: S3Parameters = {
+  accesskey: 'AKIDTEST',
+  secretkey: SECRET,
+  region: 'eu-west-1',
+  regionendpoint: ENDPOINT,
+  bucket: 'images',
+  rootdirectory: '/prod/',
+}
 
 function reader(overrides: Partial<S3Parameters> = {}): S3Reader {
   return new S3Reader({...parameters, ...overrides}, {retryBaseMs: 1, retryMaxMs: 20, retries: 2, env: {}})
@@ -40,7 +47,10 @@ describe('gc/s3 reader', () => {
 
   it('signs with SigV4 and lists path-style with continuation tokens, under rootdirectory', async () => {
     const api = nock(ENDPOINT)
-      .matchHeader('authorization', /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/s3\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/)
+      .matchHeader(
+        'authorization',
+        /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/s3\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+      )
       .matchHeader('x-amz-content-sha256', /^[0-9a-f]{64}$/)
     api
       .get('/images/')
@@ -74,10 +84,19 @@ describe('gc/s3 reader', () => {
   })
 
   it('waits out SlowDown (503) and gives up after the retries with exit code 9', async () => {
-    nock(ENDPOINT).get('/images/').query(true).reply(503, error('SlowDown')).get('/images/').query(true).reply(200, listing(['prod/k']))
+    nock(ENDPOINT)
+      .get('/images/')
+      .query(true)
+      .reply(503, error('SlowDown'))
+      .get('/images/')
+      .query(true)
+      .reply(200, listing(['prod/k']))
     assert.equal((await collect(reader().list('')))[0]!.objects[0]!.key, 'k')
     nock(ENDPOINT).get('/images/').query(true).times(3).reply(503, error('SlowDown'))
-    await assert.rejects(collect(reader().list('')), (e: RegistryCtlError) => e.exitCode === ExitCode.REGISTRY && /s3 answered 503 SlowDown/.test(e.message))
+    await assert.rejects(
+      collect(reader().list('')),
+      (e: RegistryCtlError) => e.exitCode === ExitCode.REGISTRY && /s3 answered 503 SlowDown/.test(e.message),
+    )
   })
 
   it('reads and sizes objects by key, escaping what S3 escapes', async () => {
@@ -89,7 +108,10 @@ describe('gc/s3 reader', () => {
       .head('/images/prod/gone')
       .reply(404)
     const s3 = reader()
-    assert.equal((await s3.read('docker/registry/v2/repositories/a+b/_manifests/tags/v1/current/link'))!.toString(), 'sha256:abc')
+    assert.equal(
+      (await s3.read('docker/registry/v2/repositories/a+b/_manifests/tags/v1/current/link'))!.toString(),
+      'sha256:abc',
+    )
     assert.equal((await s3.stat('x'))!.size, 1234)
     assert.equal(await s3.stat('gone'), undefined)
   })
@@ -97,20 +119,44 @@ describe('gc/s3 reader', () => {
   it('tells wrong credentials (exit 5), a missing bucket (exit 7) and a denial (exit 6) in one line, never the secret', async () => {
     for (const code of ['InvalidAccessKeyId', 'SignatureDoesNotMatch']) {
       nock(ENDPOINT).get('/images/').query(true).reply(403, error(code))
-      // eslint-disable-next-line no-await-in-loop -- one case after the other
-      await assert.rejects(reader().check(), (e: RegistryCtlError) => e.exitCode === ExitCode.UNAUTHORIZED && e.message === `s3 at ${ENDPOINT} refused the credentials (${code})` && !e.message.includes(SECRET))
+
+      await assert.rejects(
+        reader().check(),
+        (e: RegistryCtlError) =>
+          e.exitCode === ExitCode.UNAUTHORIZED &&
+          e.message === `s3 at ${ENDPOINT} refused the credentials (${code})` &&
+          !e.message.includes(SECRET),
+      )
     }
 
     nock(ENDPOINT).get('/images/').query(true).reply(404, error('NoSuchBucket'))
-    await assert.rejects(reader().check(), (e: RegistryCtlError) => e.exitCode === ExitCode.NOT_FOUND && /s3 bucket images does not exist/.test(e.message))
+    await assert.rejects(
+      reader().check(),
+      (e: RegistryCtlError) => e.exitCode === ExitCode.NOT_FOUND && /s3 bucket images does not exist/.test(e.message),
+    )
     nock(ENDPOINT).get('/images/').query(true).reply(403, error('AccessDenied'))
-    await assert.rejects(reader().check(), (e: RegistryCtlError) => e.exitCode === ExitCode.DENIED && /denied a listing in bucket images \(AccessDenied\)/.test(e.message))
+    await assert.rejects(
+      reader().check(),
+      (e: RegistryCtlError) =>
+        e.exitCode === ExitCode.DENIED && /denied a listing in bucket images \(AccessDenied\)/.test(e.message),
+    )
   })
 
   it('uses https and the regional endpoint by default, and the AWS_* variables when the config has no keys', async () => {
-    nock('https://s3.eu-west-1.amazonaws.com').matchHeader('authorization', /Credential=AKIDENV\//).matchHeader('x-amz-security-token', 'session').get('/images/').query(true).reply(200, listing([]))
-    const s3 = new S3Reader({region: 'eu-west-1', bucket: 'images'}, {env: {AWS_ACCESS_KEY_ID: 'AKIDENV', AWS_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 'session'}})
+    nock('https://s3.eu-west-1.amazonaws.com')
+      .matchHeader('authorization', /Credential=AKIDENV\//)
+      .matchHeader('x-amz-security-token', 'session')
+      .get('/images/')
+      .query(true)
+      .reply(200, listing([]))
+    const s3 = new S3Reader(
+      {region: 'eu-west-1', bucket: 'images'},
+      {env: {AWS_ACCESS_KEY_ID: 'AKIDENV', AWS_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 'session'}},
+    )
     await s3.check()
-    assert.throws(() => new S3Reader({region: 'eu-west-1', bucket: 'images'}, {env: {}}), (e: RegistryCtlError) => e.exitCode === ExitCode.USAGE && /needs accesskey and secretkey/.test(e.message))
+    assert.throws(
+      () => new S3Reader({region: 'eu-west-1', bucket: 'images'}, {env: {}}),
+      (e: RegistryCtlError) => e.exitCode === ExitCode.USAGE && /needs accesskey and secretkey/.test(e.message),
+    )
   })
 })

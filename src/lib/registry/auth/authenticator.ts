@@ -72,11 +72,17 @@ export class Authenticator {
     if (!state.lookup) {
       const {explicit} = this.options
       if (explicit) {
-        state.lookup = Promise.resolve({credentials: {...explicit, source: '--username/--password-stdin'}, tried: ['--username/--password-stdin']})
+        state.lookup = Promise.resolve({
+          credentials: {...explicit, source: '--username/--password-stdin'},
+          tried: ['--username/--password-stdin'],
+        })
       } else if (this.options.ignoreDockerConfig) {
         state.lookup = Promise.resolve({tried: []})
       } else {
-        state.lookup = lookupDockerCredentials(host, {configPath: this.options.configPath, runHelper: this.options.runHelper})
+        state.lookup = lookupDockerCredentials(host, {
+          configPath: this.options.configPath,
+          runHelper: this.options.runHelper,
+        })
       }
     }
 
@@ -115,7 +121,12 @@ export class Authenticator {
     state.challenge = challenge
     const header = await this.answer(baseUrl, challenge, scopes)
     if (header) return header
-    throw unauthorized(`authentication required by ${host}: ${await this.describeTried(host)}`, baseUrl, 401, 'log in with docker login, or pass --username and --password-stdin')
+    throw unauthorized(
+      `authentication required by ${host}: ${await this.describeTried(host)}`,
+      baseUrl,
+      401,
+      'log in with docker login, or pass --username and --password-stdin',
+    )
   }
 
   /** Forget a token (the registry rejected it) so the next request fetches a fresh one. */
@@ -127,7 +138,12 @@ export class Authenticator {
     if (!credentials) return undefined
     const parsed = new URL(url)
     if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.host) && !this.options.insecure) {
-      throw unauthorized(`refusing to send credentials (${credentials.source}) over plain HTTP to ${parsed.host}`, url, 401, 'use https://, or --insecure if you accept sending them in clear text')
+      throw unauthorized(
+        `refusing to send credentials (${credentials.source}) over plain HTTP to ${parsed.host}`,
+        url,
+        401,
+        'use https://, or --insecure if you accept sending them in clear text',
+      )
     }
 
     return credentials
@@ -173,7 +189,11 @@ export class Authenticator {
     if (usable?.identityToken) {
       // docker's identity tokens are OAuth2 refresh tokens: exchange them with a form POST.
       method = 'POST'
-      const form = new URLSearchParams({grant_type: 'refresh_token', refresh_token: usable.identityToken, client_id: 'registryctl'})
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: usable.identityToken,
+        client_id: 'registryctl',
+      })
       if (service) form.set('service', service)
       if (scopes.length > 0) form.set('scope', scopes.join(' '))
       body = form.toString()
@@ -186,8 +206,14 @@ export class Authenticator {
 
     const response = await this.transport.request(url.toString(), {method, headers, body})
     if (response.status === 401 || response.status === 403) {
-      const tried = usable ? `credentials from ${usable.source} were rejected` : await this.describeTried(new URL(baseUrl).host)
-      throw unauthorized(`token server ${url.host} refused a token for ${scopes.join(' ') || 'the registry'}: ${tried}`, url.toString(), response.status)
+      const tried = usable
+        ? `credentials from ${usable.source} were rejected`
+        : await this.describeTried(new URL(baseUrl).host)
+      throw unauthorized(
+        `token server ${url.host} refused a token for ${scopes.join(' ') || 'the registry'}: ${tried}`,
+        url.toString(),
+        response.status,
+      )
     }
 
     if (response.status !== 200) {
@@ -203,7 +229,8 @@ export class Authenticator {
 
     const token = parsed.token ?? parsed.access_token
     if (!token) throw unauthorized(`token server ${url.host} answered without a token`, url.toString(), 200)
-    const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_LIFETIME_S
+    const lifetime =
+      typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_LIFETIME_S
     // Renew a little early so a token does not expire between the check and the request.
     const margin = Math.min(10, lifetime / 10)
     return {token, expiresAt: this.now() + (lifetime - margin) * 1000}

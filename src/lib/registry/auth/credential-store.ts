@@ -12,11 +12,19 @@ import {dirname} from 'node:path'
 import {normaliseAuthKey, runCredentialHelper} from './docker-config.js'
 import {UsageError} from '../../errors.js'
 
-export type HelperCommand = (helper: string, action: 'store' | 'erase', input: string) => Promise<{stdout: string; exitCode: number}>
+export type HelperCommand = (
+  helper: string,
+  action: 'store' | 'erase',
+  input: string,
+) => Promise<{stdout: string; exitCode: number}>
 
 const runHelper: HelperCommand = runCredentialHelper
 
-type ConfigFile = Record<string, unknown> & {auths?: Record<string, Record<string, unknown>>; credsStore?: string; credHelpers?: Record<string, string>}
+type ConfigFile = Record<string, unknown> & {
+  auths?: Record<string, Record<string, unknown>>
+  credsStore?: string
+  credHelpers?: Record<string, string>
+}
 
 async function readConfig(path: string): Promise<ConfigFile> {
   let text: string
@@ -56,13 +64,18 @@ async function callHelper(helper: string, action: 'store' | 'erase', input: stri
   try {
     result = await run(helper, action, input)
   } catch (error) {
-    throw new UsageError(`credential helper docker-credential-${helper} could not be run: ${(error as Error).message}`, {cause: error})
+    throw new UsageError(
+      `credential helper docker-credential-${helper} could not be run: ${(error as Error).message}`,
+      {cause: error},
+    )
   }
 
   if (result.exitCode !== 0) {
     // "not found" on erase: nothing was stored there, which is what erase wants.
     if (action === 'erase' && /credentials not found/i.test(result.stdout)) return
-    throw new UsageError(`credential helper docker-credential-${helper} ${action} failed: ${result.stdout.trim().split('\n')[0] || `exit ${result.exitCode}`}`)
+    throw new UsageError(
+      `credential helper docker-credential-${helper} ${action} failed: ${result.stdout.trim().split('\n')[0] || `exit ${result.exitCode}`}`,
+    )
   }
 }
 
@@ -79,7 +92,12 @@ export async function storeCredentials(
   // Entries docker may have written under another spelling of the same registry go: one entry per host.
   for (const key of Object.keys(auths)) if (key !== host && normaliseAuthKey(key) === host) delete auths[key]
   if (helper) {
-    await callHelper(helper, 'store', JSON.stringify({ServerURL: host, Username: credentials.username, Secret: credentials.password}), run)
+    await callHelper(
+      helper,
+      'store',
+      JSON.stringify({ServerURL: host, Username: credentials.username, Secret: credentials.password}),
+      run,
+    )
     auths[host] = {}
   } else {
     auths[host] = {auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}
@@ -90,7 +108,11 @@ export async function storeCredentials(
 }
 
 /** Erase the credentials for `host`; `removed` is false when there were none. */
-export async function eraseCredentials(configPath: string, host: string, run: HelperCommand = runHelper): Promise<{removed: boolean; where: string}> {
+export async function eraseCredentials(
+  configPath: string,
+  host: string,
+  run: HelperCommand = runHelper,
+): Promise<{removed: boolean; where: string}> {
   const config = await readConfig(configPath)
   const auths = {...config.auths}
   const keys = Object.keys(auths).filter((key) => key === host || normaliseAuthKey(key) === host)
@@ -99,5 +121,8 @@ export async function eraseCredentials(configPath: string, host: string, run: He
   if (keys.length === 0 && !helper) return {removed: false, where: configPath}
   for (const key of keys) delete auths[key]
   if (keys.length > 0) await writeConfig(configPath, {...config, auths})
-  return {removed: keys.length > 0 || Boolean(helper), where: helper ? `credential helper docker-credential-${helper} (${configPath})` : configPath}
+  return {
+    removed: keys.length > 0 || Boolean(helper),
+    where: helper ? `credential helper docker-credential-${helper} (${configPath})` : configPath,
+  }
 }

@@ -50,7 +50,8 @@ export async function readDockerConfig(path: string): Promise<DockerConfigFile |
   return config as DockerConfigFile
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /**
  * What in a parsed config.json is not the shape docker writes, for the fields read here; other
@@ -62,7 +63,9 @@ function shapeError(config: unknown): string | undefined {
   if (config.credsStore !== undefined && typeof config.credsStore !== 'string') return '"credsStore" is not a string'
   if (config.credHelpers !== undefined) {
     if (!isObject(config.credHelpers)) return '"credHelpers" is not an object'
-    const host = Object.keys(config.credHelpers).find((key) => typeof (config.credHelpers as Record<string, unknown>)[key] !== 'string')
+    const host = Object.keys(config.credHelpers).find(
+      (key) => typeof (config.credHelpers as Record<string, unknown>)[key] !== 'string',
+    )
     if (host !== undefined) return `credHelpers["${host}"] is not a string`
   }
 
@@ -70,7 +73,9 @@ function shapeError(config: unknown): string | undefined {
     if (!isObject(config.auths)) return '"auths" is not an object'
     for (const [host, entry] of Object.entries(config.auths)) {
       if (!isObject(entry)) return `auths["${host}"] is not an object`
-      const field = ['auth', 'username', 'password', 'identitytoken'].find((name) => entry[name] !== undefined && typeof entry[name] !== 'string')
+      const field = ['auth', 'username', 'password', 'identitytoken'].find(
+        (name) => entry[name] !== undefined && typeof entry[name] !== 'string',
+      )
       if (field) return `auths["${host}"].${field} is not a string`
     }
   }
@@ -86,7 +91,11 @@ export function normaliseAuthKey(key: string): string {
 export type HelperRunner = (helper: string, serverUrl: string) => Promise<{stdout: string; exitCode: number}>
 
 /** Runs `docker-credential-HELPER ACTION` with `input` on its stdin (docker's helper protocol). */
-export const runCredentialHelper = (helper: string, action: 'get' | 'store' | 'erase', input: string): Promise<{stdout: string; exitCode: number}> =>
+export const runCredentialHelper = (
+  helper: string,
+  action: 'get' | 'store' | 'erase',
+  input: string,
+): Promise<{stdout: string; exitCode: number}> =>
   new Promise((resolve, reject) => {
     const child = execFile(`docker-credential-${helper}`, [action], {timeout: 30_000}, (error, stdout) => {
       if (error && typeof error.code !== 'number') {
@@ -104,21 +113,28 @@ export const runCredentialHelper = (helper: string, action: 'get' | 'store' | 'e
 const runHelperProcess: HelperRunner = (helper, serverUrl) => runCredentialHelper(helper, 'get', serverUrl)
 
 /** Run `docker-credential-NAME get`. Its "not found" answer is no credentials, not an error. */
-export async function credentialsFromHelper(helper: string, host: string, run: HelperRunner = runHelperProcess): Promise<Credentials | undefined> {
+export async function credentialsFromHelper(
+  helper: string,
+  host: string,
+  run: HelperRunner = runHelperProcess,
+): Promise<Credentials | undefined> {
   const source = `credential helper docker-credential-${helper}`
   let result: {stdout: string; exitCode: number}
   try {
     result = await run(helper, host)
   } catch (error) {
     // execFile's timeout kills the helper and says only "Command failed".
-    if ((error as {killed?: boolean}).killed) throw new UsageError(`${source} did not answer within 30 s for ${host}`, {cause: error})
+    if ((error as {killed?: boolean}).killed)
+      throw new UsageError(`${source} did not answer within 30 s for ${host}`, {cause: error})
     throw new UsageError(`${source} could not be run: ${(error as Error).message}`, {cause: error})
   }
 
   if (result.exitCode !== 0) {
     // The helper protocol prints the error message on stdout and exits 1.
     if (/credentials not found/i.test(result.stdout)) return undefined
-    throw new UsageError(`${source} failed for ${host}: ${result.stdout.trim().split('\n')[0] ?? 'exit ' + result.exitCode}`)
+    throw new UsageError(
+      `${source} failed for ${host}: ${result.stdout.trim().split('\n')[0] ?? 'exit ' + result.exitCode}`,
+    )
   }
 
   let answer: unknown
@@ -128,7 +144,11 @@ export async function credentialsFromHelper(helper: string, host: string, run: H
     throw new UsageError(`${source} answered something that is not JSON for ${host}`)
   }
 
-  if (!isObject(answer) || (answer.Secret !== undefined && typeof answer.Secret !== 'string') || (answer.Username !== undefined && typeof answer.Username !== 'string')) {
+  if (
+    !isObject(answer) ||
+    (answer.Secret !== undefined && typeof answer.Secret !== 'string') ||
+    (answer.Username !== undefined && typeof answer.Username !== 'string')
+  ) {
     throw new UsageError(`${source} answered JSON that is not {"Username", "Secret"} strings for ${host}`)
   }
 
@@ -137,7 +157,10 @@ export async function credentialsFromHelper(helper: string, host: string, run: H
   return {username: answer.Username as string | undefined, password: answer.Secret as string, source}
 }
 
-function fromAuthsEntry(entry: NonNullable<DockerConfigFile['auths']>[string], source: string): Credentials | undefined {
+function fromAuthsEntry(
+  entry: NonNullable<DockerConfigFile['auths']>[string],
+  source: string,
+): Credentials | undefined {
   if (entry.identitytoken) return {identityToken: entry.identitytoken, source}
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
@@ -156,7 +179,10 @@ export interface CredentialLookup {
   tried: string[]
 }
 
-export async function lookupDockerCredentials(host: string, options: {configPath?: string; runHelper?: HelperRunner} = {}): Promise<CredentialLookup> {
+export async function lookupDockerCredentials(
+  host: string,
+  options: {configPath?: string; runHelper?: HelperRunner} = {},
+): Promise<CredentialLookup> {
   const path = options.configPath ?? dockerConfigPath()
   const config = await readDockerConfig(path)
   const tried: string[] = []

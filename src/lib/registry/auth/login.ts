@@ -15,7 +15,10 @@ export interface VerifyOptions {
 }
 
 /** Throws UnauthorizedError when the registry rejects the credentials, UsageError when nothing asked for them. */
-export async function verifyCredentials(client: RegistryClient, options: VerifyOptions = {}): Promise<{verifiedBy: string}> {
+export async function verifyCredentials(
+  client: RegistryClient,
+  options: VerifyOptions = {},
+): Promise<{verifiedBy: string}> {
   const base = await client.baseUrl()
   // After a request, a remembered challenge means the registry asked, and (no error) accepted.
   const asked = async () => (await client.session.auth.authorization(base, [])) !== undefined
@@ -26,12 +29,18 @@ export async function verifyCredentials(client: RegistryClient, options: VerifyO
     if (await asked()) return {verifiedBy: `reading ${options.repository} on ${client.host}`}
     if (options.push) {
       await client.probePush(options.repository)
-      if (await asked()) return {verifiedBy: `a push to ${options.repository} on ${client.host} (upload opened and cancelled)`}
+      if (await asked())
+        return {verifiedBy: `a push to ${options.repository} on ${client.host} (upload opened and cancelled)`}
     }
   }
 
   throw new UsageError(
     `cannot verify the credentials: ${client.host} did not ask for them (${options.repository ? `${options.repository} is open to ${options.push ? 'reads and pushes' : 'reads'}` : '/v2/ is open to anonymous reads'})`,
-    {hint: options.repository && !options.push ? 'add --push to verify push credentials, or --no-verify' : 'name a repository they protect with --repository NAME (and --push for push credentials), or --no-verify'},
+    {
+      hint:
+        options.repository && !options.push
+          ? 'add --push to verify push credentials, or --no-verify'
+          : 'name a repository they protect with --repository NAME (and --push for push credentials), or --no-verify',
+    },
   )
 }

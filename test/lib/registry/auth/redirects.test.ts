@@ -34,9 +34,17 @@ interface TestServer {
 async function startServer(name: string, address: string, seen: Seen[]): Promise<TestServer> {
   const holder: TestServer = {name, origin: '', host: '', close: async () => {}}
   const server: Server = createServer((request, response) => {
-    seen.push({server: name, method: request.method ?? '', path: request.url ?? '', authorization: request.headers.authorization, cookie: request.headers.cookie})
+    seen.push({
+      server: name,
+      method: request.method ?? '',
+      path: request.url ?? '',
+      authorization: request.headers.authorization,
+      cookie: request.headers.cookie,
+    })
     if (request.url?.startsWith('/token')) {
-      response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({token: `token-from-${name}`, expires_in: 300}))
+      response
+        .writeHead(200, {'content-type': 'application/json'})
+        .end(JSON.stringify({token: `token-from-${name}`, expires_in: 300}))
       return
     }
 
@@ -71,20 +79,28 @@ describe('auth: challenges after redirects, and token realms on other hosts', ()
     seen.length = 0
   })
 
-  const realmOrigin = (realm: Realm) => (realm === 'registry' ? registry : realm === 'redirect target' ? target : third).origin
+  const realmOrigin = (realm: Realm) =>
+    (realm === 'registry' ? registry : realm === 'redirect target' ? target : third).origin
 
   /**
    * The registry redirects the tag list (to itself or to the target); whoever serves the redirected
    * path demands auth with the given scheme and realm, and answers 200 when it gets a token or Basic.
    */
   function configure(redirect: Target, realm: Realm, scheme: 'bearer' | 'basic'): void {
-    const challenge = scheme === 'bearer' ? `Bearer realm="${realmOrigin(realm)}/token",service="svc",scope="repository:app:pull"` : 'Basic realm="protected"'
+    const challenge =
+      scheme === 'bearer'
+        ? `Bearer realm="${realmOrigin(realm)}/token",service="svc",scope="repository:app:pull"`
+        : 'Basic realm="protected"'
     const serveProtected = (request: IncomingMessage, response: ServerResponse) => {
       const auth = request.headers.authorization
       if (auth && (auth.startsWith('Bearer token-from-') || auth === BASIC)) {
-        response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({name: 'app', tags: ['served']}))
+        response
+          .writeHead(200, {'content-type': 'application/json'})
+          .end(JSON.stringify({name: 'app', tags: ['served']}))
       } else {
-        response.writeHead(401, {'www-authenticate': challenge, 'content-type': 'application/json'}).end('{"errors":[{"code":"UNAUTHORIZED"}]}')
+        response
+          .writeHead(401, {'www-authenticate': challenge, 'content-type': 'application/json'})
+          .end('{"errors":[{"code":"UNAUTHORIZED"}]}')
       }
     }
 
@@ -96,7 +112,13 @@ describe('auth: challenges after redirects, and token realms on other hosts', ()
         response.writeHead(302, {location: destination, 'set-cookie': 'session=registry-cookie; Path=/'}).end()
       } else if (request.url?.startsWith('/v2/app/manifests/')) {
         // Open to anyone: a request here shows what the client remembered for the registry.
-        response.writeHead(200, {'docker-content-digest': `sha256:${'a'.repeat(64)}`, 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': '2'}).end()
+        response
+          .writeHead(200, {
+            'docker-content-digest': `sha256:${'a'.repeat(64)}`,
+            'content-type': 'application/vnd.oci.image.manifest.v1+json',
+            'content-length': '2',
+          })
+          .end()
       } else if (request.url?.startsWith('/elsewhere/')) {
         serveProtected(request, response)
       } else {
@@ -104,13 +126,17 @@ describe('auth: challenges after redirects, and token realms on other hosts', ()
       }
     }
 
-    target.handle = (request, response) => (request.url?.startsWith('/elsewhere/') ? serveProtected(request, response) : response.writeHead(404).end())
+    target.handle = (request, response) =>
+      request.url?.startsWith('/elsewhere/') ? serveProtected(request, response) : response.writeHead(404).end()
   }
 
-  const withCredentials = (from: Seen[]) => from.filter((request) => request.authorization !== undefined || request.cookie !== undefined)
+  const withCredentials = (from: Seen[]) =>
+    from.filter((request) => request.authorization !== undefined || request.cookie !== undefined)
 
   for (const scheme of ['bearer', 'basic'] as const) {
-    for (const realm of (scheme === 'bearer' ? ['registry', 'redirect target', 'third host'] : ['registry']) as Realm[]) {
+    for (const realm of (scheme === 'bearer'
+      ? ['registry', 'redirect target', 'third host']
+      : ['registry']) as Realm[]) {
       const label = scheme === 'bearer' ? `Bearer realm on the ${realm}` : 'Basic'
       it(`redirect to the same host, ${label}: the registry's own challenge is answered`, async () => {
         configure('same host', realm, scheme)
@@ -118,7 +144,10 @@ describe('auth: challenges after redirects, and token realms on other hosts', ()
         assert.deepEqual(await client.tags('app'), ['served'])
         const sent = withCredentials(seen)
         if (scheme === 'basic') {
-          assert.ok(sent.every((request) => request.server === 'registry' && request.authorization === BASIC), JSON.stringify(sent))
+          assert.ok(
+            sent.every((request) => request.server === 'registry' && request.authorization === BASIC),
+            JSON.stringify(sent),
+          )
         } else {
           // The registry's Basic credentials go only to the realm its own challenge named.
           const realmName = realm === 'registry' ? 'registry' : realm === 'redirect target' ? 'target' : 'third'
@@ -127,10 +156,16 @@ describe('auth: challenges after redirects, and token realms on other hosts', ()
             else assert.equal(request.server, 'registry', JSON.stringify(request))
           }
 
-          assert.ok(sent.some((request) => request.path.startsWith('/token') && request.authorization === BASIC), JSON.stringify(seen))
+          assert.ok(
+            sent.some((request) => request.path.startsWith('/token') && request.authorization === BASIC),
+            JSON.stringify(seen),
+          )
         }
 
-        assert.ok(seen.every((request) => request.cookie === undefined), 'no cookie is ever sent')
+        assert.ok(
+          seen.every((request) => request.cookie === undefined),
+          'no cookie is ever sent',
+        )
       })
 
       it(`redirect to another host, ${label}: the target's challenge is not answered, and not remembered for the registry`, async () => {
@@ -138,7 +173,12 @@ describe('auth: challenges after redirects, and token realms on other hosts', ()
         const client = localSession({explicit: USER}).client({host: registry.host})
         await assert.rejects(client.tags('app'), (error: RegistryCtlError) => {
           assert.equal(error.exitCode, ExitCode.UNAUTHORIZED)
-          assert.match(error.message, new RegExp(`${target.host.replaceAll('.', '\\.')}.*${registry.host.replaceAll('.', '\\.')}|${registry.host.replaceAll('.', '\\.')}.*${target.host.replaceAll('.', '\\.')}`))
+          assert.match(
+            error.message,
+            new RegExp(
+              `${target.host.replaceAll('.', '\\.')}.*${registry.host.replaceAll('.', '\\.')}|${registry.host.replaceAll('.', '\\.')}.*${target.host.replaceAll('.', '\\.')}`,
+            ),
+          )
           assert.ok(!error.message.includes(USER.password))
           return true
         })
@@ -163,10 +203,16 @@ describe('auth: challenges after redirects, and token realms on other hosts', ()
 
     target.handle = (_request, response) => response.writeHead(200).end('blob')
     const client = localSession({explicit: USER}).client({host: registry.host})
-    await assert.rejects(client.blob('app', `sha256:${'b'.repeat(64)}`), (error: RegistryCtlError) => error.exitCode === ExitCode.REGISTRY)
+    await assert.rejects(
+      client.blob('app', `sha256:${'b'.repeat(64)}`),
+      (error: RegistryCtlError) => error.exitCode === ExitCode.REGISTRY,
+    )
     const atTarget = seen.filter((request) => request.server === 'target')
     assert.ok(atTarget.length > 0, JSON.stringify(seen))
-    assert.ok(atTarget.every((request) => request.authorization === undefined && request.cookie === undefined), JSON.stringify(atTarget))
+    assert.ok(
+      atTarget.every((request) => request.authorization === undefined && request.cookie === undefined),
+      JSON.stringify(atTarget),
+    )
     assert.ok(seen.some((request) => request.server === 'registry' && request.authorization === BASIC))
   })
 })

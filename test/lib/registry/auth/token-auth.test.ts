@@ -33,7 +33,10 @@ describe('auth: Bearer tokens from a token server @integration', () => {
     tokens.requests.length = 0
     const inventory = new Inventory(localSession({explicit: ADMIN}).client({host: registry.host}))
     const listed = await inventory.listImages({sort: 'created', select: 'team/*'})
-    assert.deepEqual(listed.map((r) => r.name), ['team/app', 'team/oci-tool'])
+    assert.deepEqual(
+      listed.map((r) => r.name),
+      ['team/app', 'team/oci-tool'],
+    )
     const scopes = tokens.requests.map((r) => r.scopes.join(' '))
     assert.ok(scopes.includes('registry:catalog:*'), scopes.join('\n'))
     // Dozens of requests per repository, but one token per repository scope.
@@ -42,14 +45,20 @@ describe('auth: Bearer tokens from a token server @integration', () => {
   })
 
   it('works through the CLI with --password-stdin', async () => {
-    const {code, stdout, stderr} = await runCli(['resolve', `${registry.host}/base/multiarch:bookworm`, '--username', READER.username, '--password-stdin'], {input: READER.password})
+    const {code, stdout, stderr} = await runCli(
+      ['resolve', `${registry.host}/base/multiarch:bookworm`, '--username', READER.username, '--password-stdin'],
+      {input: READER.password},
+    )
     assert.equal(code, 0, stderr)
     assert.match(stdout, /^sha256:[a-f0-9]{64}\n$/)
   })
 
   it('fails with exit code 5 when the token does not grant the scope', async () => {
     // The reader may pull but not read the catalog: the registry answers 401 insufficient_scope.
-    const {code, stderr} = await runCli(['list-images', registry.host, '--username', READER.username, '--password-stdin'], {input: READER.password})
+    const {code, stderr} = await runCli(
+      ['list-images', registry.host, '--username', READER.username, '--password-stdin'],
+      {input: READER.password},
+    )
     assert.equal(code, ExitCode.UNAUTHORIZED)
     assert.match(stderr, /rejected credentials from --username\/--password-stdin/)
   })
@@ -57,7 +66,11 @@ describe('auth: Bearer tokens from a token server @integration', () => {
   it('names the token server when it refuses the credentials', async () => {
     const session = localSession({explicit: {username: READER.username, password: 'wrong'}})
     await assert.rejects(session.client({host: registry.host}).tags('team/app'), (error: RegistryCtlError) => {
-      return error.exitCode === ExitCode.UNAUTHORIZED && /token server 127\.0\.0\.1:\d+ refused a token for repository:team\/app:pull/.test(error.message) && !error.message.includes('wrong')
+      return (
+        error.exitCode === ExitCode.UNAUTHORIZED &&
+        /token server 127\.0\.0\.1:\d+ refused a token for repository:team\/app:pull/.test(error.message) &&
+        !error.message.includes('wrong')
+      )
     })
   })
 })
