@@ -1,0 +1,118 @@
+/**
+ * Every registryctl command, and how to run it against one registry (test/helpers/production.ts):
+ * the consistency tests run each behaviour that cuts across commands through this one table, so a
+ * behaviour cannot be true of some commands and forgotten by others. A command missing here fails
+ * test/consistency/table.test.ts; a behaviour test iterates over the kinds it applies to.
+ */
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {Session} from '../../src/lib/registry/client.js'
+
+/**
+ * What a command does to a registry, which decides the behaviours it must show:
+ * - local: reads or writes local files only (config, logout);
+ * - login: verifies credentials with the registry, then stores them;
+ * - read: reads one repository (or one reference);
+ * - walk: reads every repository of the catalog (partial access applies);
+ * - delete: plans, asks and deletes (preflight, prompt, exit codes apply);
+ * - probe: talks to registry nodes as a monitoring check (smoke).
+ */
+export type CommandKind = 'local' | 'login' | 'read' | 'walk' | 'delete' | 'probe'
+
+export interface Target {
+  /** host[:port] the command is pointed at (a front, a node, or the registry through a proxy). */
+  host: string
+  /** A folder for the files a command needs (policy, output). */
+  dir: string
+  /** The connection flags the target needs (e.g. --ca-file for a TLS front). */
+  connection: string[]
+  /** Who may write: anyone (a node's own port), Basic-auth realms (the front), nobody (read-only front). */
+  writes: 'open' | 'realms' | 'read-only'
+}
+
+export interface CommandCase {
+  /** oclif's id: `gc status`, not `gc:status`. */
+  id: string
+  kinds: CommandKind[]
+  /** A typical, harmless run against `target` (deleting commands run with --dry-run). */
+  argv(target: Target): Promise<string[]>
+}
+
+/** The digest of a sample tag, read anonymously from the target (reads are open). */
+async function digestOf(target: Target, name: string, tag: string): Promise<string> {
+  const caFile = target.connection[target.connection.indexOf('--ca-file') + 1]
+  const session = new Session({
+    ignoreDockerConfig: true,
+    caFile: target.connection.includes('--ca-file') ? caFile : undefined,
+  })
+  return session
+    .client({host: target.host})
+    .resolve(name, tag)
+    .then((resolved) => resolved.digest)
+}
+
+export const COMMANDS: CommandCase[] = [
+  {id: 'config', kinds: ['local'], argv: async (t) => ['config', t.host]},
+  {id: 'logout', kinds: ['local'], argv: async (t) => ['logout', t.host]},
+  {id: 'login', kinds: ['login'], argv: async (t) => ['login', t.host, ...t.connection]},
+  {id: 'resolve', kinds: ['read'], argv: async (t) => ['resolve', `${t.host}/team/app:stable`, ...t.connection]},
+  {id: 'inspect', kinds: ['read'], argv: async (t) => ['inspect', `${t.host}/team/app:stable`, ...t.connection]},
+  {id: 'list-tags', kinds: ['read'], argv: async (t) => ['list-tags', `${t.host}/team/app`, ...t.connection]},
+  {id: 'list-images', kinds: ['walk'], argv: async (t) => ['list-images', t.host, ...t.connection]},
+  {id: 'gc status', kinds: ['walk'], argv: async (t) => ['gc', 'status', t.host, ...t.connection]},
+  {
+    id: 'homepage',
+    kinds: ['walk'],
+    argv: async (t) => ['homepage', t.host, '--out', join(t.dir, 'homepage'), ...t.connection],
+  },
+  {
+    id: 'cleanup',
+    kinds: ['walk', 'delete'],
+    async argv(t) {
+      const policy = join(t.dir, `cleanup-${t.host.replaceAll(/\W/g, '_')}.yaml`)
+      await writeFile(
+        policy,
+        `registry: ${t.host}\nrules:\n  - name: old-app\n    repositories: ["*"]\n    tags: ["2021-*"]\n`,
+      )
+      return ['cleanup', policy, '--dry-run', '--lock-dir', join(t.dir, 'locks'), ...t.connection]
+    },
+  },
+  {
+    id: 'delete-tags',
+    kinds: ['delete'],
+    argv: async (t) => ['delete-tags', `${t.host}/team/app:2021-03-*`, '--dry-run', ...t.connection],
+  },
+  {
+    id: 'delete-manifest',
+    kinds: ['delete'],
+    argv: async (t) => [
+      'delete-manifest',
+      `${t.host}/team/app@${await digestOf(t, 'team/app', '2021-03-02-101010-production')}`,
+      '--dry-run',
+      ...t.connection,
+    ],
+  },
+  {
+    id: 'smoke',
+    kinds: ['probe'],
+    async argv(t) {
+      const scheme = t.connection.includes('--ca-file') ? 'https' : 'http'
+      const writes = t.writes === 'open' ? ['--open'] : t.writes === 'read-only' ? ['--read-only'] : []
+      return [
+        'smoke',
+        '--registry-suite',
+        '--hosts',
+        t.host,
+        '--image',
+        'team/app:stable',
+        '--scheme',
+        scheme,
+        ...writes,
+        ...t.connection,
+      ]
+    },
+  },
+]
+
+export const commandsOfKind = (kind: CommandKind) => COMMANDS.filter((command) => command.kinds.includes(kind))
