@@ -23,7 +23,7 @@ export const ExitCode = {
   UNSUPPORTED: 8,
   /** The registry misbehaved: 5xx after retries, 429 after retries, malformed answers, digest mismatch. */
   REGISTRY: 9,
-  /** Deletion: some deletions failed. */
+  /** Deletion: a planned tag is still in place: its deletion failed, is unknown, or it moved ([CHANGED]). */
   PARTIAL: 10,
   /** Deletion: not confirmed (answered no, or no TTY and no --yes). */
   ABORTED: 11,
