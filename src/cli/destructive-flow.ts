@@ -110,7 +110,8 @@ async function askOnTerminal(
  * habit, the first line of a stdin that is not a terminal (`echo y | registryctl …`).
  */
 async function confirmDeletion(question: string, options: {passwordStdin: boolean; signal: AbortSignal}) {
-  if (process.stdin.isTTY) return askOnTerminal(question, {input: process.stdin, output: process.stderr}, options.signal)
+  if (process.stdin.isTTY)
+    return askOnTerminal(question, {input: process.stdin, output: process.stderr}, options.signal)
   if (options.passwordStdin) {
     const terminal = openTerminal()
     if (!terminal)

@@ -21,24 +21,33 @@ const READ_ONLY =
 const realRun = (argv: string[]) => argv.filter((arg) => arg !== '--dry-run')
 const PROMPT = /\(y\/N\)/
 
+/**
+ * Push credentials the command can plan with. A command that walks the catalog reads restricted/ too,
+ * which only the restricted account may (production: no account both reads restricted/ and pushes
+ * elsewhere), so it plans with that account, whose password the regular-push realm rejects.
+ */
+const planningAccount = (kinds: readonly string[]) => (kinds.includes('walk') ? USERS.restrictedPush : USERS.push)
+
 describe('every destructive command goes through one flow @integration', () => {
   const production = useProduction()
   const target = (host: string, writes: Target['writes']): Target => {
     const p = production()
     return {host, dir: p.dir, connection: ['--ca-file', p.caFile], writes}
   }
+  /** The node's own port: writes open to anyone, so the flow reaches its prompt. */
+  const node = (): Target => ({host: production().direct, dir: production().dir, connection: [], writes: 'open'})
 
   for (const command of commandsOfKind('delete')) {
     describe(command.id, () => {
       it('through the read-only front with valid push credentials: refused before the prompt as read-only maintenance, in --dry-run too', async () => {
         const p = production()
-        const env = {DOCKER_CONFIG: await p.dockerConfig(p.readOnlyFront, USERS.push)}
+        const env = {DOCKER_CONFIG: await p.dockerConfig(p.readOnlyFront, planningAccount(command.kinds))}
         const argv = await command.argv(target(p.readOnlyFront, 'read-only'))
         const dry = await runCli(argv, {env})
         assert.equal(dry.code, ExitCode.UNSUPPORTED, dry.stderr)
         assert.match(dry.stderr, /registryctl: dry run: a real run would be refused: /)
         assert.match(dry.stderr, READ_ONLY)
-        assert.doesNotMatch(dry.stderr, /credentials/)
+        assert.doesNotMatch(dry.stderr, /need push credentials|rejected/)
 
         const real = await runCliInTerminal(realRun(argv), 'n', {env})
         assert.equal(real.code, ExitCode.UNSUPPORTED, real.stdout)
@@ -47,9 +56,12 @@ describe('every destructive command goes through one flow @integration', () => {
         assert.doesNotMatch(real.stdout, /need push credentials/)
       })
 
-      it('a wrong password is refused before the prompt, in --dry-run too', async () => {
+      it('credentials the realm of the plan rejects are refused before the prompt, in --dry-run too', async () => {
         const p = production()
-        const env = {DOCKER_CONFIG: await p.dockerConfig(p.front, {...USERS.push, password: 'wrong'})}
+        const account = planningAccount(command.kinds)
+        // A wrong password; for a walk, the restricted account (regular-push does not know it).
+        const credentials = account === USERS.push ? {...account, password: 'wrong'} : account
+        const env = {DOCKER_CONFIG: await p.dockerConfig(p.front, credentials)}
         const argv = await command.argv(target(p.front, 'realms'))
         const dry = await runCli(argv, {env})
         assert.equal(dry.code, ExitCode.UNAUTHORIZED, dry.stderr)
@@ -61,11 +73,9 @@ describe('every destructive command goes through one flow @integration', () => {
       })
 
       it('asks on the terminal with stdout redirected to a file: the file has no question; "n" is "not confirmed"', async () => {
-        const p = production()
-        const env = {DOCKER_CONFIG: await p.dockerConfig(p.front, USERS.push)}
-        const out = join(p.dir, `${command.id.replaceAll(' ', '-')}-stdout.txt`)
-        const argv = realRun(await command.argv(target(p.front, 'realms')))
-        const run = await runCliInTerminal(argv, 'n', {env, stdoutTo: out})
+        const out = join(production().dir, `${command.id.replaceAll(' ', '-')}-stdout.txt`)
+        const argv = realRun(await command.argv(node()))
+        const run = await runCliInTerminal(argv, 'n', {stdoutTo: out})
         assert.match(run.stdout, PROMPT, 'no question on the screen')
         assert.equal(run.code, ExitCode.ABORTED, run.stdout)
         assert.match(run.stdout, /registryctl: not confirmed; nothing was deleted/)
@@ -75,10 +85,8 @@ describe('every destructive command goes through one flow @integration', () => {
       })
 
       it('Ctrl-C at the prompt exits 130, nothing deleted', async () => {
-        const p = production()
-        const env = {DOCKER_CONFIG: await p.dockerConfig(p.front, USERS.push)}
-        const argv = realRun(await command.argv(target(p.front, 'realms')))
-        const run = await runCliInTerminal(argv, '\u0003', {env})
+        const argv = realRun(await command.argv(node()))
+        const run = await runCliInTerminal(argv, '\u0003')
         assert.match(run.stdout, PROMPT)
         assert.equal(run.code, ExitCode.INTERRUPTED, run.stdout)
         assert.match(run.stdout, /registryctl: interrupted at the prompt; nothing was deleted/)

@@ -13,10 +13,7 @@ const planFor = (name: string, options: {sibling?: 'block' | 'keep'} = {}) =>
     name,
     pattern: 'old',
     policy: options.sibling ?? 'block',
-    tags: [
-      {tag: 'old', digest: D('1')},
-      ...(options.sibling ? [{tag: 'stable', digest: D('1')}] : []),
-    ],
+    tags: [{tag: 'old', digest: D('1')}, ...(options.sibling ? [{tag: 'stable', digest: D('1')}] : [])],
   })
 
 describe('deletion/preflight', () => {
