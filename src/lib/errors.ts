@@ -19,7 +19,7 @@ export const ExitCode = {
   DENIED: 6,
   /** 404: repository, tag, manifest or blob unknown. */
   NOT_FOUND: 7,
-  /** The registry refuses the operation by configuration: deletes disabled, read-only mode. */
+  /** The registry refuses the operation by configuration: deletes disabled, read-only mode (or a front denying every write). */
   UNSUPPORTED: 8,
   /** The registry misbehaved: 5xx after retries, 429 after retries, malformed answers, digest mismatch. */
   REGISTRY: 9,
