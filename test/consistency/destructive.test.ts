@@ -84,6 +84,15 @@ describe('every destructive command goes through one flow @integration', () => {
         assert.doesNotMatch(file, /\?|\(y\/N\)|\u001B/, `the question reached stdout: ${JSON.stringify(file)}`)
       })
 
+      it('with --password-stdin (stdin carried the password) asks on the terminal (/dev/tty)', async () => {
+        const argv = [...realRun(await command.argv(node())), '--username', 'ci', '--password-stdin']
+        const run = await runCliInTerminal(argv, 'n', {stdin: 'secret'})
+        assert.match(run.stdout, PROMPT, 'no question on the terminal')
+        assert.equal(run.code, ExitCode.ABORTED, run.stdout)
+        assert.match(run.stdout, /registryctl: not confirmed; nothing was deleted/)
+        assert.doesNotMatch(run.stdout, /stdin/)
+      })
+
       it('Ctrl-C at the prompt exits 130, nothing deleted', async () => {
         const argv = realRun(await command.argv(node()))
         const run = await runCliInTerminal(argv, '\u0003')

@@ -60,12 +60,14 @@ const shellQuote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
 
 /**
  * The command and arguments that run the CLI with `args` on a pseudo-terminal (util-linux `script`);
- * `stdoutTo`: its stdout redirected to that file (`registryctl … > out.txt` on a terminal).
+ * `stdoutTo`: its stdout redirected to that file (`registryctl … > out.txt` on a terminal); `stdin`:
+ * piped in instead of the terminal (`printf %s "$PASS" | registryctl … --password-stdin`).
  */
-export function inTerminal(args: string[], options: {stdoutTo?: string} = {}): [string, string[]] {
+export function inTerminal(args: string[], options: {stdoutTo?: string; stdin?: string} = {}): [string, string[]] {
   const quoted = [process.execPath, RUN, ...args].map(shellQuote).join(' ')
   const redirect = options.stdoutTo ? ` > ${shellQuote(options.stdoutTo)}` : ''
-  return ['script', ['-qec', `${quoted}${redirect}`, '/dev/null']]
+  const piped = options.stdin === undefined ? '' : `printf %s ${shellQuote(options.stdin)} | `
+  return ['script', ['-qec', `${piped}${quoted}${redirect}`, '/dev/null']]
 }
 
 /**
@@ -76,11 +78,11 @@ export function inTerminal(args: string[], options: {stdoutTo?: string} = {}): [
 export async function runCliInTerminal(
   args: string[],
   answer: string,
-  options: {env?: NodeJS.ProcessEnv; stdoutTo?: string; timeoutMs?: number} = {},
+  options: {env?: NodeJS.ProcessEnv; stdoutTo?: string; stdin?: string; timeoutMs?: number} = {},
 ): Promise<CliResult> {
   const {env, done} = cliEnvironment(options.env)
   return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(...inTerminal(args, {stdoutTo: options.stdoutTo}), {
+    const child = spawn(...inTerminal(args, {stdoutTo: options.stdoutTo, stdin: options.stdin}), {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
