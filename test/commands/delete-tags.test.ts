@@ -461,6 +461,11 @@ describe('delete-tags against registries that refuse @integration', () => {
       assert.equal(dryRun.code, ExitCode.UNSUPPORTED)
       assert.match(dryRun.stdout, /Summary: delete 4 tag\(s\)/)
       assertOneLineError(dryRun.stderr, /^registryctl: dry run: a real run would be refused: .* has deletes disabled/)
+      // On a terminal, refused before the question: nobody answers y to a run that cannot happen.
+      const asked = await runCliInTerminal(['delete-tags', `${registry.host}/${name}:*`, '--include-siblings'], 'n')
+      assert.equal(asked.code, ExitCode.UNSUPPORTED, asked.stdout)
+      assert.doesNotMatch(asked.stdout, /\(y\/N\)/)
+      assert.match(asked.stdout, /has deletes disabled/)
       assert.equal((await client.tags(name)).length, 4)
     } finally {
       await registry.stop()
