@@ -1,11 +1,9 @@
 /**
- * What delete-tags and delete-manifest share: show the plan, write it (--plan-out), stop there
- * (--dry-run), confirm (a prompt defaulting to No on a terminal; --yes otherwise, never silently),
- * apply it with a progress view on a terminal, and report one line per tag with the exit code.
- * Prompt and progress modules are loaded only here, and only when used.
+ * What delete-tags and delete-manifest share: show the plan, write it (--plan-out), then the
+ * destructive flow every deleting command goes through (destructive-flow.ts: preflight, prompt,
+ * execute), here with a progress view on a terminal, and report one line per tag with the exit code.
+ * The progress module is loaded only when used.
  */
-import {statSync} from 'node:fs'
-
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from './base-command.js'
@@ -13,18 +11,12 @@ import {endStoppedRun, type Interruption, isStdoutFailure, trapInterruption} fro
 import type {RegistryClient} from '../lib/registry/client.js'
 import {type DeletionResult, executePlan, type ExecuteOptions, type TagOutcome} from '../lib/deletion/execute.js'
 import {writePlan} from '../lib/deletion/gather.js'
-import {Journal, readLastRun} from '../lib/deletion/journal.js'
+import {Journal} from '../lib/deletion/journal.js'
 import type {DeletionPlan} from '../lib/deletion/plan.js'
-import {ExitCode, RegistryCtlError} from '../lib/errors.js'
 import {outputSettled} from './output.js'
-import {confirmFromStdin, dryRunPreflight, showPlan, showResult} from './deletion-habits.js'
+import {showPlan, showResult} from './deletion-habits.js'
+import {type DestructiveRun, runDestructive} from './destructive-flow.js'
 import {confirmationMessage, formatOutcome} from './render/deletion.js'
-
-export class NotConfirmedError extends RegistryCtlError {
-  constructor(message: string) {
-    super(message, ExitCode.ABORTED)
-  }
-}
 
 export const deletionFlags = {
   yes: Flags.boolean({
@@ -99,84 +91,79 @@ export async function runPlanSafely(
   }
 }
 
+type ApplyFlags = {
+  yes: boolean
+  'dry-run': boolean
+  'plan-out'?: string
+  journal?: string
+  silent?: boolean
+  'password-stdin'?: boolean
+  plannedNow?: boolean
+}
+
 export abstract class DeletionCommand extends RegistryCommand {
+  /** Show the plan, then the destructive flow (preflight, prompt, execute), then the report. */
   protected async apply(
     client: RegistryClient,
     plan: DeletionPlan,
-    flags: {
-      yes: boolean
-      'dry-run': boolean
-      'plan-out'?: string
-      journal?: string
-      silent?: boolean
-      plannedNow?: boolean
-    },
-  ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
-    // From the moment the plan is shown, a signal stops the run gracefully: a deletion that has not
-    // started yet then sends nothing, and reports every tag as not attempted.
-    const onInterrupt = (signal: NodeJS.Signals) =>
-      process.stderr.write(
-        `registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`,
-      )
-    const interruption = trapInterruption({onFirst: onInterrupt})
-    try {
-      return await this.applyTrapped(client, plan, flags, interruption)
-    } finally {
-      interruption.dispose()
-    }
-  }
-
-  private async applyTrapped(
-    client: RegistryClient,
-    plan: DeletionPlan,
-    flags: {
-      yes: boolean
-      'dry-run': boolean
-      'plan-out'?: string
-      journal?: string
-      silent?: boolean
-      plannedNow?: boolean
-    },
-    interruption: Interruption,
+    flags: ApplyFlags,
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     const json = this.jsonEnabled()
     if (!json) showPlan(plan, {dryRun: flags['dry-run'], silent: flags.silent})
     if (flags['plan-out']) await writePlan(flags['plan-out'], plan)
-    if (flags['dry-run']) {
-      await dryRunPreflight(client, plan)
-      return {plan, dryRun: true}
+    const run: DestructiveRun = {
+      client,
+      plans: [plan],
+      dryRun: flags['dry-run'],
+      yes: flags.yes,
+      passwordStdin: flags['password-stdin'],
+      journal: flags.journal,
+      question: () => confirmationMessage(plan),
+    }
+    const done = await runDestructive(run, async (interruption) => ({
+      ...(await this.execute(client, plan, flags, interruption)),
+      failure: interruption.failure,
+    }))
+    if (!done) return {plan, dryRun: true}
+    const {result, streamed, failure} = done
+    if (failure) {
+      if (isStdoutFailure(failure)) showResult(result, plan, {reportTo: process.stderr})
+      else if (!json) showResult(result, plan, {silent: flags.silent, streamed})
+      endStoppedRun(
+        failure,
+        `${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED])`,
+        {json, outcomes: "every tag's outcome"},
+      )
+      return {plan, result}
     }
 
-    // Nothing to delete (all kept or blocked): no prompt, no request; the report still shows every tag.
-    const destructive = plan.digests.some((digest) => digest.action !== 'blocked')
-    if (destructive && flags.journal) {
-      // A rerun tells what the last run recorded when it did not finish.
-      // Only a file is read back: a pipe or a device (/dev/stderr) may block, or never end (/dev/full reads zeros).
-      const previous = statSync(flags.journal, {throwIfNoEntry: false})?.isFile()
-        ? readLastRun(flags.journal)
-        : undefined
-      if (previous && (!previous.ended || previous.interrupted)) {
-        const counts =
-          Object.entries(previous.counts)
-            .map(([status, count]) => `${count} ${status}`)
-            .join(', ') || 'no outcome'
-        process.stderr.write(
-          `registryctl: note: the last run in journal ${flags.journal} (${previous.start.registry}/${previous.start.name}, started ${previous.start.time}) ${previous.ended ? 'was interrupted' : 'did not finish (killed?)'} and recorded ${counts}; every tag is checked again now\n`,
-        )
-      }
-
-      // A journal that cannot be written fails now, before the prompt, not after the confirmation.
-      Journal.open(flags.journal).close()
+    if (!json) showResult(result, plan, {silent: flags.silent, streamed})
+    if (result.interrupted) {
+      process.stderr.write(
+        `registryctl: interrupted: ${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED]); run the same command again to continue\n`,
+      )
     }
-    if (destructive) await this.confirm(plan, flags.yes)
+
+    process.exitCode = result.exitCode
+    return {plan, result}
+  }
+
+  /** Run the plan: a progress view on a terminal, else each outcome's line as it happens. */
+  private async execute(
+    client: RegistryClient,
+    plan: DeletionPlan,
+    flags: ApplyFlags,
+    interruption: Interruption,
+  ): Promise<{result: DeletionResult; streamed: Set<string>}> {
+    const json = this.jsonEnabled()
     // Planned in this run, its listing (every tag resolved) the last thing read, and applied without a
     // prompt: that listing has just ended, and a second one would only repeat it a moment later. After
     // a prompt, dates read after the listing, or from a plan file, the executor lists again.
     const planJustListed = Boolean(flags.plannedNow && flags.yes)
-    let result: DeletionResult
     // Not on a terminal (a job's log): each outcome is written as it happens, so even kill -9 leaves
     // an accurate log; the lines not written yet (kept tags) and the summary follow at the end.
     const streamed = new Set<string>()
+    let result: DeletionResult
     if (process.stdout.isTTY && !json && plan.digests.length > 1) {
       const {Listr} = await import('listr2')
       assumeTerminalSize(process.stdout)
@@ -213,42 +200,6 @@ export abstract class DeletionCommand extends RegistryCommand {
     }
 
     await outputSettled()
-    const {failure} = interruption
-    if (failure) {
-      if (isStdoutFailure(failure)) showResult(result, plan, {reportTo: process.stderr})
-      else if (!json) showResult(result, plan, {silent: flags.silent, streamed})
-      endStoppedRun(
-        failure,
-        `${result.counts.DONE} tag(s) deleted, ${result.counts.SKIPPED} not attempted ([SKIPPED])`,
-        {json, outcomes: "every tag's outcome"},
-      )
-      return {plan, result}
-    }
-
-    if (!json) showResult(result, plan, {silent: flags.silent, streamed})
-    if (result.interrupted) {
-      const done = result.counts.DONE
-      const skipped = result.counts.SKIPPED
-      process.stderr.write(
-        `registryctl: interrupted: ${done} tag(s) deleted, ${skipped} not attempted ([SKIPPED]); run the same command again to continue\n`,
-      )
-    }
-
-    process.exitCode = result.exitCode
-    return {plan, result}
-  }
-
-  private async confirm(plan: DeletionPlan, yes: boolean): Promise<void> {
-    if (yes) return
-    if (!process.stdin.isTTY) {
-      if (await confirmFromStdin(confirmationMessage(plan))) return
-      throw new NotConfirmedError(
-        'refusing to delete without confirmation: stdin is not a terminal and did not answer y (pass --yes to delete unattended); nothing was deleted',
-      )
-    }
-
-    const {confirm} = await import('@inquirer/prompts')
-    const answer = await confirm({message: confirmationMessage(plan), default: false}).catch(() => false)
-    if (!answer) throw new NotConfirmedError('not confirmed; nothing was deleted')
+    return {result, streamed}
   }
 }

@@ -4,13 +4,9 @@
  *    not a terminal counts as the answer; anything else (an empty stdin, `n`, EOF) refuses;
  *  - where the output goes: the report lines alone on stdout (parsers of docker-registryctl's output
  *    keep working), the plan and the notes on stderr (the plan on stdout with --dry-run: it is the answer);
- *  - --dry-run runs the preflight a real run runs, and says what a real run would be refused.
  */
-import type {RegistryClient} from '../lib/registry/client.js'
 import type {DeletionResult} from '../lib/deletion/execute.js'
-import {preflight} from '../lib/deletion/execute.js'
 import type {DeletionPlan} from '../lib/deletion/plan.js'
-import {isRegistryCtlError, RegistryCtlError} from '../lib/errors.js'
 import {formatPlan, formatResult, formatResultNotes} from './render/deletion.js'
 import {lineWidth} from './render/format.js'
 
@@ -24,11 +20,17 @@ export function isYes(line: string): boolean {
 
 /**
  * Reads the first line of a stdin that is not a terminal (at most `timeoutMs`) and tells whether it
- * is an explicit yes. The question goes to stderr, as it is not part of the report.
+ * is an explicit yes. The question goes to stderr, as it is not part of the report. `signal` (a
+ * SIGINT meanwhile) stops waiting: no answer.
  */
 export async function confirmFromStdin(
   question: string,
-  options: {stdin?: NodeJS.ReadableStream; stderr?: NodeJS.WritableStream; timeoutMs?: number} = {},
+  options: {
+    stdin?: NodeJS.ReadableStream
+    stderr?: NodeJS.WritableStream
+    timeoutMs?: number
+    signal?: AbortSignal
+  } = {},
 ): Promise<boolean> {
   const stdin = options.stdin ?? process.stdin
   const stderr = options.stderr ?? process.stderr
@@ -37,6 +39,7 @@ export async function confirmFromStdin(
     let text = ''
     const finish = () => {
       clearTimeout(timer)
+      options.signal?.removeEventListener('abort', finish)
       stdin.removeListener('data', onData)
       stdin.removeListener('end', finish)
       stdin.removeListener('error', finish)
@@ -53,7 +56,9 @@ export async function confirmFromStdin(
     stdin.on('data', onData)
     stdin.once('end', finish)
     stdin.once('error', finish)
+    options.signal?.addEventListener('abort', finish, {once: true})
     stdin.resume()
+    if (options.signal?.aborted) finish()
   })
   stderr.write(`${line.trim() || '(no answer)'}\n`)
   return isYes(line)
@@ -80,19 +85,4 @@ export function showResult(
   if (report.length > 0) (options.reportTo ?? process.stdout).write(`${report.join('\n')}\n`)
   if (!options.silent)
     process.stderr.write(`${formatResultNotes(result, {plan, width: lineWidth(process.stderr)}).join('\n')}\n`)
-}
-
-/** What a real run would be refused, found by the same preflight; re-thrown with that said. */
-export class DryRunRefusedError extends RegistryCtlError {}
-
-export async function dryRunPreflight(client: RegistryClient, plan: DeletionPlan): Promise<void> {
-  try {
-    await preflight(client, plan)
-  } catch (error) {
-    if (!isRegistryCtlError(error)) throw error
-    throw new DryRunRefusedError(`dry run: a real run would be refused: ${error.message}`, error.exitCode, {
-      cause: error,
-      hint: error.hint,
-    })
-  }
 }

@@ -2,8 +2,8 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../cli/base-command.js'
-import {NotConfirmedError} from '../cli/deletion-command.js'
-import {endStoppedRun, isStdoutFailure, trapInterruption} from '../cli/interruption.js'
+import {type DestructiveRun, runDestructive} from '../cli/destructive-flow.js'
+import {endStoppedRun, isStdoutFailure} from '../cli/interruption.js'
 import {type CleanupResult, executeCleanup} from '../lib/cleanup/execute.js'
 import {gatherCleanupPlan, readCleanupPlan, writeCleanupPlan} from '../lib/cleanup/gather.js'
 import {acquireLock, type CleanupLock} from '../lib/cleanup/lock.js'
@@ -60,10 +60,11 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     yes: Flags.boolean({
       char: 'y',
       aliases: ['force'],
-      description: 'Do not ask for confirmation (needed when stdin is not a terminal).',
+      description: 'Do not ask for confirmation (else a prompt on the terminal, or a y line on stdin).',
     }),
     'dry-run': Flags.boolean({
-      description: 'Show the plan and exit (0, or 13 when it is over a limit); delete nothing.',
+      description:
+        'Show the plan and run the checks a real run runs before its prompt (deletes enabled, writes and credentials accepted); delete nothing.',
     }),
     'plan-out': Flags.string({description: 'Write the plan as JSON to this file (apply it with --plan after review).'}),
     plan: Flags.string({description: 'Apply a plan written by --plan-out, re-verifying every tag.'}),
@@ -76,7 +77,8 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       description: 'Write Prometheus textfile-collector metrics here (replaced atomically).',
     }),
     'lock-dir': Flags.string({
-      description: 'Folder of the per-registry lock file (default /run/lock, else the temp folder).',
+      description:
+        'Folder of the per-registry lock file, created if missing (default /run/lock, else the temp folder).',
     }),
     journal: Flags.string({
       description:
@@ -162,54 +164,53 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         throw new OverLimitError(violations)
       }
 
-      if (flags['dry-run']) return {...output, dryRun: true}
-      const destructive = plan.repositories.some((repository) =>
-        repository.digests.some((digest) => digest.action !== 'blocked'),
-      )
-      if (destructive) await this.confirm(plan, flags.yes)
-
       // Off a terminal (a job's log) and on one alike, each outcome is a line as it happens, so even
       // kill -9 leaves an accurate log; the journal (--journal) records the same as JSON lines.
       // What stdout was given, for stderr if stdout fails (which of these lines reached it is unknown).
       const reported: string[] = []
-      const interruption = trapInterruption({
-        onFirst: (signal) => {
-          if (!json)
-            process.stderr.write(
-              `registryctl: ${signal}: starting no more deletions, letting those in flight finish (${signal} again exits at once)\n`,
-            )
-        },
-      })
-      // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
-      const journal = flags.journal
-        ? Journal.open(flags.journal, {onError: (error) => interruption.fail(`journal ${flags.journal}`, error)})
-        : undefined
-      try {
-        result = await executeCleanup(client, plan, {
-          signal: interruption.signal,
-          onRepositoryStart: (repository) => journal?.start(repository),
-          onOutcome: (repository, outcome) => {
-            journal?.outcome(repository, outcome)
-            if (json) return
-            progress?.('')
-            const line = formatOutcomeLine(repository, outcome)
-            reported.push(line)
-            this.log(line)
-          },
-          onRepository: (repositoryResult, handled, total) => {
-            journal?.end(repositoryResult)
-            progress?.(`deleting: ${handled}/${total} repositories done`)
-          },
-        })
-        // A failed write of the last outcome lines still reaches the trap, not the process-wide guard.
-        await outputSettled()
-      } finally {
-        interruption.dispose()
-        journal?.close()
-        progress?.('')
+      const applying = plan
+      const run: DestructiveRun = {
+        client,
+        plans: plan.repositories,
+        dryRun: flags['dry-run'],
+        yes: flags.yes,
+        passwordStdin: flags['password-stdin'],
+        journal: flags.journal,
+        question: () => cleanupConfirmation(applying),
       }
-
-      const {failure} = interruption
+      const applied = await runDestructive(run, async (interruption) => {
+        // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
+        const journal = flags.journal
+          ? Journal.open(flags.journal, {onError: (error) => interruption.fail(`journal ${flags.journal}`, error)})
+          : undefined
+        try {
+          const executed = await executeCleanup(client, applying, {
+            signal: interruption.signal,
+            onRepositoryStart: (repository) => journal?.start(repository),
+            onOutcome: (repository, outcome) => {
+              journal?.outcome(repository, outcome)
+              if (json) return
+              progress?.('')
+              const line = formatOutcomeLine(repository, outcome)
+              reported.push(line)
+              this.log(line)
+            },
+            onRepository: (repositoryResult, handled, total) => {
+              journal?.end(repositoryResult)
+              progress?.(`deleting: ${handled}/${total} repositories done`)
+            },
+          })
+          // A failed write of the last outcome lines still reaches the trap, not the process-wide guard.
+          await outputSettled()
+          return {executed, failure: interruption.failure}
+        } finally {
+          journal?.close()
+          progress?.('')
+        }
+      })
+      if (!applied) return {...output, dryRun: true}
+      result = applied.executed
+      const {failure} = applied
       if (failure && isStdoutFailure(failure))
         process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
       else if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))
@@ -259,18 +260,5 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
 
       await lock?.release()
     }
-  }
-
-  private async confirm(plan: CleanupPlan, yes: boolean): Promise<void> {
-    if (yes) return
-    if (!process.stdin.isTTY) {
-      throw new NotConfirmedError(
-        'refusing to delete without confirmation: stdin is not a terminal (pass --yes to delete unattended); nothing was deleted',
-      )
-    }
-
-    const {confirm} = await import('@inquirer/prompts')
-    const answer = await confirm({message: cleanupConfirmation(plan), default: false}).catch(() => false)
-    if (!answer) throw new NotConfirmedError('not confirmed; nothing was deleted')
   }
 }

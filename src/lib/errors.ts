@@ -19,11 +19,11 @@ export const ExitCode = {
   DENIED: 6,
   /** 404: repository, tag, manifest or blob unknown. */
   NOT_FOUND: 7,
-  /** The registry refuses the operation by configuration: deletes disabled, read-only mode. */
+  /** The registry refuses the operation by configuration: deletes disabled, read-only mode (or a front denying every write). */
   UNSUPPORTED: 8,
   /** The registry misbehaved: 5xx after retries, 429 after retries, malformed answers, digest mismatch. */
   REGISTRY: 9,
-  /** Deletion: some deletions failed. */
+  /** Deletion: a planned tag is still in place: its deletion failed, is unknown, or it moved ([CHANGED]). */
   PARTIAL: 10,
   /** Deletion: not confirmed (answered no, or no TTY and no --yes). */
   ABORTED: 11,

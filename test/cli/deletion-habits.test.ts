@@ -33,6 +33,16 @@ describe('deletion habits', () => {
     assert.ok(Date.now() - started < 1500)
   })
 
+  it('stops waiting for a piped answer at a signal (SIGINT while asked): no answer, at once', async () => {
+    const controller = new AbortController()
+    const stdin = new PassThrough()
+    const started = Date.now()
+    const answer = confirmFromStdin('Delete 2 tag(s)?', {stdin, stderr: new PassThrough(), signal: controller.signal})
+    setTimeout(() => controller.abort(), 50)
+    assert.equal(await answer, false)
+    assert.ok(Date.now() - started < 1000, 'waited for the 10 s timeout')
+  })
+
   it('bounds every note to the width and ends with the counts', () => {
     const siblings = Array.from({length: 140}, (_, i) => `build-${i}`)
     const result = {

@@ -122,8 +122,13 @@ describe('output @integration', () => {
       policy,
       `registry: ${registry().host}\nrules:\n  - name: all\n    repositories: ["${name}"]\n    tags: ["build-*"]\n    keep: 0\n`,
     )
+    // The plan goes to stdout: a stdout that fails takes it, and the run stops before deleting anything.
+    const early = await runCliWithBrokenStdout(['cleanup', policy, '--yes', '--lock-dir', dir()], 'full')
+    assert.equal(early.code, ExitCode.OUTPUT, early.stderr)
+    assert.equal((await client().tags(name)).length, TAGS, early.stderr)
+    // --silent: the first line on stdout is the first outcome, so stdout fails mid-run.
     const {code, stderr} = await runCliWithBrokenStdout(
-      ['cleanup', policy, '--yes', '--concurrency', '2', '--lock-dir', dir()],
+      ['cleanup', policy, '--yes', '--silent', '--concurrency', '2', '--lock-dir', dir()],
       'full',
     )
     assert.equal(code, ExitCode.OUTPUT, stderr)

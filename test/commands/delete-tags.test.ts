@@ -356,7 +356,8 @@ describe('delete-tags @integration', () => {
       const newerImage = await client().manifest(name, newer)
       await client().pushManifest(name, 'stable', newerImage.raw, newerImage.manifest.mediaType)
       const applied = await runCli(['delete-tags', '--plan', file, '--yes'])
-      assert.equal(applied.code, ExitCode.OK, applied.stdout)
+      // Planned tags still in place ([CHANGED]): not "all done".
+      assert.equal(applied.code, ExitCode.PARTIAL, applied.stdout)
       assert.match(applied.stdout, /:stable +\[CHANGED\]/)
       assert.match(applied.stdout, /:2021-07-28-175322-production +\[DONE\]/)
       // `stable` now sits on the newer image: deleting it would take `stable` along, unreviewed.
@@ -460,6 +461,11 @@ describe('delete-tags against registries that refuse @integration', () => {
       assert.equal(dryRun.code, ExitCode.UNSUPPORTED)
       assert.match(dryRun.stdout, /Summary: delete 4 tag\(s\)/)
       assertOneLineError(dryRun.stderr, /^registryctl: dry run: a real run would be refused: .* has deletes disabled/)
+      // On a terminal, refused before the question: nobody answers y to a run that cannot happen.
+      const asked = await runCliInTerminal(['delete-tags', `${registry.host}/${name}:*`, '--include-siblings'], 'n')
+      assert.equal(asked.code, ExitCode.UNSUPPORTED, asked.stdout)
+      assert.doesNotMatch(asked.stdout, /\(y\/N\)/)
+      assert.match(asked.stdout, /has deletes disabled/)
       assert.equal((await client.tags(name)).length, 4)
     } finally {
       await registry.stop()

@@ -56,24 +56,33 @@ export async function runCli(
   }).finally(done)
 }
 
-/** The command and arguments that run the CLI with `args` on a pseudo-terminal (util-linux `script`). */
-export function inTerminal(args: string[]): [string, string[]] {
-  const quoted = [process.execPath, RUN, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
-  return ['script', ['-qec', quoted, '/dev/null']]
+const shellQuote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
+
+/**
+ * The command and arguments that run the CLI with `args` on a pseudo-terminal (util-linux `script`);
+ * `stdoutTo`: its stdout redirected to that file (`registryctl … > out.txt` on a terminal); `stdin`:
+ * piped in instead of the terminal (`printf %s "$PASS" | registryctl … --password-stdin`).
+ */
+export function inTerminal(args: string[], options: {stdoutTo?: string; stdin?: string} = {}): [string, string[]] {
+  const quoted = [process.execPath, RUN, ...args].map(shellQuote).join(' ')
+  const redirect = options.stdoutTo ? ` > ${shellQuote(options.stdoutTo)}` : ''
+  const piped = options.stdin === undefined ? '' : `printf %s ${shellQuote(options.stdin)} | `
+  return ['script', ['-qec', `${piped}${quoted}${redirect}`, '/dev/null']]
 }
 
 /**
  * Runs the CLI on a pseudo-terminal (util-linux `script`), so stdin is a TTY as for an operator, and
- * types `answer` once a confirmation prompt shows (if one does).
+ * types `answer` once a confirmation prompt shows (if one does). `stdout` is the terminal's screen
+ * (stdout and stderr together), unless `stdoutTo` redirects the CLI's stdout to a file.
  */
 export async function runCliInTerminal(
   args: string[],
   answer: string,
-  options: {env?: NodeJS.ProcessEnv} = {},
+  options: {env?: NodeJS.ProcessEnv; stdoutTo?: string; stdin?: string; timeoutMs?: number} = {},
 ): Promise<CliResult> {
   const {env, done} = cliEnvironment(options.env)
   return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(...inTerminal(args), {
+    const child = spawn(...inTerminal(args, {stdoutTo: options.stdoutTo, stdin: options.stdin}), {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
@@ -86,8 +95,14 @@ export async function runCliInTerminal(
         child.stdin.write(`${answer}\r`)
       }
     })
+    // A prompt that never shows (e.g. written where the screen does not show it) must not hang the suite:
+    // closing the terminal hangs up on the CLI.
+    const watchdog = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 45_000)
     child.on('error', reject)
-    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr: ''}))
+    child.on('close', (code) => {
+      clearTimeout(watchdog)
+      resolve({code: code ?? -1, stdout, stderr: ''})
+    })
   }).finally(done)
 }
 

@@ -10,6 +10,7 @@ import type {RegistryClient} from '../registry/client.js'
 import {
   type DeletionResult,
   executePlan,
+  LEFT_IN_PLACE,
   summarizeOutcomes,
   type TagOutcome,
   type TagStatus,
@@ -26,7 +27,7 @@ export interface CleanupResult {
   notRun: string[]
   counts: Record<TagStatus, number>
   stopped?: {reason: 'refused' | 'failed' | 'interrupted'; message: string}
-  /** 0 done (blocked images included: the policy asked for it), 10 some failed or unknown, the refusal's or failure's code, 130 interrupted. */
+  /** 0 done (blocked images included: the policy asked for it), 10 a planned tag left in place (failed, unknown, changed), the refusal's or failure's code, 130 interrupted. */
   exitCode: number
 }
 
@@ -97,7 +98,7 @@ export async function executeCleanup(
   const counts: Record<TagStatus, number> = {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}
   for (const result of repositories)
     for (const [status, count] of Object.entries(result.counts)) counts[status as TagStatus] += count
-  let exitCode: number = counts.FAIL + counts.UNKNOWN > 0 ? ExitCode.PARTIAL : ExitCode.OK
+  let exitCode: number = [...LEFT_IN_PLACE].some((status) => counts[status] > 0) ? ExitCode.PARTIAL : ExitCode.OK
   if (stopped?.reason === 'interrupted') exitCode = ExitCode.INTERRUPTED
   if (error) exitCode = error.exitCode
   return {

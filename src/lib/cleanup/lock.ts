@@ -9,7 +9,7 @@
  */
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {type FileHandle, open, readFile} from 'node:fs/promises'
+import {type FileHandle, mkdir, open, readFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -67,6 +67,14 @@ export async function acquireLock(
   options: {dir?: string; waitSeconds?: number} = {},
 ): Promise<CleanupLock> {
   const path = lockPath(registry, options.dir)
+  // A --lock-dir that does not exist yet is made (as mkdir -p): a fresh host or tmpfs must not fail the timer.
+  if (options.dir)
+    await mkdir(options.dir, {recursive: true}).catch((error: Error) => {
+      throw new UsageError(`cannot create the cleanup lock folder ${options.dir}: ${error.message}`, {
+        cause: error,
+        hint: 'see --lock-dir',
+      })
+    })
   let handle: FileHandle
   try {
     handle = await open(path, 'a', 0o644)

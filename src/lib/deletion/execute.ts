@@ -20,8 +20,12 @@ import {mapConcurrent} from '../concurrency.js'
 import {backoffDelay} from '../registry/transport.js'
 import type {DeletionPlan, PlannedDigest} from './plan.js'
 import {untag} from './placeholder.js'
+import {preflightPlans} from './preflight.js'
 
 export type TagStatus = 'DONE' | 'FAIL' | 'GONE' | 'KEPT' | 'CHANGED' | 'UNKNOWN' | 'SKIPPED'
+
+/** Outcomes that leave a tag the run planned to delete where it was: the run exits 10. */
+export const LEFT_IN_PLACE: ReadonlySet<TagStatus> = new Set(['FAIL', 'UNKNOWN', 'CHANGED'])
 
 export interface TagOutcome {
   tag: string
@@ -45,7 +49,7 @@ export interface DeletionResult {
   blocked: boolean
   /** The run was interrupted: tags not attempted are SKIPPED. */
   interrupted: boolean
-  /** 0 all done, 10 some failed or unknown, 12 blocked by siblings, 130 interrupted (in that precedence: 130, 10, 12). */
+  /** 0 all done, 10 a planned tag left in place (failed, unknown, changed), 12 blocked by siblings, 130 interrupted (in that precedence: 130, 10, 12). */
   exitCode: number
 }
 
@@ -83,11 +87,7 @@ function isRefusal(error: unknown): boolean {
 
 /** Fail fast, before touching anything, when the registry or the credentials cannot do the job. */
 export async function preflight(client: RegistryClient, plan: DeletionPlan): Promise<void> {
-  const active = plan.digests.filter((digest) => digest.action !== 'blocked')
-  if (active.length === 0) return
-  await client.probeDelete(plan.name)
-  // Moving tags onto placeholders needs push rights; check before the first tag is moved.
-  if (active.some((digest) => digest.action === 'untag')) await client.probePush(plan.name)
+  await preflightPlans(client, [plan])
 }
 
 /**
@@ -427,7 +427,8 @@ export function summarizeOutcomes(
   ]
   const counts: Record<TagStatus, number> = {DONE: 0, FAIL: 0, GONE: 0, KEPT: 0, CHANGED: 0, UNKNOWN: 0, SKIPPED: 0}
   for (const outcome of tags) counts[outcome.status]++
-  const failed = tags.some((outcome) => outcome.status === 'FAIL' || outcome.status === 'UNKNOWN')
+  // A planned tag still in place (moved, failed, unknown) is not "all done": scripts must see it.
+  const failed = tags.some((outcome) => LEFT_IN_PLACE.has(outcome.status))
   const interrupted = Boolean(options.interrupted)
   return {
     registry: plan.registry,

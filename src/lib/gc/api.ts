@@ -8,7 +8,7 @@
  *    repositories stay in distribution's catalog).
  */
 import type {RegistryClient} from '../registry/client.js'
-import {ExitCode, isRegistryCtlError, ServerError} from '../errors.js'
+import {ExitCode, isRegistryCtlError, RegistryResponseError, ServerError} from '../errors.js'
 import {RETRY_STATUS_CODES} from '../registry/transport.js'
 
 export type ProbeVerdict = 'enabled' | 'disabled' | 'writable' | 'read-only' | 'unknown' | 'skipped'
@@ -46,6 +46,11 @@ function classify(
 ): {verdict: ProbeVerdict; detail: string; exitCode?: number} {
   if (!isRegistryCtlError(error)) throw error
   if (error.exitCode === ExitCode.UNSUPPORTED) {
+    if (error instanceof RegistryResponseError && error.status === 403)
+      return {
+        verdict: 'read-only',
+        detail: 'the front refuses writes with 403 before authentication (read-only maintenance)',
+      }
     return /read-only/.test(error.message)
       ? {
           verdict: 'read-only',

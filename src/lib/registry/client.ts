@@ -222,6 +222,18 @@ export class RegistryClient {
       }
 
       case 403: {
+        // A front that denies every write (nginx `deny` in read-only maintenance) answers 403 before
+        // any authentication: no challenge, no registry error body. Credentials are not the problem.
+        if (
+          (subject.operation === 'delete' || subject.operation === 'write') &&
+          codes.length === 0 &&
+          !headerValue(response.headers, 'www-authenticate')
+        )
+          throw new UnsupportedError(
+            `${this.host} refuses writes before authentication (403 from the front, no credentials asked): the registry is probably in read-only maintenance (${subject.what})`,
+            ExitCode.UNSUPPORTED,
+            details,
+          )
         const tried = await this.session.auth.describeTried(this.host)
         throw new DeniedError(
           `access to ${subject.what} denied by ${this.host} (${tried})${detail}`,

@@ -56,6 +56,20 @@ function fakeRegistry(names: string[], refuseFrom?: string) {
 }
 
 describe('cleanup/execute', () => {
+  it('exits 10 when a planned tag moved ([CHANGED]): a tag it planned to delete is still there', async () => {
+    const {client, plan, deleted} = fakeRegistry(['a', 'b'])
+    const moved = Object.assign(client, {
+      async exists(name: string, reference: string) {
+        if (name === 'b') return D('9')
+        return reference === 'old' || reference === D('1') ? D('1') : undefined
+      },
+    })
+    const result = await executeCleanup(moved, plan)
+    assert.deepEqual(deleted, ['a'])
+    assert.equal(result.counts.CHANGED, 1)
+    assert.equal(result.exitCode, ExitCode.PARTIAL)
+  })
+
   it('applies every repository through the deletion executor', async () => {
     const {client, plan, deleted} = fakeRegistry(['a', 'b', 'c'])
     const seen: string[] = []

@@ -1,8 +1,11 @@
 import {strict as assert} from 'node:assert'
 import {spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 
 import {acquireLock, LockedError} from '../../../src/lib/cleanup/lock.js'
-import {ExitCode} from '../../../src/lib/errors.js'
+import {ExitCode, type RegistryCtlError} from '../../../src/lib/errors.js'
 import {useTempDir} from '../../helpers/tmp.js'
 
 describe('cleanup/lock', () => {
@@ -44,13 +47,17 @@ describe('cleanup/lock', () => {
     await (await acquireLock('dead:1', {dir: dir()})).release()
   })
 
-  it('says which folder when the lock cannot be created (exit 2)', async () => {
-    await assert.rejects(acquireLock('reg:5000', {dir: '/nonexistent-folder'}), (error: Error & {exitCode: number}) => {
+  it('creates a --lock-dir that does not exist (mkdir -p); an error only if it cannot be', async () => {
+    const nested = join(dir(), 'not', 'yet')
+    const lock = await acquireLock('reg:5000', {dir: nested})
+    assert.ok(existsSync(lock.path))
+    await lock.release()
+    // Under a file (root may create folders anywhere else): exit 2, naming the folder.
+    const file = join(dir(), 'a-file')
+    await writeFile(file, '')
+    await assert.rejects(acquireLock('reg:5000', {dir: join(file, 'locks')}), (error: RegistryCtlError) => {
       assert.equal(error.exitCode, ExitCode.USAGE)
-      assert.match(
-        error.message,
-        /cannot open the cleanup lock \/nonexistent-folder\/registryctl-cleanup-reg_5000\.lock: ENOENT/,
-      )
+      assert.match(error.message, /cannot create the cleanup lock folder .*a-file\/locks: ENOTDIR/)
       return true
     })
   })

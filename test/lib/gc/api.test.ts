@@ -82,4 +82,17 @@ describe('gc/api probes @integration', () => {
       await registry.stop()
     }
   })
+
+  it('sees a read-only front (nginx denying every write with 403 before authentication) as read-only', async () => {
+    const registry = await startRegistry()
+    const nginx = await startNginx(registry.host, {readOnly: true})
+    try {
+      const state = await probeApiState(localSession({caFile: nginx.pki.caCert}).client({host: nginx.host}))
+      assert.deepEqual([state.deletes.verdict, state.writes.verdict], ['read-only', 'read-only'])
+      assert.match(state.writes.detail, /403 before authentication/)
+    } finally {
+      await nginx.stop()
+      await registry.stop()
+    }
+  })
 })
