@@ -235,7 +235,7 @@ function openTunnel(
     method: 'CONNECT',
     path: authority,
     headers: {host: authority, ...proxyAuthorization(proxy)},
-    agent: false,
+    // No agent: node then uses createConnection (with `agent: false` it would not).
     createConnection: () => connectToProxy(proxy),
   })
   let done = false
