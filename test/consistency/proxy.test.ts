@@ -6,7 +6,7 @@
  * request used, a proxy that fails is named with its variable, and `config HOST` shows the proxy.
  */
 import {strict as assert} from 'node:assert'
-import {mkdtemp} from 'node:fs/promises'
+import {mkdtemp, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {ExitCode} from '../../src/lib/errors.js'
@@ -146,6 +146,18 @@ describe('proxies from the environment, for every command @integration', () => {
         unknown.stderr,
         /cannot resolve proxy host proxy\.invalid \(http:\/\/proxy\.invalid:3128 \(http_proxy\)\)/,
       )
+    })
+
+    it('gc status --config: the object store (Swift) is reached through the proxy too', async () => {
+      const config = join(production().dir, 'swift-behind-proxy.yml')
+      const swift = {authurl: 'http://swift.invalid:8080/auth/v1.0', username: 'a:b', password: 'k', container: 'c'}
+      await writeFile(config, JSON.stringify({version: 0.1, storage: {swift}}))
+      proxy.reset()
+      const {code, stderr} = await runCli(['gc', 'status', '--config', config, '--retries', '0'], {
+        env: {http_proxy: proxy.url},
+      })
+      assert.notEqual(code, 0)
+      assert.deepEqual(proxy.targets(), ['swift.invalid:8080'], stderr)
     })
 
     it('config HOST shows the proxy that applies to that host, masked', async () => {
