@@ -26,7 +26,7 @@ import type {Duplex} from 'node:stream'
 
 import {UsageError} from '../errors.js'
 
-export interface Proxy {
+export interface ProxyServer {
   /** The proxy's URL, credentials included (never to be printed: see `shown`). */
   url: URL
   /** The variable it came from: `https_proxy`, `ALL_PROXY`… */
@@ -38,15 +38,15 @@ export interface Proxy {
 /** The proxy variables that apply, read once. */
 export interface ProxyEnvironment {
   /** A variable that is set but not a usable proxy URL is an error once a request would use it. */
-  https?: Proxy | UsageError
-  http?: Proxy | UsageError
+  https?: ProxyServer | UsageError
+  http?: ProxyServer | UsageError
   noProxy?: {value: string; variable: string}
   /** Set variables that are not honoured, to say so (`HTTP_PROXY`). */
   ignored: string[]
 }
 
 /** Either the proxy a request goes through, or why it goes direct. */
-export type ProxyChoice = {proxy: Proxy} | {proxy?: undefined; direct: string}
+export type ProxyChoice = {proxy: ProxyServer} | {proxy?: undefined; direct: string}
 
 const first = (env: NodeJS.ProcessEnv, names: string[]): {value: string; variable: string} | undefined => {
   for (const variable of names) {
@@ -64,7 +64,7 @@ export function maskProxyUrl(url: URL): string {
 }
 
 /** A proxy variable's value as a URL; anything but an http:// proxy is a usage error naming the variable. */
-export function parseProxy(value: string, variable: string): Proxy {
+export function parseProxy(value: string, variable: string): ProxyServer {
   let url: URL
   try {
     url = new URL(/^[a-z][\w+.-]*:\/\//i.test(value) ? value : `http://${value}`)
@@ -79,7 +79,7 @@ export function parseProxy(value: string, variable: string): Proxy {
   return {url, variable, shown: `${maskProxyUrl(url)} (${variable})`}
 }
 
-const parsed = (found: {value: string; variable: string} | undefined): Proxy | UsageError | undefined => {
+const parsed = (found: {value: string; variable: string} | undefined): ProxyServer | UsageError | undefined => {
   if (!found) return undefined
   try {
     return parseProxy(found.value, found.variable)
@@ -182,11 +182,11 @@ export function chooseProxy(url: string | URL, environment: ProxyEnvironment, co
 
 /** Marks an error as the proxy's (its connection failed, or it refused the tunnel), for error lines. */
 export interface ProxyFailure {
-  proxyFailure?: Proxy
+  proxyFailure?: ProxyServer
 }
 
 /** The Proxy-Authorization header for a proxy URL with credentials. */
-function proxyAuthorization(proxy: Proxy): Record<string, string> {
+function proxyAuthorization(proxy: ProxyServer): Record<string, string> {
   if (!proxy.url.username) return {}
   const user = decodeURIComponent(proxy.url.username)
   const password = decodeURIComponent(proxy.url.password)
@@ -194,7 +194,7 @@ function proxyAuthorization(proxy: Proxy): Record<string, string> {
 }
 
 /** A TCP connection to the proxy; its errors are marked as the proxy's. */
-function connectToProxy(proxy: Proxy): Socket {
+function connectToProxy(proxy: ProxyServer): Socket {
   const socket = netConnect({host: unbracket(proxy.url.hostname), port: Number(proxy.url.port)})
   const mark = (error: Error & ProxyFailure) => (error.proxyFailure = proxy)
   socket.once('error', mark)
@@ -207,7 +207,7 @@ class ProxyTunnelError extends Error implements ProxyFailure {
   constructor(
     message: string,
     readonly code: string,
-    readonly proxyFailure: Proxy,
+    readonly proxyFailure: ProxyServer,
   ) {
     super(message)
     this.name = 'ProxyTunnelError'
@@ -224,7 +224,7 @@ const failed = (error: Error | null | undefined) => [error ?? new Error('no tunn
  * `timeoutMs` fails with ETIMEDOUT; one that answers anything but 2xx fails with the proxy named.
  */
 function openTunnel(
-  proxy: Proxy,
+  proxy: ProxyServer,
   host: string,
   port: number,
   timeoutMs: number,
@@ -279,7 +279,7 @@ function openTunnel(
 
 /** Where a tunnel goes: the node the transport connects to, else the URL's host. */
 interface TunnelTarget {
-  proxy: Proxy
+  proxy: ProxyServer
   /** Connect to this host instead of the request's (smoke's node). */
   connectTo?: string
   timeoutMs: number
@@ -330,7 +330,7 @@ export class HttpTunnelAgent extends http.Agent {
 /** Plain http in absolute form (`GET http://host:port/path`) to the proxy, which forwards it. */
 export class HttpForwardAgent extends http.Agent {
   constructor(
-    private readonly proxy: Proxy,
+    private readonly proxy: ProxyServer,
     options: http.AgentOptions,
   ) {
     super(options)
@@ -356,7 +356,7 @@ export class HttpForwardAgent extends http.Agent {
 
 /** The agents a request through `proxy` uses, one pair per proxy (their pools are kept alive). */
 export function proxyAgents(
-  proxy: Proxy,
+  proxy: ProxyServer,
   options: {connectTo?: string; timeoutMs: number; agentOptions: http.AgentOptions},
 ): {http: http.Agent; https: https.Agent} {
   const target = {proxy, connectTo: options.connectTo, timeoutMs: options.timeoutMs}

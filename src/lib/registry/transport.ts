@@ -20,7 +20,7 @@ import {ExitCode, RegistryCtlError, TlsError, UnreachableError, UsageError} from
 import {leavesOrigin, ORIGIN_BOUND_HEADERS, readOnce, type ReadOptions} from './http-read.js'
 import {
   chooseProxy,
-  type Proxy,
+  type ProxyServer,
   proxyAgents,
   type ProxyChoice,
   type ProxyEnvironment,
@@ -141,16 +141,16 @@ export function retryDelay(options: {attempt: number; retryAfterMs?: number; bas
 /** Where a request went, for error lines: the node it was sent to (smoke), the proxy it went through. */
 export interface RequestRoute {
   node?: string
-  proxy?: Proxy
+  proxy?: ProxyServer
 }
 
 /** The proxy an error is from (its connection failed, or it refused the tunnel), got's wrapping undone. */
-function failedProxy(error: Error & ProxyFailure): Proxy | undefined {
+function failedProxy(error: Error & ProxyFailure): ProxyServer | undefined {
   return error.proxyFailure ?? (error.cause as (Error & ProxyFailure) | undefined)?.proxyFailure
 }
 
 /** The failure of a proxy itself: it names the proxy and the variable it came from, not the registry. */
-function describeProxyError(error: Error & {code?: string}, proxy: Proxy, url: string): RegistryCtlError {
+function describeProxyError(error: Error & {code?: string}, proxy: ProxyServer, url: string): RegistryCtlError {
   const hint = `the proxy comes from ${proxy.variable}; list hosts to reach directly in NO_PROXY`
   switch (error.code ?? '') {
     case 'ENOTFOUND':
