@@ -11,6 +11,7 @@ import type * as Interfaces from '@oclif/core/interfaces'
 import {ExitCode, isRegistryCtlError, UsageError} from '../lib/errors.js'
 import {globWarnings} from '../lib/glob.js'
 import {Session, type SessionOptions} from '../lib/registry/client.js'
+import {type ConnectionOptions, connectionOptions} from '../lib/registry/connection.js'
 import {setReferenceDefaults} from '../lib/registry/reference.js'
 import {
   credentialOptions,
@@ -211,32 +212,41 @@ export abstract class RegistryCommand extends Command {
   }
 
   /**
-   * The session options the connection and credential flags give (reads the password from stdin,
-   * so call it once): for commands that need several sessions, one per registry node.
+   * The one connection setup of every command: how to reach `registry` (host[:port]) given the
+   * flags, its settings (files, environment, certs.d) and the proxy variables. Sessions, smoke's node
+   * checks and homepage's anonymous reads all take their transport options from here.
+   */
+  protected connectionOptions(flags: Pick<ConnectionFlags, 'debug'>, registry?: string): ConnectionOptions {
+    return connectionOptions(this.effectiveSettings(registry), {
+      userAgent: `registryctl/${this.config.version}`,
+      debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
+    })
+  }
+
+  /** --username's password, read from stdin once however many sessions a command opens. */
+  private explicitCredentials?: Promise<SessionOptions['explicit']>
+  private async readExplicitCredentials(flags: ConnectionFlags): Promise<SessionOptions['explicit']> {
+    if (!flags.username) return undefined
+    if (process.stdin.isTTY)
+      throw new UsageError('--password-stdin expects the password on a pipe, e.g. printf %s "$PASS" | registryctl …')
+    const password = (await readStdin()).replace(/\r?\n$/, '')
+    if (!password) throw new UsageError('--password-stdin read an empty password')
+    return {username: flags.username, password}
+  }
+
+  /**
+   * The session options for one registry: its connection (connectionOptions) and the credentials
+   * the flags and its settings give. For commands that need several sessions, one per registry node.
    */
   protected async sessionOptions(flags: ConnectionFlags, registry?: string): Promise<SessionOptions> {
-    let explicit: SessionOptions['explicit']
-    if (flags.username) {
-      if (process.stdin.isTTY)
-        throw new UsageError('--password-stdin expects the password on a pipe, e.g. printf %s "$PASS" | registryctl …')
-      const password = (await readStdin()).replace(/\r?\n$/, '')
-      if (!password) throw new UsageError('--password-stdin read an empty password')
-      explicit = {username: flags.username, password}
-    }
-
+    this.explicitCredentials ??= this.readExplicitCredentials(flags)
+    const explicit = await this.explicitCredentials
     const settings = this.effectiveSettings(registry)
     const cacheDir = flags.cache === false ? undefined : defaultCacheDir()
     return {
-      insecure: settings.insecure,
-      caFile: settings.caFile,
-      caFiles: settings.extraCaFiles,
-      timeoutMs: settings.timeout * 1000,
-      retries: settings.retries,
-      concurrency: settings.concurrency,
+      ...this.connectionOptions(flags, registry),
       ...credentialOptions(settings.credentials),
       explicit,
-      userAgent: `registryctl/${this.config.version}`,
-      debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
       cache: cacheDir ? new ContentCache(cacheDir, cacheMaxBytes()) : undefined,
     }
   }

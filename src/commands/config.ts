@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 
 import {RegistryCommand} from '../cli/base-command.js'
 import {dockerConfigPath, lookupDockerCredentials} from '../lib/registry/auth/docker-config.js'
+import {chooseProxy, proxyEnvironment, type ProxyEnvironment} from '../lib/registry/proxy.js'
 import {parseRegistry} from '../lib/registry/reference.js'
 
 interface ShownSettings {
@@ -11,6 +12,8 @@ interface ShownSettings {
   registry?: string
   settings: Record<string, {value: unknown; from: string}>
   caFilesAdded: string[]
+  /** The proxy per scheme (password masked) or why none: for the registry, else in general. */
+  proxy: {https: string; http: string; noProxy?: string; ignored: string[]}
   credentials?: {source?: string; username?: string; secret?: string; tried: string[]}
 }
 
@@ -51,6 +54,7 @@ export default class Config extends RegistryCommand {
       registry,
       settings,
       caFilesAdded: effective.extraCaFiles,
+      proxy: shownProxy(proxyEnvironment(), registry),
     }
     if (registry && effective.credentials !== 'none') {
       const configPath = effective.credentials === 'docker' ? dockerConfigPath() : effective.credentials
@@ -68,6 +72,31 @@ export default class Config extends RegistryCommand {
   }
 }
 
+/** Which proxy applies (to the registry, when given), masked; a variable that is no proxy URL says so. */
+function shownProxy(environment: ProxyEnvironment, registry?: string): ShownSettings['proxy'] {
+  const describe = (scheme: 'https' | 'http'): string => {
+    const proxy = environment[scheme]
+    try {
+      if (registry) {
+        const choice = chooseProxy(`${scheme}://${registry}/`, environment)
+        return choice.proxy ? choice.proxy.shown : `direct (${choice.direct})`
+      }
+
+      if (proxy instanceof Error) throw proxy
+      return proxy ? proxy.shown : `direct (no ${scheme}_proxy set)`
+    } catch (error) {
+      return `unusable: ${(error as Error).message}`
+    }
+  }
+
+  return {
+    https: describe('https'),
+    http: describe('http'),
+    noProxy: environment.noProxy ? `${environment.noProxy.value} (${environment.noProxy.variable})` : undefined,
+    ignored: environment.ignored,
+  }
+}
+
 function render(shown: ShownSettings): string[] {
   const lines = ['Files (lowest precedence first; then REGISTRYCTL_* variables, then flags):']
   for (const file of shown.files) lines.push(`  ${file.path}${file.found ? '' : ' (absent)'}`)
@@ -82,6 +111,10 @@ function render(shown: ShownSettings): string[] {
   for (const [key, {value, from}] of Object.entries(shown.settings))
     lines.push(`  ${`${key}:`.padEnd(13)} ${String(value ?? '(none)').padEnd(24)} from ${from}`)
   if (shown.caFilesAdded.length > 0) lines.push(`  CA files added: ${shown.caFilesAdded.join(', ')}`)
+  lines.push(`  proxy (https): ${shown.proxy.https}`, `  proxy (http):  ${shown.proxy.http}`)
+  if (shown.proxy.noProxy) lines.push(`  no proxy for:  ${shown.proxy.noProxy}`)
+  for (const variable of shown.proxy.ignored)
+    lines.push(`  ${variable} is ignored, as curl ignores it (httpoxy): set http_proxy for http:// registries`)
   if (shown.credentials) {
     lines.push(
       shown.credentials.source

@@ -60,7 +60,7 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
     if (flags['base-url'] && !/^https?:\/\/[^/]/.test(flags['base-url']))
       throw new UsageError(`--base-url must be an http(s) URL, not ${flags['base-url']}`)
     const counter = new RequestCounter()
-    const options = await this.sessionOptions(flags)
+    const options = await this.sessionOptions(flags, address.host)
     const debug = counter.sink(options.debug)
     const session = new Session({...options, debug})
     // What the public can read: no credentials of any kind.

@@ -11,6 +11,7 @@ import {expandHosts, splitHost} from '../lib/smoke/hosts.js'
 import {runRegistrySuite} from '../lib/smoke/registry-suite.js'
 import {type HostResult, SmokeRunner, smokeExitCode} from '../lib/smoke/runner.js'
 import {readSuite} from '../lib/smoke/suite.js'
+import {registryKeyOf} from '../lib/registry/connection.js'
 import {parseImageReference, parseRegistry} from '../lib/registry/reference.js'
 import {formatDrift, formatJunit, formatSmoke} from '../cli/render/smoke.js'
 
@@ -79,11 +80,9 @@ export default class Smoke extends RegistryCommand {
     const {argv, flags} = await this.parse(Smoke)
     const files = argv as string[]
     const hosts = expandHosts(flags.hosts)
-    const timeoutMs = flags.timeout * 1000
     const common = {
-      caFile: flags['ca-file'],
-      insecure: flags.insecure,
-      timeoutMs,
+      // Each registry's own settings (CA files, certs.d, timeout) and the proxy, as for every command.
+      connection: (registry: string) => this.connectionOptions(flags, registry),
       retryOnTimeout: flags['retry-on-timeout'],
       concurrency: flags.concurrency,
       httpsPort: flags['https-port'],
@@ -92,14 +91,20 @@ export default class Smoke extends RegistryCommand {
     const scheme = flags.scheme as 'http' | 'https'
     if (flags.drift) {
       this.warnAboutGlobs(flags.select)
-      // One session per node (each connects elsewhere), all with the same flags and credentials.
-      const sessionOptions = await this.sessionOptions(flags)
-      const nodes = hosts.map((host) => {
-        const {hostname, port = scheme === 'https' ? flags['https-port'] : flags['http-port']} = splitHost(host)
-        const session = new Session({...sessionOptions, connectTo: flags['server-name'] ? hostname : undefined})
-        const address = flags['server-name'] ? {host: `${flags['server-name']}:${port}`, scheme} : parseRegistry(host)
-        return {node: host, client: session.client(address)}
-      })
+      // One session per node (each connects elsewhere), all with the same flags and credentials, and
+      // the registry's own settings.
+      const nodes = await Promise.all(
+        hosts.map(async (host) => {
+          const {hostname, port = scheme === 'https' ? flags['https-port'] : flags['http-port']} = splitHost(host)
+          const address = flags['server-name'] ? {host: `${flags['server-name']}:${port}`, scheme} : parseRegistry(host)
+          const registry = flags['server-name'] ? registryKeyOf(`${scheme}://${address.host}`) : address.host
+          const session = new Session({
+            ...(await this.sessionOptions(flags, registry)),
+            ...(flags['server-name'] ? {connectTo: hostname, node: host} : {}),
+          })
+          return {node: host, client: session.client(address)}
+        }),
+      )
       const drift = await compareNodes(nodes, {select: flags.select, concurrency: flags.concurrency})
       if (!this.jsonEnabled()) this.log(formatDrift(drift).join('\n'))
       process.exitCode = drift.differences.length > 0 ? ExitCode.CHECK_FAILED : ExitCode.OK

@@ -8,12 +8,21 @@ import {fileURLToPath} from 'node:url'
 /** bin/run.js, for tests that drive the CLI's process themselves (pipes, signals). */
 export const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
-/** The machine's own registryctl settings and docker certs.d must not leak into tests either. */
+/**
+ * The machine's own registryctl settings, docker certs.d and proxy variables (both cases; empty is
+ * unset, as for curl) must not leak into tests either: a test sets the ones it is about.
+ */
 const ISOLATED = {
   DOCKER_CONFIG: '/nonexistent-docker-config',
   REGISTRYCTL_CONFIG: '/nonexistent-registryctl/config.yaml',
   REGISTRYCTL_SYSTEM_CONFIG: '/nonexistent-registryctl/system.yaml',
   REGISTRYCTL_CERTS_D: '/nonexistent-certs.d',
+  ...Object.fromEntries(
+    ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'].flatMap((name) => [
+      [name, ''],
+      [name.toUpperCase(), ''],
+    ]),
+  ),
 }
 
 export interface CliResult {

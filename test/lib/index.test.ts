@@ -20,6 +20,8 @@ describe('library entry point', () => {
       'gatherCleanupPlan',
       'executeCleanup',
       'resolveSettings',
+      'connectionOptions',
+      'proxyEnvironment',
       'listImagesPartially',
       'storeCredentials',
       'eraseCredentials',

@@ -89,15 +89,8 @@ export default class GcStatus extends RegistryCommand {
           import('../../lib/stores/open.js'),
           import('../../lib/stores/config.js'),
         ])
-        store = await openStore(await storeFromConfig(flags.config!), {
-          insecure: flags.insecure,
-          caFile: flags['ca-file'],
-          timeoutMs: flags.timeout * 1000,
-          retries: flags.retries,
-          concurrency: flags.concurrency,
-          userAgent: `registryctl/${this.config.version}`,
-          debug: flags.debug ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
-        })
+        // The object store is reached like any registry: CA files, timeouts and proxies alike.
+        store = await openStore(await storeFromConfig(flags.config!), this.connectionOptions(flags))
       }
 
       // A small young generation: the walk makes much short-lived garbage, and V8 doubles its

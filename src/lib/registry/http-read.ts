@@ -18,7 +18,8 @@ export interface ReadOptions {
   followRedirect: boolean
   /** Until the answer's headers arrive, and then between two chunks of its body, in ms. */
   timeoutMs: number
-  agents: {http: http.Agent; https: https.Agent}
+  /** The agents for a URL (direct, or through its proxy), asked again at every redirect. */
+  agents: (url: URL) => {http: http.Agent; https: https.Agent}
   /** TLS options for https URLs (the same as got is given, so both share the agents' pools). */
   tls: {rejectUnauthorized: boolean; ca?: string[]; servername?: string}
   lookup?: LookupFunction
@@ -85,7 +86,7 @@ function send(url: URL, options: ReadOptions, headers: Record<string, string>): 
   const requestOptions: https.RequestOptions = {
     method: options.method,
     headers,
-    agent: secure ? options.agents.https : options.agents.http,
+    agent: secure ? options.agents(url).https : options.agents(url).http,
     ...(options.lookup ? {lookup: options.lookup} : {}),
     ...(secure ? options.tls : {}),
   }

@@ -18,6 +18,14 @@ import type {Got, Method, RequestError} from 'got'
 
 import {ExitCode, RegistryCtlError, TlsError, UnreachableError, UsageError} from '../errors.js'
 import {leavesOrigin, ORIGIN_BOUND_HEADERS, readOnce, type ReadOptions} from './http-read.js'
+import {
+  chooseProxy,
+  type ProxyServer,
+  proxyAgents,
+  type ProxyChoice,
+  type ProxyEnvironment,
+  type ProxyFailure,
+} from './proxy.js'
 import type {RegistryAddress} from './reference.js'
 
 type LookupCallback = (
@@ -53,6 +61,10 @@ export interface TransportOptions {
    * reached as its clients reach the service.
    */
   connectTo?: string
+  /** The node as the operator named it (smoke's --hosts), for error lines about connectTo. */
+  node?: string
+  /** Proxies from the environment (proxy.ts); none: every request goes direct. */
+  proxy?: ProxyEnvironment
   debug?: (line: string) => void
 }
 
@@ -126,42 +138,106 @@ export function retryDelay(options: {attempt: number; retryAfterMs?: number; bas
   return backoffDelay(options.attempt, options.baseMs, options.maxMs)
 }
 
-/** Map a failed request (no HTTP answer) to the typed error that says what went wrong. */
-export function describeNetworkError(error: Error & {code?: string}, url: string): RegistryCtlError {
-  const host = new URL(url).host
+/** Where a request went, for error lines: the node it was sent to (smoke), the proxy it went through. */
+export interface RequestRoute {
+  node?: string
+  proxy?: ProxyServer
+}
+
+/** The proxy an error is from (its connection failed, or it refused the tunnel), got's wrapping undone. */
+function failedProxy(error: Error & ProxyFailure): ProxyServer | undefined {
+  return error.proxyFailure ?? (error.cause as (Error & ProxyFailure) | undefined)?.proxyFailure
+}
+
+/** The failure of a proxy itself: it names the proxy and the variable it came from, not the registry. */
+function describeProxyError(error: Error & {code?: string}, proxy: ProxyServer, url: string): RegistryCtlError {
+  const hint = `the proxy comes from ${proxy.variable}; list hosts to reach directly in NO_PROXY`
+  switch (error.code ?? '') {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN': {
+      return new UnreachableError(`cannot resolve proxy host ${proxy.url.hostname} (${proxy.shown})`, {
+        cause: error,
+        hint,
+      })
+    }
+
+    case 'ECONNREFUSED': {
+      return new UnreachableError(`connection refused by proxy ${proxy.shown}`, {cause: error, hint})
+    }
+
+    case 'EPROXYAUTH': {
+      return new UnreachableError(error.message, {
+        cause: error,
+        hint: `give the proxy's user and password in ${proxy.variable}: http://USER:PASSWORD@proxy:port`,
+      })
+    }
+
+    default: {
+      return new UnreachableError(
+        `${error.message.includes(proxy.shown) ? '' : `proxy ${proxy.shown}: `}${error.message} (for ${new URL(url).host})`,
+        {cause: error, hint},
+      )
+    }
+  }
+}
+
+/**
+ * Map a failed request (no HTTP answer) to the typed error that says what went wrong, and what
+ * failed: the proxy, the node a request was sent to (as the operator named it, with the address
+ * tried), or the registry.
+ */
+export function describeNetworkError(
+  error: Error & {code?: string; address?: string; port?: number},
+  url: string,
+  route: RequestRoute = {},
+): RegistryCtlError {
+  const proxy = failedProxy(error)
+  if (proxy) return describeProxyError(error, proxy, url)
+  const parsed = new URL(url)
+  const host = parsed.host
   const code = error.code ?? ''
+  const via = route.proxy ? ` via proxy ${route.proxy.shown}` : ''
+  // The node: what the operator named, and the address tried when node knows it.
+  const node = route.node ? `node ${route.node}` : undefined
   if (TLS_ERROR.test(code) || /certificate|SSL routines|wrong version number/i.test(error.message)) {
-    return new TlsError(`TLS failure talking to ${host}: ${error.message}`, {
+    return new TlsError(`TLS failure talking to ${host}${node ? ` on ${node}` : ''}${via}: ${error.message}`, {
       cause: error,
       hint: 'if the registry uses a private CA, pass --ca-file CA.pem (or --insecure to skip verification)',
     })
   }
 
+  // Name the port tried even when the URL left it implicit (443 or 80).
+  const port = parsed.port || (parsed.protocol === 'http:' ? '80' : '443')
+  const scheme = parsed.protocol.slice(0, -1)
   switch (code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN': {
-      return new UnreachableError(`cannot resolve registry host ${new URL(url).hostname}`, {cause: error})
+      return new UnreachableError(node ? `cannot resolve ${node}` : `cannot resolve registry host ${parsed.hostname}`, {
+        cause: error,
+      })
     }
 
     case 'ECONNREFUSED': {
-      // Name the port tried even when the URL left it implicit (443 or 80).
-      const parsed = new URL(url)
-      const port = parsed.port || (parsed.protocol === 'http:' ? '80' : '443')
+      // got wraps node's error: the address tried is on its cause.
+      const {address, port: triedPort} = (error.cause ?? error) as {address?: string; port?: number}
+      const tried = address ? `${address.includes(':') ? `[${address}]` : address}:${triedPort ?? port}` : undefined
       return new UnreachableError(
-        `connection refused by ${parsed.hostname}:${port} (${parsed.protocol.slice(0, -1)})`,
+        node
+          ? `connection refused by ${node} (${tried ?? port}, ${scheme})`
+          : `connection refused by ${parsed.hostname}:${port}${tried && !tried.startsWith(`${parsed.hostname}:`) ? ` (${tried})` : ''} (${scheme})`,
         {cause: error, hint: 'is the registry running, and is the port right?'},
       )
     }
 
     case 'ETIMEDOUT': {
-      return new UnreachableError(`timed out talking to ${host} (${error.message})`, {
+      return new UnreachableError(`timed out talking to ${node ?? host}${via} (${error.message})`, {
         cause: error,
         hint: 'raise --timeout for slow registries',
       })
     }
 
     default: {
-      return new UnreachableError(`cannot talk to ${host}: ${error.message}`, {cause: error})
+      return new UnreachableError(`cannot talk to ${node ?? host}${via}: ${error.message}`, {cause: error})
     }
   }
 }
@@ -180,7 +256,10 @@ export class Transport {
   readonly options: Required<Pick<TransportOptions, 'timeoutMs' | 'retries' | 'retryBaseMs' | 'retryMaxMs'>> &
     TransportOptions
   private client?: Promise<{got: Got; RequestError: typeof RequestError}>
-  private readonly agents: ReadOptions['agents']
+  private readonly agents: ReturnType<ReadOptions['agents']>
+  /** The agents through each proxy, by proxy URL (made on first use). */
+  private readonly proxied = new Map<string, ReturnType<ReadOptions['agents']>>()
+  private readonly agentOptions: http.AgentOptions
   private readonly tls: ReadOptions['tls']
   private readonly lookup?: ReadOptions['lookup']
   private readonly retryStatusCodes: number[]
@@ -213,6 +292,7 @@ export class Transport {
     }
 
     const agentOptions = {keepAlive: true, maxSockets, maxFreeSockets: maxSockets}
+    this.agentOptions = agentOptions
     this.agents = {http: new http.Agent(agentOptions), https: new https.Agent(agentOptions)}
     this.tls = {rejectUnauthorized: !insecure, ...(ca ? {ca} : {})}
     if (connectTo)
@@ -221,6 +301,40 @@ export class Transport {
     this.retryStatusCodes = options.retryStatusCodes ?? RETRY_STATUS_CODES
     this.retryErrorCodes = options.retryErrorCodes ?? RETRY_ERROR_CODES
     this.userAgent = options.userAgent ?? 'registryctl'
+  }
+
+  /** Whether a request to `url` goes through a proxy (curl's rules, proxy.ts), and which. */
+  route(url: string | URL): ProxyChoice {
+    if (!this.options.proxy) return {direct: 'no proxy variables'}
+    return chooseProxy(url, this.options.proxy, this.options.connectTo)
+  }
+
+  /** The agents for a URL: the direct pools, or those through its proxy. */
+  private agentsFor(url: string | URL): ReturnType<ReadOptions['agents']> {
+    const {proxy} = this.route(url)
+    if (!proxy) return this.agents
+    let agents = this.proxied.get(proxy.url.href)
+    if (!agents) {
+      agents = proxyAgents(proxy, {
+        connectTo: this.options.connectTo,
+        timeoutMs: this.options.timeoutMs,
+        agentOptions: this.agentOptions,
+      })
+      this.proxied.set(proxy.url.href, agents)
+    }
+
+    return agents
+  }
+
+  /** How a request went, for --debug lines: `via PROXY (variable)` or `direct`. */
+  private routeNote(url: string): string {
+    const {proxy} = this.route(url)
+    return proxy ? `via proxy ${proxy.shown}` : 'direct'
+  }
+
+  /** Error context: the node (smoke) and the proxy the request went through. */
+  private routeOf(url: string): RequestRoute {
+    return {node: this.options.node, proxy: this.route(url).proxy}
   }
 
   /** got, configured once, loaded on the first request the read path does not settle. */
@@ -265,6 +379,8 @@ export class Transport {
           // clear text).
           beforeRedirect: [
             (options, response) => {
+              // Another host may go through another proxy, or none (NO_PROXY).
+              options.agent = this.agentsFor(String(options.url))
               if (!leavesOrigin(response.url, String(options.url))) return
               // A body may carry a secret (an identity token POSTed to a token realm), and got keeps
               // the method and body on every redirect: such a request never leaves its origin.
@@ -299,6 +415,8 @@ export class Transport {
   /** Send one request. HTTP error statuses are returned, not thrown; network failures throw typed errors. */
   async request(url: string, request: HttpRequest = {}): Promise<HttpResponse> {
     const method = request.method ?? 'GET'
+    // A proxy variable that is not a proxy URL fails here, before any connection.
+    this.route(url)
     const started = performance.now()
     this.requests++
     let retried = 0
@@ -306,7 +424,7 @@ export class Transport {
       const attempt = await this.readAttempt(url, method, request)
       if ('response' in attempt) {
         this.options.debug?.(
-          `${method} ${url} -> ${attempt.response.status} (${Math.round(performance.now() - started)} ms)`,
+          `${method} ${url} -> ${attempt.response.status} (${Math.round(performance.now() - started)} ms, ${this.routeNote(url)})`,
         )
         return attempt.response
       }
@@ -339,7 +457,7 @@ export class Transport {
         headers,
         followRedirect: request.followRedirect ?? true,
         timeoutMs: request.timeoutMs ?? this.options.timeoutMs,
-        agents: this.agents,
+        agents: (target) => this.agentsFor(target),
         tls: request.servername ? {...this.tls, servername: request.servername} : this.tls,
         lookup: this.lookup,
         maxBodyBytes: request.maxBodyBytes,
@@ -357,11 +475,13 @@ export class Transport {
 
       return {response: {...answer, retryCount: 0}}
     } catch (error) {
+      // Ours (a redirect's proxy variable unusable): reported as it is.
+      if (error instanceof RegistryCtlError) throw error
       const code = (error as NodeJS.ErrnoException).code ?? ''
       if (retries > 0 && this.retryErrorCodes.includes(code))
         return {reason: code, delayMs: backoffDelay(1, retryBaseMs, retryMaxMs)}
-      this.options.debug?.(`${method} ${url} -> ${code || 'error'}`)
-      throw describeNetworkError(error as Error & {code?: string}, url)
+      this.options.debug?.(`${method} ${url} -> ${code || 'error'} (${this.routeNote(url)})`)
+      throw describeNetworkError(error as Error & {code?: string}, url, this.routeOf(url))
     }
   }
 
@@ -379,6 +499,7 @@ export class Transport {
         method,
         headers,
         body: request.body,
+        agent: this.agentsFor(url),
         followRedirect: request.followRedirect ?? true,
         ...(retried > 0 ? {retry: {limit: this.options.retries - retried}, context: {retried}} : {}),
         ...(request.timeoutMs === undefined
@@ -393,7 +514,9 @@ export class Transport {
             }),
         ...(request.servername ? {https: {serverName: request.servername}} : {}),
       })
-      this.options.debug?.(`${method} ${url} -> ${response.statusCode} (${Math.round(performance.now() - started)} ms)`)
+      this.options.debug?.(
+        `${method} ${url} -> ${response.statusCode} (${Math.round(performance.now() - started)} ms, ${this.routeNote(url)})`,
+      )
       return {
         status: response.statusCode,
         headers: response.headers,
@@ -403,11 +526,11 @@ export class Transport {
       }
     } catch (error) {
       this.options.debug?.(
-        `${method} ${url} -> ${(error as RequestError).code ?? 'error'} (${Math.round(performance.now() - started)} ms)`,
+        `${method} ${url} -> ${(error as RequestError).code ?? 'error'} (${Math.round(performance.now() - started)} ms, ${this.routeNote(url)})`,
       )
       // Our own refusals (a hook's) come wrapped by got: they are ours to report as they are.
       if (error instanceof RequestError && error.cause instanceof RegistryCtlError) throw error.cause
-      if (error instanceof RequestError) throw describeNetworkError(error, url)
+      if (error instanceof RequestError) throw describeNetworkError(error, url, this.routeOf(url))
       throw error
     }
   }
@@ -452,7 +575,7 @@ export class Transport {
         headers: {'user-agent': this.userAgent},
         followRedirect: false,
         timeoutMs: this.options.timeoutMs,
-        agents: this.agents,
+        agents: (target) => this.agentsFor(target),
         tls: {rejectUnauthorized: false, ca: []},
         lookup: this.lookup,
       })

@@ -14,6 +14,7 @@ import {Session} from '../registry/client.js'
 import {isRegistryCtlError} from '../errors.js'
 import {MANIFEST_ACCEPT} from '../registry/manifests.js'
 import type {ImageReference} from '../registry/reference.js'
+import {registryKeyOf} from '../registry/connection.js'
 import {splitHost} from './hosts.js'
 import {type CaseResult, type CleanUp, type HostResult, type SmokeOptions, SmokeRunner, summarize} from './runner.js'
 import type {TestCase} from './suite.js'
@@ -74,20 +75,26 @@ const cancelOpenedUpload: CleanUp = async (response, send) => {
 }
 
 /** The image check, through the registry client: resolve, fetch the config, verify digest and length. */
-async function checkImage(options: RegistrySuiteOptions & {name: string}, host: string): Promise<CaseResult> {
+async function checkImage(
+  runner: SmokeRunner,
+  options: RegistrySuiteOptions & {name: string},
+  host: string,
+): Promise<CaseResult> {
   const image = options.image!
   const scheme = options.scheme ?? 'https'
-  const {hostname, port = scheme === 'https' ? (options.httpsPort ?? 443) : (options.httpPort ?? 80)} = splitHost(host)
+  const {port = scheme === 'https' ? (options.httpsPort ?? 443) : (options.httpPort ?? 80)} = splitHost(host)
+  const name = splitHost(options.name).hostname
+  const address = {host: `${name.includes(':') ? `[${name}]` : name}:${port}`, scheme}
+  // The same connection as the suite's cases (the registry's settings, the proxy, the node), with
+  // the client's retries for reads.
+  const connection = runner.nodeConnection(registryKeyOf(`${scheme}://${address.host}`), host)
   const session = new Session({
-    caFile: options.caFile,
-    insecure: options.insecure,
-    timeoutMs: options.timeoutMs,
-    retries: options.retryOnTimeout ? 1 : 0,
-    connectTo: hostname,
+    ...connection,
+    retryStatusCodes: undefined,
+    retryErrorCodes: undefined,
     ignoreDockerConfig: true,
   })
-  const name = splitHost(options.name).hostname
-  const client = session.client({host: `${name.includes(':') ? `[${name}]` : name}:${port}`, scheme})
+  const client = session.client(address)
   const reference = image.digest ?? image.tag ?? 'latest'
   const result: CaseResult = {
     file: SUITE,
@@ -139,7 +146,7 @@ export async function runRegistrySuite(hosts: string[], options: RegistrySuiteOp
         const named = {...options, name: options.name ?? host}
         const {cases: results} = await runner.runHost(registrySuiteCases(named), host, cancelOpenedUpload)
 
-        if (options.image) results.push(await checkImage(named, host))
+        if (options.image) results.push(await checkImage(runner, named, host))
         return summarize(host, results)
       }),
     ),

@@ -7,6 +7,7 @@
 import pLimit from 'p-limit'
 
 import {ExitCode, type ExitCodeValue, isRegistryCtlError} from '../errors.js'
+import {registryKeyOf} from '../registry/connection.js'
 import {type HttpResponse, Transport, type TransportOptions} from '../registry/transport.js'
 import {printable} from '../text.js'
 import {splitHost} from './hosts.js'
@@ -35,9 +36,15 @@ export interface HostResult {
   unreachable: boolean
 }
 
-export interface SmokeOptions extends Pick<TransportOptions, 'caFile' | 'insecure'> {
+export interface SmokeOptions {
+  /**
+   * How to reach a registry (`host[:port]` of a case's URL: the service name): its CA files, proxy,
+   * timeout… (the CLI's one connection setup). Default: direct, system CAs.
+   */
+  connection?: (registry: string) => TransportOptions
   httpsPort?: number
   httpPort?: number
+  /** Overrides the connection's timeout (default 10 s when neither gives one). */
   timeoutMs?: number
   retryOnTimeout?: boolean
   /** Hosts checked at once. */
@@ -148,21 +155,32 @@ export class SmokeRunner {
 
   constructor(private readonly options: SmokeOptions = {}) {}
 
-  /** One transport per host: it connects to the host, whatever name the URL carries. */
-  private transport(host: string): Transport {
-    let transport = this.transports.get(host)
+  /**
+   * The options of a transport that reaches `registry` (a URL's host[:port]) on one node: the
+   * registry's connection, sent to the node as named in --hosts, with smoke's own retry rules.
+   */
+  nodeConnection(registry: string, host: string): TransportOptions {
+    const connection = this.options.connection?.(registry) ?? {}
+    return {
+      ...connection,
+      timeoutMs: this.options.timeoutMs ?? connection.timeoutMs ?? 10_000,
+      connectTo: splitHost(host).hostname,
+      node: host,
+      // httpbb's --retry_on_timeout: one more try after a timeout, and nothing else retried.
+      retries: this.options.retryOnTimeout ? 1 : 0,
+      retryStatusCodes: [],
+      retryErrorCodes: ['ETIMEDOUT'],
+    }
+  }
+
+  /** One transport per host and registry: it connects to the host, whatever name the URL carries. */
+  private transport(url: string, host: string): Transport {
+    const registry = registryKeyOf(url)
+    const key = `${host} ${registry}`
+    let transport = this.transports.get(key)
     if (!transport) {
-      transport = new Transport({
-        caFile: this.options.caFile,
-        insecure: this.options.insecure,
-        timeoutMs: this.options.timeoutMs ?? 10_000,
-        connectTo: splitHost(host).hostname,
-        // httpbb's --retry_on_timeout: one more try after a timeout, and nothing else retried.
-        retries: this.options.retryOnTimeout ? 1 : 0,
-        retryStatusCodes: [],
-        retryErrorCodes: ['ETIMEDOUT'],
-      })
-      this.transports.set(host, transport)
+      transport = new Transport(this.nodeConnection(registry, host))
+      this.transports.set(key, transport)
     }
 
     return transport
@@ -202,7 +220,7 @@ export class SmokeRunner {
     const base = {file: testCase.file, line: testCase.line, url: `${url} (via ${host})`}
     const started = performance.now()
     try {
-      const transport = this.transport(host)
+      const transport = this.transport(url, host)
       const response = await transport.request(url, {
         method: (testCase.jsonBody !== undefined && testCase.method === 'GET' ? 'POST' : testCase.method) as never,
         headers,

@@ -36,7 +36,7 @@ const options = (extra: Partial<ReadOptions> = {}): ReadOptions => ({
   headers: {authorization: 'Bearer secret', cookie: 'session=secret'},
   followRedirect: true,
   timeoutMs: 2000,
-  agents,
+  agents: () => agents,
   tls: {rejectUnauthorized: true},
   ...extra,
 })
@@ -130,14 +130,14 @@ describe('http-read', () => {
     handler = (_request, response) => response.writeHead(200, {'content-length': String(body.length)}).end(body)
     const keepAlive = {http: new http.Agent({keepAlive: true, maxSockets: 1}), https: agents.https}
     try {
-      const prefix = await readOnce(`${origin}/big`, options({agents: keepAlive, maxBodyBytes: 70_000}))
+      const prefix = await readOnce(`${origin}/big`, options({agents: () => keepAlive, maxBodyBytes: 70_000}))
       assert.deepEqual(
         [prefix.status, prefix.body.length, prefix.body.every((byte) => byte === 97)],
         [200, 70_000, true],
       )
-      const none = await readOnce(`${origin}/big`, options({agents: keepAlive, maxBodyBytes: 0}))
+      const none = await readOnce(`${origin}/big`, options({agents: () => keepAlive, maxBodyBytes: 0}))
       assert.deepEqual([none.status, none.body.length], [200, 0])
-      assert.equal((await readOnce(`${origin}/big`, options({agents: keepAlive}))).body.length, body.length)
+      assert.equal((await readOnce(`${origin}/big`, options({agents: () => keepAlive}))).body.length, body.length)
     } finally {
       keepAlive.http.destroy()
     }
