@@ -20,7 +20,7 @@ describe('library entry point', () => {
       'gatherCleanupPlan',
       'executeCleanup',
       'resolveSettings',
-      'listImagesPartially',
+      'walkRegistry',
       'storeCredentials',
       'eraseCredentials',
       'verifyCredentials',

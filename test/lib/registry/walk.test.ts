@@ -3,7 +3,6 @@ import {strict as assert} from 'node:assert'
 import nock from 'nock'
 
 import {Inventory} from '../../../src/lib/registry/inventory.js'
-import {listImagesPartially} from '../../../src/lib/registry/partial-listing.js'
 import {HOST, REGISTRY, testSession, useNock} from '../../helpers/nock.js'
 
 const json = {'content-type': 'application/json; charset=utf-8'}
@@ -26,7 +25,7 @@ describe('partial listing', () => {
         ...json,
         'www-authenticate': 'Basic realm="docker-registry restricted (restricted-read)"',
       })
-    const {repositories, unreadable} = await listImagesPartially(inventory(), {sort: 'name'})
+    const {repositories, unreadable} = await inventory().listImages({sort: 'name'})
     assert.deepEqual(
       repositories.map((repository) => repository.name),
       ['open/app'],
@@ -45,7 +44,7 @@ describe('partial listing', () => {
       .reply(403, {errors: [{code: 'DENIED', message: 'requested access to the resource is denied'}]}, json)
       .get('/v2/restricted/secret/tags/list')
       .reply(401, unauthorized, {...json, 'www-authenticate': 'Basic realm="restricted-read"'})
-    const {unreadable} = await listImagesPartially(inventory(), {sort: 'name'})
+    const {unreadable} = await inventory().listImages({sort: 'name'})
     assert.deepEqual(
       unreadable.map(({name, status, realm}) => ({name, status, realm})),
       [{name: 'restricted/secret', status: 403, realm: 'restricted-read'}],
