@@ -14,6 +14,7 @@ import {Journal} from '../lib/deletion/journal.js'
 import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/registry/reference.js'
 import {outputSettled} from '../cli/output.js'
+import {partialExitCode, reportUnreadable} from '../cli/partial-access.js'
 import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../cli/render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
@@ -151,6 +152,9 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       const output: CleanupOutput = {registry: address.host, plan, totals: planTotals(plan), violations}
       // --silent: the plan only when it is the answer (--dry-run); outcome lines and errors always.
       if (!json && (!flags.silent || flags['dry-run'])) this.log(formatCleanupPlan(plan, violations).join('\n'))
+      // Covered repositories the credentials cannot read: named with their realm, the rest cleaned, exit 15.
+      const unreadable = plan.unreadable ?? []
+      reportUnreadable(unreadable, flags['dry-run'] ? 'planned' : 'cleaned', {json, silent: flags.silent})
       if (flags['plan-out']) await writeCleanupPlan(flags['plan-out'], plan)
       if (violations.length > 0) {
         if (flags['dry-run']) {
@@ -162,7 +166,11 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         throw new OverLimitError(violations)
       }
 
-      if (flags['dry-run']) return {...output, dryRun: true}
+      if (flags['dry-run']) {
+        exitCode = partialExitCode(exitCode, unreadable)
+        return {...output, dryRun: true}
+      }
+
       const destructive = plan.repositories.some((repository) =>
         repository.digests.some((digest) => digest.action !== 'blocked'),
       )
@@ -213,7 +221,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       if (failure && isStdoutFailure(failure))
         process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
       else if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))
-      exitCode = result.exitCode
+      exitCode = partialExitCode(result.exitCode, unreadable)
       const {error, repositories, ...rest} = result
       output.result = {
         ...rest,
@@ -246,6 +254,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         await writeMetricsFile(flags['metrics-file'], {
           registry: address.host,
           repositories: plan ? collectMetrics(plan, result?.repositories ?? []) : new Map(),
+          unreadableRepositories: plan?.unreadable?.length ?? 0,
           durationSeconds: (Date.now() - started) / 1000,
           exitCode,
           finishedAt: Math.floor(Date.now() / 1000),

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
+import {reportUnreadable} from '../cli/partial-access.js'
 import {RegistryCommand} from '../cli/base-command.js'
 import {Session} from '../lib/registry/client.js'
 import {UsageError} from '../lib/errors.js'
@@ -82,6 +83,9 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
       this.log(formatHomepageSummary(result, counter.counts).join('\n'))
     }
 
+    // Hidden because anonymous users cannot read it is the design; with --include-restricted, a
+    // repository the credentials cannot read either is missing from the site: partial, exit 15.
+    reportUnreadable(result.stats.unreadable, 'published', {json: this.jsonEnabled(), silent: flags.silent})
     return {...result, requests: counter.counts}
   }
 

@@ -4,6 +4,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../../cli/base-command.js'
+import {reportUnreadable} from '../../cli/partial-access.js'
 import {UsageError} from '../../lib/errors.js'
 import type {ApiState} from '../../lib/gc/api.js'
 import {FilesystemReader} from '../../lib/stores/filesystem.js'
@@ -142,6 +143,9 @@ export default class GcStatus extends RegistryCommand {
       )
       process.exitCode = unanswered.exitCode
     }
+
+    // The catalog answered but some repositories refused these credentials: partial, exit 15.
+    reportUnreadable(result.api?.catalog.unreadable ?? [], 'checked', {json: this.jsonEnabled(), silent: flags.silent})
 
     return result
   }
