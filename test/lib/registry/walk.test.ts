@@ -2,13 +2,15 @@ import {strict as assert} from 'node:assert'
 
 import nock from 'nock'
 
+import {RegistryCtlError} from '../../../src/lib/errors.js'
 import {Inventory} from '../../../src/lib/registry/inventory.js'
+import {walkRegistry} from '../../../src/lib/registry/walk.js'
 import {HOST, REGISTRY, testSession, useNock} from '../../helpers/nock.js'
 
 const json = {'content-type': 'application/json; charset=utf-8'}
 const unauthorized = {errors: [{code: 'UNAUTHORIZED', message: 'authentication required'}]}
 
-describe('partial listing', () => {
+describe('the registry walk', () => {
   useNock()
   const inventory = () => new Inventory(testSession().client({host: HOST}))
 
@@ -49,5 +51,52 @@ describe('partial listing', () => {
       unreadable.map(({name, status, realm}) => ({name, status, realm})),
       [{name: 'restricted/secret', status: 403, realm: 'restricted-read'}],
     )
+  })
+
+  const client = () => testSession().client({host: HOST})
+  const tagCount = async (name: string) => (await client().tags(name)).length
+
+  it('reads only what the selection keeps, in catalog order, and names the refused ones by name', async () => {
+    const refused = {...json, 'www-authenticate': 'Basic realm="r"'}
+    nock(REGISTRY)
+      .get('/v2/_catalog?n=1000')
+      .reply(200, {repositories: ['a/one', 'b/skipped', 'c/two', 'z/refused', 'y/refused']}, json)
+      .get('/v2/a/one/tags/list?n=1000')
+      .reply(200, {tags: ['1']}, json)
+      .get('/v2/c/two/tags/list?n=1000')
+      .reply(200, {tags: ['1', '2']}, json)
+      .get('/v2/z/refused/tags/list?n=1000')
+      .reply(401, unauthorized, refused)
+      .get('/v2/y/refused/tags/list?n=1000')
+      .reply(401, unauthorized, refused)
+    // b/skipped has no interceptor: reading it would fail the test.
+    const walk = await walkRegistry(client(), {select: (name) => !name.startsWith('b/'), read: tagCount})
+    assert.deepEqual(walk.repositories, [
+      {name: 'a/one', value: 1},
+      {name: 'c/two', value: 2},
+    ])
+    assert.deepEqual(
+      walk.unreadable.map(({name, status, realm}) => ({name, status, realm})),
+      [
+        {name: 'y/refused', status: 401, realm: 'r'},
+        {name: 'z/refused', status: 401, realm: 'r'},
+      ],
+    )
+  })
+
+  it('fails on anything but a refusal: a repository answering 404 to a read, or the catalog itself refused', async () => {
+    nock(REGISTRY)
+      .get('/v2/_catalog?n=1000')
+      .reply(200, {repositories: ['gone/app']}, json)
+      .get('/v2/gone/app/tags/list?n=1000')
+      .reply(404, {errors: [{code: 'NAME_UNKNOWN'}]}, json)
+    await assert.rejects(walkRegistry(client(), {read: tagCount}), (error: unknown) => {
+      assert.ok(error instanceof RegistryCtlError && error.exitCode === 7, String(error))
+      return true
+    })
+    nock(REGISTRY)
+      .get('/v2/_catalog?n=1000')
+      .reply(401, unauthorized, {...json, 'www-authenticate': 'Basic realm="x"'})
+    await assert.rejects(walkRegistry(client(), {read: tagCount}), /_catalog/)
   })
 })
