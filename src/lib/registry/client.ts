@@ -166,7 +166,11 @@ export class RegistryClient {
       const base = await this.baseUrl()
       const url = onRegistry(base, pathOrUrl)
       const {transport, auth} = this.session
-      const first = await auth.authorization(base, scopes)
+      // A pre-emptive answer (a token for a new scope) can be refused too: named like any other 401.
+      const first = await auth.authorization(base, scopes).catch((error: unknown) => {
+        const remembered = auth.rememberedChallenge(base)
+        throw refusal(error, remembered ? [remembered] : [], url)
+      })
       let response = await transport.request(url, {...request, headers: {...request.headers, authorization: first}})
       if (response.status !== 401) return response
       this.refuseForeignChallenge(base, response)

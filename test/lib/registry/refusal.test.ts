@@ -62,4 +62,32 @@ describe('a 401 names the repository and the realm that refused', () => {
       assert.equal(error.realm, REALM)
     })
   }
+
+  it('when a token for a new scope is refused before the request is sent (a remembered Bearer challenge)', async () => {
+    const bearer = {
+      'content-type': 'application/json',
+      'www-authenticate': 'Bearer realm="https://auth.test/token",service="registry.test"',
+    }
+    nock(REGISTRY)
+      .get('/v2/open/app/tags/list?n=1000')
+      .reply(401, body, bearer)
+      .get('/v2/open/app/tags/list?n=1000')
+      .reply(200, {tags: ['1']}, {'content-type': 'application/json'})
+    nock('https://auth.test')
+      .get('/token')
+      .query((query) => query.scope === 'repository:open/app:pull')
+      .reply(200, {token: 'open'})
+      .get('/token')
+      .query((query) => query.scope === 'repository:restricted/secret:pull')
+      .reply(401, {details: 'no'})
+    const client = testSession({explicit: {username: 'ci-build', password: 'build-secret'}}).client({host: HOST})
+    await client.tags('open/app')
+    const error = await client.tags('restricted/secret').then(
+      () => assert.fail('expected a 401'),
+      (caught: unknown) => caught,
+    )
+    assert.ok(error instanceof UnauthorizedError, String(error))
+    assert.match(error.message, /\/v2\/restricted\/secret\/tags\/list/)
+    assert.ok(error.message.includes('realm "https://auth.test/token"'), error.message)
+  })
 })
