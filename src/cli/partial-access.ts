@@ -27,16 +27,17 @@ export function partialExitCode(exitCode: number, unreadable: readonly Unreadabl
 }
 
 /**
- * Names the unreadable repositories on stderr (not with --json, whose document carries them, nor
- * --silent) and sets the process's exit code to 15 when nothing else has set one.
+ * Names the unreadable repositories on stderr and sets the process's exit code to 15 when nothing
+ * else has set one. Even with --silent: like an error line, it says why the run did not exit 0 (a
+ * timer's log must show it); with --json the document carries them instead.
  */
 export function reportUnreadable(
   unreadable: readonly UnreadableRepository[],
   verb: string,
-  options: {json?: boolean; silent?: boolean} = {},
+  options: {json?: boolean} = {},
 ): void {
   if (unreadable.length === 0) return
-  if (!options.json && !options.silent)
+  if (!options.json)
     process.stderr.write(
       formatUnreadable([...unreadable], verb)
         .map((line) => `registryctl: ${line}\n`)

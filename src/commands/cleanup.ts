@@ -154,7 +154,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       if (!json && (!flags.silent || flags['dry-run'])) this.log(formatCleanupPlan(plan, violations).join('\n'))
       // Covered repositories the credentials cannot read: named with their realm, the rest cleaned, exit 15.
       const unreadable = plan.unreadable ?? []
-      reportUnreadable(unreadable, flags['dry-run'] ? 'planned' : 'cleaned', {json, silent: flags.silent})
+      reportUnreadable(unreadable, flags['dry-run'] ? 'planned' : 'cleaned', {json})
       if (flags['plan-out']) await writeCleanupPlan(flags['plan-out'], plan)
       if (violations.length > 0) {
         if (flags['dry-run']) {

@@ -85,7 +85,7 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
 
     // Hidden because anonymous users cannot read it is the design; with --include-restricted, a
     // repository the credentials cannot read either is missing from the site: partial, exit 15.
-    reportUnreadable(result.stats.unreadable, 'published', {json: this.jsonEnabled(), silent: flags.silent})
+    reportUnreadable(result.stats.unreadable, 'published', {json: this.jsonEnabled()})
     return {...result, requests: counter.counts}
   }
 

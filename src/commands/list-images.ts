@@ -50,7 +50,7 @@ A repository the credentials cannot read (401/403, e.g. behind a restricted real
       })
       .finally(() => progress.stop())
     if (!this.jsonEnabled()) this.log(formatListing(repositories).join('\n'))
-    reportUnreadable(unreadable, 'listed', {json: this.jsonEnabled(), silent: flags.silent})
+    reportUnreadable(unreadable, 'listed', {json: this.jsonEnabled()})
     return {registry: address.host, repositories, unreadable}
   }
 }

@@ -147,7 +147,7 @@ A catalog that answers while some repositories refuse the credentials (401/403) 
     }
 
     // The catalog answered but some repositories refused these credentials: partial, exit 15.
-    reportUnreadable(result.api?.catalog.unreadable ?? [], 'checked', {json: this.jsonEnabled(), silent: flags.silent})
+    reportUnreadable(result.api?.catalog.unreadable ?? [], 'checked', {json: this.jsonEnabled()})
 
     return result
   }
