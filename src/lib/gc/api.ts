@@ -119,13 +119,13 @@ export async function probeApiState(client: RegistryClient, options: {writeProbe
   let names: string[] | undefined
   try {
     names = await client.repositories()
+    catalog = {reachable: true, repositories: names.length}
   } catch (error) {
     if (!isRegistryCtlError(error)) throw error
     catalog = {reachable: false, error: error.message, exitCode: error.exitCode}
   }
 
   if (names) {
-    catalog = {reachable: true, repositories: names.length}
     try {
       // The registry walk: a repository whose tags the credentials cannot read is named, not fatal.
       const walk = await walkRegistry(client, {
@@ -141,5 +141,5 @@ export async function probeApiState(client: RegistryClient, options: {writeProbe
     }
   }
 
-  return {registry: client.host, apiVersion, catalog: catalog!, emptyRepositories, deletes, writes}
+  return {registry: client.host, apiVersion, catalog, emptyRepositories, deletes, writes}
 }

@@ -65,7 +65,7 @@ async function realmOf(
 }
 
 /** Refused repositories in name order, so reports and --json are stable from run to run. */
-export function byName(unreadable: UnreadableRepository[]): UnreadableRepository[] {
+function byName(unreadable: UnreadableRepository[]): UnreadableRepository[] {
   return [...unreadable].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 
