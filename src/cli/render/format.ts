@@ -1,7 +1,5 @@
 /** Text rendering shared by commands: pure functions from library results to lines. */
-import {ExitCode} from '../../lib/errors.js'
 import type {ImageSummary, RepositoryEntry} from '../../lib/registry/inventory.js'
-import {printable} from '../../lib/text.js'
 
 /**
  * docker-registryctl's listing layout, byte for byte: a `-- ` line (dash, dash, space) once, then per
