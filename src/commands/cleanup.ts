@@ -14,6 +14,7 @@ import {Journal} from '../lib/deletion/journal.js'
 import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/registry/reference.js'
 import {outputSettled} from '../cli/output.js'
+import {partialExitCode, reportUnreadable} from '../cli/partial-access.js'
 import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../cli/render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
@@ -43,7 +44,7 @@ export default class Cleanup extends RegistryCommand {
   static override summary = 'Apply a cleanup policy to a whole registry: one reviewed plan, safe from a timer.'
   static override description = `The policy's rules select repositories and tags by glob, keep the N newest, delete only images older than a duration and protect tags; a tag is deleted only when some rule selects it and no rule keeps or protects it. Every tag of the plan carries the rule and the reason that keeps or deletes it. Images are deleted as delete-tags deletes them: siblings blocked, untagged or included as each rule says, every tag re-resolved right before its DELETE.
 
-A second cleanup of the same registry on the same host refuses to start (exit 14) unless --lock-wait. A refusal by the registry (deletes disabled, read-only, 401/403) stops the run at once; SIGINT/SIGTERM start no new DELETE, let those in flight finish and start no other repository (exit 130). Running the same policy again finishes the job. Images kept only because a sibling blocks them are reported (and counted in the metrics), not an error.`
+A second cleanup of the same registry on the same host refuses to start (exit 14) unless --lock-wait. A refusal by the registry (deletes disabled, read-only, 401/403) stops the run at once; SIGINT/SIGTERM start no new DELETE, let those in flight finish and start no other repository (exit 130). Running the same policy again finishes the job. Images kept only because a sibling blocks them are reported (and counted in the metrics), not an error. A covered repository the credentials cannot read (401/403) is named with its realm and the rest is cleaned: exit 15 (exclude-repositories leaves it out).`
 
   static override examples = [
     '<%= config.bin %> cleanup nightly.yaml --dry-run',
@@ -153,6 +154,9 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       const output: CleanupOutput = {registry: address.host, plan, totals: planTotals(plan), violations}
       // --silent: the plan only when it is the answer (--dry-run); outcome lines and errors always.
       if (!json && (!flags.silent || flags['dry-run'])) this.log(formatCleanupPlan(plan, violations).join('\n'))
+      // Covered repositories the credentials cannot read: named with their realm, the rest cleaned, exit 15.
+      const unreadable = plan.unreadable ?? []
+      reportUnreadable(unreadable, flags['dry-run'] ? 'planned' : 'cleaned', {json})
       if (flags['plan-out']) await writeCleanupPlan(flags['plan-out'], plan)
       if (violations.length > 0) {
         if (flags['dry-run']) {
@@ -208,13 +212,16 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
           progress?.('')
         }
       })
-      if (!applied) return {...output, dryRun: true}
+      if (!applied) {
+        exitCode = partialExitCode(exitCode, unreadable)
+        return {...output, dryRun: true}
+      }
       result = applied.executed
       const {failure} = applied
       if (failure && isStdoutFailure(failure))
         process.stderr.write(`${[...reported, ...formatCleanupResult(result)].join('\n')}\n`)
       else if (!json && !flags.silent) this.log(formatCleanupResult(result).join('\n'))
-      exitCode = result.exitCode
+      exitCode = partialExitCode(result.exitCode, unreadable)
       const {error, repositories, ...rest} = result
       output.result = {
         ...rest,
@@ -247,6 +254,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         await writeMetricsFile(flags['metrics-file'], {
           registry: address.host,
           repositories: plan ? collectMetrics(plan, result?.repositories ?? []) : new Map(),
+          unreadableRepositories: plan?.unreadable?.length ?? 0,
           durationSeconds: (Date.now() - started) / 1000,
           exitCode,
           finishedAt: Math.floor(Date.now() / 1000),

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
+import {reportUnreadable} from '../cli/partial-access.js'
 import {RegistryCommand} from '../cli/base-command.js'
 import {Session} from '../lib/registry/client.js'
 import {UsageError} from '../lib/errors.js'
@@ -14,7 +15,7 @@ export default class Homepage extends RegistryCommand {
   static override summary = 'Build a static homepage of the registry: every repository, its tags and pull commands.'
   static override description = `Writes a static site (HTML, CSS, a little JavaScript, the data as JSON) that any web server can serve: an index of repositories grouped by namespace and filterable as you type, and a page per repository with its tags newest first, created date, digest, size, platforms and pull command.
 
-What anonymous users cannot read (401/403 on a repository's tags) is hidden unless --include-restricted; --hide hides more. Rebuilds are incremental (one tag list per repository and one HEAD per tag; manifests and configs only for new digests) and atomic: DIR is a symlink swapped to a new version folder, so a failed build leaves the previous site in place and exits non-zero.`
+What anonymous users cannot read (401/403 on a repository's tags) is hidden unless --include-restricted (hidden by design: exit 0; with --include-restricted, a repository the credentials cannot read either is named with its realm and the build exits 15); --hide hides more. Rebuilds are incremental (one tag list per repository and one HEAD per tag; manifests and configs only for new digests) and atomic: DIR is a symlink swapped to a new version folder, so a failed build leaves the previous site in place and exits non-zero.`
 
   static override examples = [
     '<%= config.bin %> homepage localhost:5000 --out /srv/homepage --pull-host docker-registry.example.org',
@@ -82,6 +83,9 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
       this.log(formatHomepageSummary(result, counter.counts).join('\n'))
     }
 
+    // Hidden because anonymous users cannot read it is the design; with --include-restricted, a
+    // repository the credentials cannot read either is missing from the site: partial, exit 15.
+    reportUnreadable(result.stats.unreadable, 'published', {json: this.jsonEnabled()})
     return {...result, requests: counter.counts}
   }
 

@@ -2,11 +2,11 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../cli/base-command.js'
-import {ExitCode} from '../lib/errors.js'
 import {Inventory, type RepositoryEntry} from '../lib/registry/inventory.js'
-import {listImagesPartially, type UnreadableRepository} from '../lib/registry/partial-listing.js'
+import type {UnreadableRepository} from '../lib/registry/walk.js'
 import {parseRegistry} from '../lib/registry/reference.js'
-import {formatListing, formatUnreadable} from '../cli/render/format.js'
+import {formatListing} from '../cli/render/format.js'
+import {reportUnreadable} from '../cli/partial-access.js'
 
 export default class ListImages extends RegistryCommand {
   static override summary = 'List the repositories of a registry and their tags.'
@@ -41,24 +41,16 @@ A repository the credentials cannot read (401/403, e.g. behind a restricted real
     const session = await this.buildSession(flags, address.host)
     const inventory = new Inventory(session.client(address))
     const progress = this.startProgress('listing', session, inventory.progress)
-    const {repositories, unreadable} = await listImagesPartially(inventory, {
-      select: flags.select,
-      sort: flags.sort as 'created' | 'name',
-      allTags: flags['all-tags'],
-      includeEmpty: flags['include-empty'],
-    }).finally(() => progress.stop())
+    const {repositories, unreadable} = await inventory
+      .listImages({
+        select: flags.select,
+        sort: flags.sort as 'created' | 'name',
+        allTags: flags['all-tags'],
+        includeEmpty: flags['include-empty'],
+      })
+      .finally(() => progress.stop())
     if (!this.jsonEnabled()) this.log(formatListing(repositories).join('\n'))
-    // Repositories the credentials cannot read: named on stderr, the rest listed, exit 15.
-    if (unreadable.length > 0) {
-      if (!flags.silent && !this.jsonEnabled())
-        process.stderr.write(
-          formatUnreadable(unreadable)
-            .map((line) => `registryctl: ${line}\n`)
-            .join(''),
-        )
-      process.exitCode = ExitCode.LISTING_PARTIAL
-    }
-
+    reportUnreadable(unreadable, 'listed', {json: this.jsonEnabled()})
     return {registry: address.host, repositories, unreadable}
   }
 }

@@ -35,7 +35,7 @@ export const ExitCode = {
   LOCKED: 14,
   /** Interrupted (SIGINT/SIGTERM): deletions in flight finished, none started after; see the report. */
   INTERRUPTED: 130,
-  /** Listing: partial, some repositories could not be read (401/403); the rest was listed. */
+  /** Partial access: a walk over the registry could not read some repositories (401/403); the rest was done. */
   LISTING_PARTIAL: 15,
   /** A bug: an error nobody anticipated. */
   INTERNAL: 70,

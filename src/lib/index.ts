@@ -37,6 +37,6 @@ export {buildHomepage, type HomepageOptions, type HomepageResult} from './homepa
 export * from './registry/settings.js'
 export * from './registry/connection.js'
 export * from './registry/proxy.js'
-export * from './registry/partial-listing.js'
+export * from './registry/walk.js'
 export * from './registry/auth/credential-store.js'
 export * from './registry/auth/login.js'

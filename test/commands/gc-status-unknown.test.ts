@@ -19,7 +19,7 @@ describe('gc status when a probe cannot answer @integration', () => {
       force: (_method, path) => (path.startsWith('/v2/_catalog') ? '503' : null),
     })
     const {code, stdout, stderr} = await runCli(['gc', 'status', proxy.host, '--retries', '1'])
-    assert.match(stdout, /catalog: +not reachable: .*503/)
+    assert.match(stdout, /catalog: +unreachable: .*503/)
     assert.equal(code, ExitCode.REGISTRY, stderr)
     assertOneLineError(stderr, /the catalog probe could not answer, so the registry's state is unknown/)
   })

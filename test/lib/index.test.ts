@@ -22,7 +22,7 @@ describe('library entry point', () => {
       'resolveSettings',
       'connectionOptions',
       'proxyEnvironment',
-      'listImagesPartially',
+      'walkRegistry',
       'storeCredentials',
       'eraseCredentials',
       'verifyCredentials',

@@ -1,8 +1,5 @@
 /** Text rendering shared by commands: pure functions from library results to lines. */
-import {ExitCode} from '../../lib/errors.js'
 import type {ImageSummary, RepositoryEntry} from '../../lib/registry/inventory.js'
-import type {UnreadableRepository} from '../../lib/registry/partial-listing.js'
-import {printable} from '../../lib/text.js'
 
 /**
  * docker-registryctl's listing layout, byte for byte: a `-- ` line (dash, dash, space) once, then per
@@ -101,12 +98,4 @@ export function formatInspection(reference: string, summary: ImageSummary, other
 
   lines.push(`Also tagged: ${otherTags.length > 0 ? otherTags.join(', ') : '(no other tag points at this digest)'}`)
   return lines
-}
-
-/** One line per repository a listing had to leave out, with the realm that protects it. */
-export function formatUnreadable(unreadable: UnreadableRepository[]): string[] {
-  return unreadable.map((entry) => {
-    const why = entry.status === 403 ? 'access denied (403)' : 'authentication required (401)'
-    return `not listed: ${entry.name}: ${why}${entry.realm ? ` by realm "${printable(entry.realm)}"` : ''}; the other repositories are listed (exit code ${ExitCode.LISTING_PARTIAL})`
-  })
 }

@@ -1,12 +1,28 @@
 /** Rendering gc status: the API view and the store view, sizes human-readable. */
 import type {ApiState} from '../../lib/gc/api.js'
 import type {AnalyzeProgress, GcModeResult, StoreReport} from '../../lib/gc/store.js'
+import {printable} from '../../lib/text.js'
 import {formatBytes, shortDigest} from './format.js'
 
 export function formatApiState(state: ApiState): string[] {
+  const {unreadable = [], error} = state.catalog
+  const empty = state.emptyRepositories
+  // Unreachable (nothing known) and partly unreadable (the catalog answered; some repositories
+  // refuse these credentials) are different states: different words, different exit codes.
   const catalog = state.catalog.reachable
-    ? `reachable, ${state.catalog.repositories} repositories, ${state.emptyRepositories?.length ?? 0} without tags${state.emptyRepositories?.length ? ` (${state.emptyRepositories.slice(0, 10).join(', ')}${state.emptyRepositories.length > 10 ? ', …' : ''})` : ''}`
-    : `not reachable: ${state.catalog.error}`
+    ? [
+        `reachable, ${state.catalog.repositories} repositories`,
+        empty
+          ? `${empty.length} without tags${empty.length ? ` (${empty.slice(0, 10).join(', ')}${empty.length > 10 ? ', …' : ''})` : ''}`
+          : undefined,
+        unreadable.length > 0
+          ? `${unreadable.length} unreadable with these credentials (${unreadable.map((entry) => `${entry.name}${entry.realm ? ` by realm "${printable(entry.realm)}"` : ''}`).join(', ')})`
+          : undefined,
+        error,
+      ]
+        .filter(Boolean)
+        .join(', ')
+    : `unreachable: ${error}`
   return [
     `Registry ${state.registry} (API ${state.apiVersion ?? 'version header missing'})`,
     `  catalog:  ${catalog}`,

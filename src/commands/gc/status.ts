@@ -4,6 +4,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../../cli/base-command.js'
+import {reportUnreadable} from '../../cli/partial-access.js'
 import {UsageError} from '../../lib/errors.js'
 import type {ApiState} from '../../lib/gc/api.js'
 import {FilesystemReader} from '../../lib/stores/filesystem.js'
@@ -17,7 +18,9 @@ import {writeJsonInPieces} from '../../cli/render/json.js'
 export default class GcStatus extends RegistryCommand {
   static override summary =
     'Garbage-collection state: from the API (deletes, read-only, empty repositories) and from the store.'
-  static override description = `With REGISTRY: probes the API without lasting side effects. With --storage or --config: reads distribution's store (filesystem, Swift or S3) read-only (safe while the registry runs) and computes what "registry garbage-collect --dry-run" would mark and sweep, with and without --delete-untagged, the bytes that frees, per repository, and the tagged indexes --delete-untagged would break.`
+  static override description = `With REGISTRY: probes the API without lasting side effects. With --storage or --config: reads distribution's store (filesystem, Swift or S3) read-only (safe while the registry runs) and computes what "registry garbage-collect --dry-run" would mark and sweep, with and without --delete-untagged, the bytes that frees, per repository, and the tagged indexes --delete-untagged would break.
+
+A catalog that answers while some repositories refuse the credentials (401/403) is not "unreachable": those are named with their realm and the exit code is 15.`
 
   static override examples = [
     '<%= config.bin %> gc status registry.example.org',
@@ -135,6 +138,9 @@ export default class GcStatus extends RegistryCommand {
       )
       process.exitCode = unanswered.exitCode
     }
+
+    // The catalog answered but some repositories refused these credentials: partial, exit 15.
+    reportUnreadable(result.api?.catalog.unreadable ?? [], 'checked', {json: this.jsonEnabled()})
 
     return result
   }

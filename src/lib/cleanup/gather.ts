@@ -9,6 +9,7 @@ import type {RegistryClient} from '../registry/client.js'
 import {mapConcurrent} from '../concurrency.js'
 import {isRegistryCtlError, ExitCode, UsageError} from '../errors.js'
 import {compareNames, type ImageSummary, Inventory} from '../registry/inventory.js'
+import {walkRegistry} from '../registry/walk.js'
 import {indexChildren, readPlanFile, writePlan} from '../deletion/gather.js'
 import {planInconsistency} from '../deletion/plan.js'
 import type {ResolvedRule} from './policy.js'
@@ -50,48 +51,50 @@ export async function gatherCleanupPlan(
     return summary
   }
 
-  const names = (await client.repositories())
-    .filter((name) => compiled.some((rule) => rule.covers(name)))
-    .sort(compareNames)
-  // Bounded fan-out (as Inventory does): twice the request limit in tasks, never one per tag at once.
+  // The registry walk: a covered repository the credentials cannot read (restricted/ for the build
+  // account) is set aside, named with its realm, and everything readable is still planned.
   const workers = 2 * client.session.limit.concurrency
-  let done = 0
-  const repositories = await mapConcurrent(names, workers, async (name): Promise<RepositoryTags> => {
-    const listed = (await client.tags(name, {missingIsEmpty: true})).sort(compareNames)
-    const resolved = await mapConcurrent(listed, workers, async (tag) => {
-      try {
-        const {digest, mediaType} = await client.resolve(name, tag)
-        return {tag, digest, mediaType}
-      } catch (error) {
-        if (isNotFound(error)) return undefined // deleted between the listing and the HEAD
-        throw error
+  const walk = await walkRegistry(client, {
+    select: (name) => compiled.some((rule) => rule.covers(name)),
+    workers,
+    onRepository: options.onProgress ? (_name, done, total) => options.onProgress!(done, total) : undefined,
+    async read(name): Promise<RepositoryTags> {
+      const listed = (await client.tags(name, {missingIsEmpty: true})).sort(compareNames)
+      const resolved = await mapConcurrent(listed, workers, async (tag) => {
+        try {
+          const {digest, mediaType} = await client.resolve(name, tag)
+          return {tag, digest, mediaType}
+        } catch (error) {
+          if (isNotFound(error)) return undefined // deleted between the listing and the HEAD
+          throw error
+        }
+      })
+      const tags = resolved.filter((entry) => entry !== undefined)
+      const dated = compiled.filter((rule) => rule.needsDates && rule.covers(name))
+      const needDates = [
+        ...new Set(tags.filter((entry) => dated.some((rule) => rule.selects(entry.tag))).map((entry) => entry.digest)),
+      ]
+      const created = new Map<string, string | undefined>()
+      const sizes: Record<string, number> = {}
+      await mapConcurrent(needDates, workers, async (digest) => {
+        const summary = await summarize(name, digest)
+        created.set(digest, summary?.created)
+        if (summary) sizes[digest] = summary.totalSize
+      })
+      return {
+        name,
+        tags: tags.map((entry) => ({
+          tag: entry.tag,
+          digest: entry.digest,
+          ...(created.get(entry.digest) === undefined ? {} : {created: created.get(entry.digest)}),
+        })),
+        mediaTypes: Object.fromEntries(tags.map((entry) => [entry.digest, entry.mediaType])),
+        indexChildren: await indexChildren(client, name, tags),
+        sizes,
       }
-    })
-    const tags = resolved.filter((entry) => entry !== undefined)
-    const dated = compiled.filter((rule) => rule.needsDates && rule.covers(name))
-    const needDates = [
-      ...new Set(tags.filter((entry) => dated.some((rule) => rule.selects(entry.tag))).map((entry) => entry.digest)),
-    ]
-    const created = new Map<string, string | undefined>()
-    const sizes: Record<string, number> = {}
-    await mapConcurrent(needDates, workers, async (digest) => {
-      const summary = await summarize(name, digest)
-      created.set(digest, summary?.created)
-      if (summary) sizes[digest] = summary.totalSize
-    })
-    options.onProgress?.(++done, names.length)
-    return {
-      name,
-      tags: tags.map((entry) => ({
-        tag: entry.tag,
-        digest: entry.digest,
-        ...(created.get(entry.digest) === undefined ? {} : {created: created.get(entry.digest)}),
-      })),
-      mediaTypes: Object.fromEntries(tags.map((entry) => [entry.digest, entry.mediaType])),
-      indexChildren: await indexChildren(client, name, tags),
-      sizes,
-    }
+    },
   })
+  const repositories = walk.repositories.map(({value}) => value).sort((a, b) => compareNames(a.name, b.name))
 
   const plans = repositories.map((repository) => planRepository(client.host, compiled, repository, now))
   if (options.sizes) {
@@ -115,6 +118,7 @@ export async function gatherCleanupPlan(
     rules,
     ...(options.maxDelete === undefined ? {} : {maxDelete: options.maxDelete}),
     repositories: plans,
+    unreadable: walk.unreadable,
   }
 }
 

@@ -21,6 +21,8 @@ export interface RepositoryMetrics {
 export interface CleanupMetrics {
   registry: string
   repositories: Map<string, RepositoryMetrics>
+  /** Repositories a rule covers that the credentials could not read (401/403): not cleaned. */
+  unreadableRepositories: number
   durationSeconds: number
   exitCode: number
   /** Seconds since the epoch. */
@@ -69,6 +71,9 @@ export function renderMetrics(metrics: CleanupMetrics, lastSuccess: number | und
     )
   const last = metrics.success ? metrics.finishedAt : lastSuccess
   lines.push(
+    '# HELP registryctl_cleanup_unreadable_repositories Repositories the last cleanup run could not read (401/403), so did not clean.',
+    '# TYPE registryctl_cleanup_unreadable_repositories gauge',
+    `registryctl_cleanup_unreadable_repositories${labels({registry})} ${metrics.unreadableRepositories}`,
     '# HELP registryctl_cleanup_duration_seconds Duration of the last cleanup run.',
     '# TYPE registryctl_cleanup_duration_seconds gauge',
     `registryctl_cleanup_duration_seconds${labels({registry})} ${metrics.durationSeconds.toFixed(3)}`,

@@ -11,6 +11,7 @@
 import {describeDuration, type DeletionPlan, planDecided, type TagDecision} from '../deletion/plan.js'
 import {fnmatcher, type Matcher} from '../glob.js'
 import {compareNames, createdTime} from '../registry/inventory.js'
+import type {UnreadableRepository} from '../registry/walk.js'
 import type {ResolvedRule} from './policy.js'
 
 export interface CleanupPlan {
@@ -25,6 +26,8 @@ export interface CleanupPlan {
   maxDelete?: number
   /** One deletion plan per repository a rule covers, in name order. */
   repositories: DeletionPlan[]
+  /** Repositories a rule covers that the credentials could not read (401/403): not planned, by name. */
+  unreadable?: UnreadableRepository[]
 }
 
 export interface CompiledRule {

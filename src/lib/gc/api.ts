@@ -10,13 +10,24 @@
 import type {RegistryClient} from '../registry/client.js'
 import {ExitCode, isRegistryCtlError, RegistryResponseError, ServerError} from '../errors.js'
 import {RETRY_STATUS_CODES} from '../registry/transport.js'
+import {type UnreadableRepository, walkRegistry} from '../registry/walk.js'
 
 export type ProbeVerdict = 'enabled' | 'disabled' | 'writable' | 'read-only' | 'unknown' | 'skipped'
 
 export interface ApiState {
   registry: string
   apiVersion?: string
-  catalog: {reachable: boolean; repositories?: number; error?: string; exitCode?: number}
+  /**
+   * reachable: the catalog answered. Then `unreadable` names the repositories whose tag lists the
+   * credentials cannot read (401/403, with their realm): the catalog is fine, the check is partial.
+   */
+  catalog: {
+    reachable: boolean
+    repositories?: number
+    unreadable?: UnreadableRepository[]
+    error?: string
+    exitCode?: number
+  }
   emptyRepositories?: string[]
   /** exitCode: set when the probe could not answer (verdict unknown), the code of what stopped it. */
   deletes: {verdict: ProbeVerdict; detail: string; exitCode?: number}
@@ -110,16 +121,29 @@ export async function probeApiState(client: RegistryClient, options: {writeProbe
 
   let catalog: ApiState['catalog']
   let emptyRepositories: string[] | undefined
+  let names: string[] | undefined
   try {
-    const names = await client.repositories()
+    names = await client.repositories()
     catalog = {reachable: true, repositories: names.length}
-    const counts = await Promise.all(
-      names.map(async (name) => (await client.tags(name, {missingIsEmpty: true})).length),
-    )
-    emptyRepositories = names.filter((_, i) => counts[i] === 0)
   } catch (error) {
     if (!isRegistryCtlError(error)) throw error
     catalog = {reachable: false, error: error.message, exitCode: error.exitCode}
+  }
+
+  if (names) {
+    try {
+      // The registry walk: a repository whose tags the credentials cannot read is named, not fatal.
+      const walk = await walkRegistry(client, {
+        names,
+        read: async (name) => (await client.tags(name, {missingIsEmpty: true})).length,
+      })
+      emptyRepositories = walk.repositories.filter(({value}) => value === 0).map(({name}) => name)
+      catalog.unreadable = walk.unreadable
+    } catch (error) {
+      // The catalog answered; a tag list failing otherwise (5xx, reset) leaves the emptiness unknown.
+      if (!isRegistryCtlError(error)) throw error
+      catalog = {...catalog, error: `a tag list could not be read: ${error.message}`, exitCode: error.exitCode}
+    }
   }
 
   return {registry: client.host, apiVersion, catalog, emptyRepositories, deletes, writes}

@@ -8,10 +8,11 @@
  * the credentialed client). `hide` globs are never read at all.
  */
 import type {RegistryClient} from '../registry/client.js'
-import {DeniedError, NotFoundError, ProtocolError, UnauthorizedError} from '../errors.js'
+import {NotFoundError, ProtocolError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
 import {compareNames, createdTime, type ImageSummary, Inventory, selectTags} from '../registry/inventory.js'
 import {isValidName, isValidTag} from '../registry/reference.js'
+import {type UnreadableRepository, walkRegistry} from '../registry/walk.js'
 import type {HomepageState} from './state.js'
 
 export interface SitePlatform {
@@ -50,6 +51,8 @@ export interface CrawlStats {
   removedTags: number
   summaries: {reused: number; read: number}
   warnings: string[]
+  /** With includeRestricted: repositories the credentials could not read either (a partial build). */
+  unreadable: UnreadableRepository[]
 }
 
 export type CrawlProgress = {phase: 'catalog'} | {phase: 'repositories'; done: number; total: number; name?: string}
@@ -101,6 +104,7 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
     removedTags: 0,
     summaries: {reused: 0, read: 0},
     warnings: [],
+    unreadable: [],
   }
   options.onProgress?.({phase: 'catalog'})
   // Invalid names and tags are counted below, in the build's warnings.
@@ -151,21 +155,8 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
   let done = 0
   const total = names.length
   options.onProgress?.({phase: 'repositories', done, total})
-  const crawlOne = async (name: string): Promise<SiteRepository | undefined> => {
-    let reader = anonymous
-    let tags: string[]
-    try {
-      tags = await anonymous.tags(name, {missingIsEmpty: true, keepInvalid: true})
-    } catch (error) {
-      if (!(error instanceof UnauthorizedError || error instanceof DeniedError)) throw error
-      if (!options.includeRestricted) {
-        stats.hidden.restricted.push(name)
-        return undefined
-      }
-
-      reader = client
-      tags = await client.tags(name, {missingIsEmpty: true, keepInvalid: true})
-    }
+  const crawlOne = async (reader: RegistryClient, name: string): Promise<SiteRepository | undefined> => {
+    const tags = await reader.tags(name, {missingIsEmpty: true, keepInvalid: true})
 
     const valid = tags.filter((tag) => isValidTag(tag))
     if (valid.length < tags.length)
@@ -203,14 +194,25 @@ export async function crawlRegistry(options: CrawlOptions): Promise<CrawlResult>
     return {name, tags: newestFirst(published)}
   }
 
-  const results = await Promise.all(
-    names.map(async (name) => {
-      const repository = await crawlOne(name)
-      options.onProgress?.({phase: 'repositories', done: ++done, total, name})
-      return repository
-    }),
-  )
-  const repositories = results.filter((repository): repository is SiteRepository => repository !== undefined)
+  // The registry walk, anonymously: what it cannot read needs credentials, so is not public (hidden
+  // by design, not a partial build). With includeRestricted those are walked again with the
+  // credentials, and what still refuses them is a partial build (stats.unreadable).
+  const publicWalk = await walkRegistry(anonymous, {
+    names,
+    read: (name) => crawlOne(anonymous, name),
+    onRepository: (name) => options.onProgress?.({phase: 'repositories', done: ++done, total, name}),
+  })
+  const restricted = publicWalk.unreadable.map((entry) => entry.name)
+  const restrictedWalk = options.includeRestricted
+    ? await walkRegistry(client, {names: restricted, read: (name) => crawlOne(client, name)})
+    : undefined
+  if (!restrictedWalk) stats.hidden.restricted.push(...restricted)
+  stats.unreadable = restrictedWalk?.unreadable ?? []
+  const results = [...publicWalk.repositories, ...(restrictedWalk?.repositories ?? [])]
+  const repositories = results
+    .map(({value}) => value)
+    .filter((repository): repository is SiteRepository => repository !== undefined)
+    .sort((a, b) => compareNames(a.name, b.name))
   for (const [name, tags] of Object.entries(state.tags)) {
     for (const tag of Object.keys(tags)) if (next.tags[name]?.[tag] === undefined) stats.removedTags++
   }

@@ -103,10 +103,11 @@ export interface Subject {
 }
 
 /**
- * A 401 we could not answer names what was asked for: the path, and the realm of the challenge
- * (nginx's per-realm passwords: `docker-registry restricted (restricted-read)`).
+ * Every 401 names what refused: the path asked for and the realm of the challenge (nginx's
+ * per-realm passwords: `docker-registry restricted (restricted-read)`), whether no credentials were
+ * found or stored ones (docker's config.json, --username) were rejected: one construction for both.
  */
-function withRealm(error: unknown, challenges: Challenge[], url: string): unknown {
+function refusal(error: unknown, challenges: Challenge[], url: string): unknown {
   if (!(error instanceof UnauthorizedError)) return error
   const realm = challengeRealm(challenges)
   const path = new URL(url).pathname
@@ -165,24 +166,28 @@ export class RegistryClient {
       const base = await this.baseUrl()
       const url = onRegistry(base, pathOrUrl)
       const {transport, auth} = this.session
-      const first = await auth.authorization(base, scopes)
+      // A pre-emptive answer (a token for a new scope) can be refused too: named like any other 401.
+      const first = await auth.authorization(base, scopes).catch((error: unknown) => {
+        const remembered = auth.rememberedChallenge(base)
+        throw refusal(error, remembered ? [remembered] : [], url)
+      })
       let response = await transport.request(url, {...request, headers: {...request.headers, authorization: first}})
       if (response.status !== 401) return response
       this.refuseForeignChallenge(base, response)
       if (first) auth.invalidate(base, scopes)
       const challenges = parseChallenges(response.headers['www-authenticate'])
       const answer = await auth.respond(base, challenges, scopes).catch((error: unknown) => {
-        throw withRealm(error, challenges, url)
+        throw refusal(error, challenges, url)
       })
       response = await transport.request(url, {...request, headers: {...request.headers, authorization: answer}})
       if (response.status === 401) {
         this.refuseForeignChallenge(base, response)
-        const realm = challengeRealm(parseChallenges(response.headers['www-authenticate']))
-        throw new UnauthorizedError(
+        const rejected = new UnauthorizedError(
           `${this.host} rejected ${await auth.describeTried(this.host)}`,
           ExitCode.UNAUTHORIZED,
-          {status: 401, codes: codesOf(response), url, realm},
+          {status: 401, codes: codesOf(response), url},
         )
+        throw refusal(rejected, parseChallenges(response.headers['www-authenticate']), url)
       }
 
       return response
@@ -235,10 +240,12 @@ export class RegistryClient {
             details,
           )
         const tried = await this.session.auth.describeTried(this.host)
+        // A 403 rarely carries a challenge (a token server's insufficient_scope does): its realm when it does.
+        const realm = challengeRealm(parseChallenges(response.headers['www-authenticate']))
         throw new DeniedError(
-          `access to ${subject.what} denied by ${this.host} (${tried})${detail}`,
+          `access to ${subject.what} denied by ${this.host} (${tried}${realm ? `, realm "${realm}"` : ''})${detail}`,
           ExitCode.DENIED,
-          details,
+          {...details, realm},
           {
             hint:
               subject.operation === 'delete' || subject.operation === 'write'

@@ -6,8 +6,8 @@
  */
 import type {RegistryClient} from './client.js'
 import {mapConcurrent} from '../concurrency.js'
-import {DeniedError, UnauthorizedError} from '../errors.js'
 import {fnmatcher} from '../glob.js'
+import {type UnreadableRepository, walkRegistry} from './walk.js'
 import {type Descriptor, formatPlatform, isAttestation, type Manifest, parseImageConfig} from './manifests.js'
 
 export type TagSort = 'created' | 'name'
@@ -48,6 +48,12 @@ export interface TagEntry {
 export interface RepositoryEntry {
   name: string
   tags: TagEntry[]
+}
+
+export interface ListedImages {
+  repositories: RepositoryEntry[]
+  /** Repositories the credentials cannot read (401/403), with their realm. */
+  unreadable: UnreadableRepository[]
 }
 
 export interface TagSelection {
@@ -204,35 +210,26 @@ export class Inventory {
   }
 
   /**
-   * Every repository (or those matching `select`) with its tags. With `onUnreadable`, a repository
-   * whose tags answer 401/403 is handed to it and left out instead of failing the whole listing.
+   * Every repository (or those matching `select`) with its tags, through the registry walk: a
+   * repository whose tags answer 401/403 is set aside in `unreadable` and the rest is listed.
    */
   async listImages(
-    options: TagSelection & {
-      select?: string
-      sort: TagSort
-      includeEmpty?: boolean
-      onUnreadable?: (name: string, error: UnauthorizedError | DeniedError) => Promise<void> | void
-    },
-  ): Promise<RepositoryEntry[]> {
+    options: TagSelection & {select?: string; sort: TagSort; includeEmpty?: boolean},
+  ): Promise<ListedImages> {
     const matches = options.select ? fnmatcher(options.select) : undefined
-    const names = (await this.client.repositories()).filter((name) => !matches || matches(name))
-    this.progress.repositoriesTotal = names.length
-    const repositories = await mapConcurrent(names, this.workers, async (name) => {
-      try {
-        return await this.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true})
-      } catch (error) {
-        if (!options.onUnreadable || !(error instanceof UnauthorizedError || error instanceof DeniedError)) throw error
-        await options.onUnreadable(name, error)
-        return undefined
-      } finally {
-        this.progress.repositories++
-      }
+    const walk = await walkRegistry(this.client, {
+      select: matches,
+      workers: this.workers,
+      read: (name) => this.listTags(name, {allTags: options.allTags, sort: options.sort, missingIsEmpty: true}),
+      onNames: (names) => (this.progress.repositoriesTotal = names.length),
+      onRepository: (_name, done) => (this.progress.repositories = done),
     })
-    return repositories.filter(
-      (repository): repository is RepositoryEntry =>
-        repository !== undefined && (options.includeEmpty === true || repository.tags.length > 0),
-    )
+    return {
+      repositories: walk.repositories
+        .map(({value}) => value)
+        .filter((repository) => options.includeEmpty === true || repository.tags.length > 0),
+      unreadable: walk.unreadable,
+    }
   }
 
   /**

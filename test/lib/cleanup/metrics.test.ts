@@ -13,6 +13,7 @@ import {useTempDir} from '../../helpers/tmp.js'
 const run = (success: boolean, finishedAt: number): CleanupMetrics => ({
   registry: 'reg:5000',
   repositories: new Map([['team/"odd"', {tags: {deleted: 2, kept: 3, blocked: 1}, deletedBytes: 1234}]]),
+  unreadableRepositories: 0,
   durationSeconds: 1.5,
   exitCode: success ? 0 : 10,
   finishedAt,
@@ -43,6 +44,12 @@ describe('cleanup/metrics', () => {
     assert.match(text, /^registryctl_cleanup_exit_code\{registry="reg:5000"\} 10$/m)
     assert.equal(await previousLastSuccess(file, 'reg:5000'), 1000)
     assert.deepEqual(await readdir(dir()), ['cleanup.prom'], 'a temporary file was left behind')
+  })
+
+  it('counts the repositories the run could not read', () => {
+    const text = renderMetrics({...run(false, 2000), unreadableRepositories: 2, exitCode: 15}, undefined)
+    assert.match(text, /^# TYPE registryctl_cleanup_unreadable_repositories gauge$/m)
+    assert.match(text, /^registryctl_cleanup_unreadable_repositories\{registry="reg:5000"\} 2$/m)
   })
 
   it('has no last success before the first successful run', () => {

@@ -67,7 +67,7 @@ describe('inventory', () => {
 
     it('dates every manifest type: Docker schema2, OCI, and indexes by their newest child', async () => {
       const inventory = new Inventory(localSession().client({host: registry().host}))
-      const listed = await inventory.listImages({select: '[bt]*/[!r]*', sort: 'created'})
+      const {repositories: listed} = await inventory.listImages({select: '[bt]*/[!r]*', sort: 'created'})
       const byName = Object.fromEntries(listed.map((r) => [r.name, r.tags]))
       assert.deepEqual(Object.keys(byName), ['base/multiarch', 'team/app', 'team/oci-tool'])
       assert.deepEqual(

@@ -108,6 +108,11 @@ export class Authenticator {
     return this.answer(baseUrl, {...challenge, params: {...challenge.params, scope: ''}}, scopes)
   }
 
+  /** The challenge remembered for a host (its realm names what refused a pre-emptive answer). */
+  rememberedChallenge(baseUrl: string): Challenge | undefined {
+    return this.hosts.get(new URL(baseUrl).host)?.challenge
+  }
+
   /** Remember a host's challenge and produce the header that answers it. Throws when we cannot. */
   async respond(baseUrl: string, challenges: Challenge[], scopes: string[]): Promise<string> {
     const host = new URL(baseUrl).host

@@ -32,7 +32,7 @@ describe('auth: Bearer tokens from a token server @integration', () => {
   it('lists the catalog and tags with one token per scope, fetched once', async () => {
     tokens.requests.length = 0
     const inventory = new Inventory(localSession({explicit: ADMIN}).client({host: registry.host}))
-    const listed = await inventory.listImages({sort: 'created', select: 'team/*'})
+    const {repositories: listed} = await inventory.listImages({sort: 'created', select: 'team/*'})
     assert.deepEqual(
       listed.map((r) => r.name),
       ['team/app', 'team/oci-tool'],
