@@ -66,6 +66,13 @@ describe('shell completion (bash and zsh) @integration', function () {
     assert.deepEqual(readlineWords('registryctl '), ['registryctl', ''])
   })
 
+  it('completes commands and flags in a bash without bash-completion too', () => {
+    const offers = (line: string) => bashOffers(bashFile(), line, work(), {bashCompletion: false})
+    assert.deepEqual(offers('registryctl gc '), ['status'])
+    assert.deepEqual(offers('registryctl delete-tags registry/app:2021-* --dr'), ['--dry-run'])
+    assert.deepEqual(offers('registryctl list-tags registry/app --sort '), ['created', 'name'])
+  })
+
   const topLevel = () => [
     ...new Set([...sortedCommands(manifest).map((command: ManifestCommand) => command.id.split(':')[0]), 'help']),
   ]

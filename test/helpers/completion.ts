@@ -23,7 +23,7 @@ export function readlineWords(line: string): string[] {
 }
 
 const BASH = `
-source ${BASH_COMPLETION}
+[[ $REGISTRYCTL_TEST_BASH_COMPLETION == yes ]] && source ${BASH_COMPLETION}
 source "$1"
 COMP_LINE=$2
 COMP_POINT=\${#COMP_LINE}
@@ -35,8 +35,11 @@ _registryctl registryctl "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-
 printf '%s\\n' "\${COMPREPLY[@]}"
 `
 
-/** The words bash offers for `line` (completing its end) with `script` as registryctl's completion. */
-export function bashOffers(script: string, line: string, cwd: string): string[] {
+/**
+ * The words bash offers for `line` (completing its end) with `script` as registryctl's completion;
+ * `bashCompletion: false` for a bash without the bash-completion package loaded.
+ */
+export function bashOffers(script: string, line: string, cwd: string, {bashCompletion = true} = {}): string[] {
   const result = spawnSync(
     'bash',
     ['--norc', '--noprofile', '-c', BASH, 'bash', script, line, ...readlineWords(line)],
@@ -44,6 +47,7 @@ export function bashOffers(script: string, line: string, cwd: string): string[] 
       cwd,
       encoding: 'utf8',
       timeout: 20_000,
+      env: {...process.env, REGISTRYCTL_TEST_BASH_COMPLETION: bashCompletion ? 'yes' : 'no'},
     },
   )
   if (result.status !== 0) throw new Error(`bash failed (${result.status}): ${result.stderr}`)
