@@ -58,7 +58,7 @@ export function bashCompletion(manifest) {
   const subcommands = topics(commands)
     .map(
       (topic) =>
-        `    ${topic}) words_offered=${bashWord(
+        `    ${topic}|'help ${topic}') words_offered=${bashWord(
           commands
             .filter((c) => c.id.startsWith(`${topic}:`))
             .map((c) => c.id.slice(topic.length + 1))
@@ -101,7 +101,8 @@ _${BIN}() {
       -*) [[ " "${bashWord(allValueSpellings.join(' '))}" " == *" $word "* ]] && ((i++)) ;;
       *)
         if [[ -z $command ]]; then command=$word
-        elif [[ " "${bashWord(topics(commands).join(' '))}" " == *" $command "* ]]; then command="$command $word"; break
+        # help and topics take the next word (\`help gc status\`); a command takes arguments.
+        elif [[ " "${bashWord(['help', ...topics(commands)].join(' '))}" " == *" \${command#help } "* ]]; then command="$command $word"
         else break
         fi ;;
     esac
@@ -112,7 +113,7 @@ _${BIN}() {
   )} choices=""
   case "$command" in
     "") words_offered=${bashWord(topLevel(commands).join(' '))} ;;
-    help|help\\ *) [[ $command == help ]] && words_offered=${bashWord(
+    help) words_offered=${bashWord(
       topLevel(commands)
         .filter((w) => w !== 'help')
         .join(' '),
@@ -176,13 +177,15 @@ export function zshCompletion(manifest) {
     const command = commands.find((c) => c.id === word)
     return [word, command?.summary ?? (word === 'help' ? 'Show the help of a command' : `${word} commands`)]
   })
+  const describeSubcommands = (topic, indent) =>
+    `${indent}local -a subcommands=(\n${describe(
+      commands.filter((c) => c.id.startsWith(`${topic}:`)).map((c) => [c.id.slice(topic.length + 1), c.summary]),
+    )}\n${indent})\n${indent}_describe -t commands '${topic} command' subcommands`
   const topicCases = topics(commands)
-    .map(
-      (topic) =>
-        `    ${topic})\n      local -a subcommands=(\n${describe(
-          commands.filter((c) => c.id.startsWith(`${topic}:`)).map((c) => [c.id.slice(topic.length + 1), c.summary]),
-        )}\n      )\n      _describe -t commands '${topic} command' subcommands ;;`,
-    )
+    .map((topic) => `    ${topic})\n${describeSubcommands(topic, '      ')} ;;`)
+    .join('\n')
+  const helpTopicCases = topics(commands)
+    .map((topic) => `        ${topic})\n${describeSubcommands(topic, '          ')} ;;`)
     .join('\n')
   const cases = commands
     .map(
@@ -229,7 +232,13 @@ ${describe(firstWords)}
   (( CURRENT -= start - 1 ))
   case $command in
     help)
-      (( CURRENT == 2 )) && _describe -t commands '${BIN} command' first_words ;;
+      if (( CURRENT == 2 )); then
+        _describe -t commands '${BIN} command' first_words
+      elif (( CURRENT == 3 )); then
+        case \${words[2]} in
+${helpTopicCases}
+        esac
+      fi ;;
 ${topicCases}
 ${cases}
     *) _files ;;

@@ -89,6 +89,7 @@ describe('shell completion (bash and zsh) @integration', function () {
         assert.deepEqual(offers('registryctl gc '), ['status'])
         assert.deepEqual(offers('registryctl gc status --wr'), ['--write-probe'])
         assert.deepEqual(offers('registryctl help delete-'), ['delete-manifest', 'delete-tags'])
+        assert.deepEqual(offers('registryctl help gc '), ['status'])
       })
 
       it('completes flags anywhere after the command, past references with `:` and file arguments', () => {
@@ -105,6 +106,7 @@ describe('shell completion (bash and zsh) @integration', function () {
       it("completes --sort's choices and file names for flags whose value is a file", () => {
         assert.deepEqual(offers('registryctl list-tags registry/app --sort '), ['created', 'name'])
         assert.deepEqual(offers('registryctl list-images registry.example --sort n'), ['name'])
+        assert.deepEqual(offers('registryctl list-tags registry/app --sort='), ['created', 'name'])
         assert.deepEqual(offers('registryctl delete-tags registry/app:x --plan pl'), ['plan.json', 'plans'])
         assert.deepEqual(offers('registryctl resolve registry/app:x --ca-file c'), ['ca.pem'])
         assert.deepEqual(offers('registryctl cleanup po'), ['policy.yaml'])
