@@ -5,6 +5,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {debianNodeRoot, installedCommand} from './debian-node.js'
+
 /** bin/run.js, for tests that drive the CLI's process themselves (pipes, signals). */
 export const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
@@ -14,6 +16,15 @@ const ISOLATED = {
   REGISTRYCTL_CONFIG: '/nonexistent-registryctl/config.yaml',
   REGISTRYCTL_SYSTEM_CONFIG: '/nonexistent-registryctl/system.yaml',
   REGISTRYCTL_CERTS_D: '/nonexistent-certs.d',
+}
+
+/**
+ * The node that runs the CLI: this process's, or with REGISTRYCTL_TEST_NODE=debian Debian 12's own
+ * nodejs 18 (test/helpers/debian-node.ts), to run the CLI tests once more as the build hosts would.
+ */
+function nodeCommand(args: string[]): [string, string[]] {
+  if (process.env.REGISTRYCTL_TEST_NODE !== 'debian') return [process.execPath, args]
+  return installedCommand([debianNodeRoot()], '/usr/bin/node', args)
 }
 
 export interface CliResult {
@@ -42,7 +53,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const {env, done} = cliEnvironment(options.env)
   return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, ...args], {
+    const child = spawn(...nodeCommand([RUN, ...args]), {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
@@ -58,7 +69,8 @@ export async function runCli(
 
 /** The command and arguments that run the CLI with `args` on a pseudo-terminal (util-linux `script`). */
 export function inTerminal(args: string[]): [string, string[]] {
-  const quoted = [process.execPath, RUN, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
+  const [node, nodeArgs] = nodeCommand([RUN, ...args])
+  const quoted = [node, ...nodeArgs].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
   return ['script', ['-qec', quoted, '/dev/null']]
 }
 
@@ -102,7 +114,7 @@ export async function runCliWithBrokenStdout(
   const {env, done} = cliEnvironment(undefined)
   const full = stdout === 'full' ? openSync('/dev/full', 'w') : undefined
   return new Promise<Omit<CliResult, 'stdout'>>((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, ...args], {env, stdio: ['ignore', full ?? 'pipe', 'pipe']})
+    const child = spawn(...nodeCommand([RUN, ...args]), {env, stdio: ['ignore', full ?? 'pipe', 'pipe']})
     // The reading end closes before the CLI writes anything.
     child.stdout?.destroy()
     let stderr = ''
