@@ -132,7 +132,7 @@ const shared = {
   absWorkingDir: root,
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node18.19',
   // Names stay readable in stacks (--debug) and profiles; whitespace is what costs parse time.
   minifyWhitespace: true,
   minifySyntax: true,

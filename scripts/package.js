@@ -5,9 +5,10 @@
  *
  *   /usr/lib/registryctl/        package.json, its `files` (the build output, bundled or not), and the
  *                                production dependencies `npm ls --omit=dev` names (none of the dev tree)
- *   /usr/bin/registryctl         a wrapper running it with Debian's node (Depends: nodejs (>= 20))
+ *   /usr/bin/registryctl         a wrapper running it with Debian's node (Depends: nodejs from `engines`)
  *   /usr/share/man/man1/registryctl.1.gz          generated from the commands' help (oclif manifest)
  *   /usr/share/bash-completion/completions/registryctl, /usr/share/zsh/vendor-completions/_registryctl
+ *                                (scripts/completion.js)
  *   /usr/share/doc/registryctl/  copyright, changelog.gz
  *
  * The generators are exported for tests; nothing here runs at import.
@@ -30,15 +31,13 @@ import {dirname, join, relative, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import {gzipSync} from 'node:zlib'
 
+import {bashCompletion, zshCompletion} from './completion.js'
+import {sortedCommands, visibleFlags} from './manifest.js'
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = 'registryctl'
 
-const sortedCommands = (manifest) => Object.values(manifest.commands).sort((a, b) => a.id.localeCompare(b.id))
 const spaced = (id) => id.replaceAll(':', ' ')
-const visibleFlags = (command) =>
-  Object.values(command.flags)
-    .filter((flag) => !flag.hidden)
-    .sort((a, b) => a.name.localeCompare(b.name))
 
 /** roff-escape a line of text: backslashes, leading dots and quotes, hyphens in options. */
 function roff(text) {
@@ -126,97 +125,37 @@ export function manPage(manifest, pkg, date = new Date()) {
   return `${lines.join('\n')}\n`
 }
 
-/** bash completion: commands (with `gc status`), then each command's options. */
-export function bashCompletion(manifest) {
-  const commands = sortedCommands(manifest)
-  const top = [...new Set(commands.map((command) => command.id.split(':')[0])), 'help']
-  const cases = commands
-    .map((command) => {
-      const flags = visibleFlags(command).flatMap((flag) => [
-        `--${flag.name}`,
-        ...(flag.aliases ?? []).map((a) => `--${a}`),
-      ])
-      return `    ${spaced(command.id).replaceAll(' ', '\\ ')}) opts="${flags.join(' ')}" ;;`
-    })
-    .join('\n')
-  return `# bash completion for ${BIN} (generated from its commands)
-_${BIN}() {
-  local cur words cword
-  _init_completion 2>/dev/null || { cur="\${COMP_WORDS[COMP_CWORD]}"; words=("\${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
-  local command="" i
-  for ((i = 1; i < cword; i++)); do
-    case "\${words[i]}" in -*) ;; *) command="\${command:+$command }\${words[i]}" ;; esac
-  done
-  local opts
-  case "$command" in
-    "") COMPREPLY=($(compgen -W "${top.join(' ')}" -- "$cur")); return ;;
-    gc) COMPREPLY=($(compgen -W "${commands
-      .filter((c) => c.id.startsWith('gc:'))
-      .map((c) => c.id.split(':')[1])
-      .join(' ')}" -- "$cur")); return ;;
-    help) COMPREPLY=($(compgen -W "${commands.map((c) => c.id.split(':')[0]).join(' ')}" -- "$cur")); return ;;
-${cases}
-    *) opts="" ;;
-  esac
-  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
-}
-complete -F _${BIN} ${BIN}
-`
+/** package.json's `author` ("Name <email>" or {name, email}) as Debian's Maintainer field. */
+function maintainer(pkg) {
+  const author = typeof pkg.author === 'string' ? pkg.author.replace(/\s*\(.*\)$/, '') : pkg.author
+  const field = typeof author === 'string' ? author : author?.email ? `${author.name} <${author.email}>` : undefined
+  if (!field || !/^[^<>]+ <[^\s<>@]+@[^\s<>@]+>$/.test(field))
+    throw new Error('package.json needs "author": "Name <email>" for the Maintainer field')
+  return field
 }
 
-/** zsh completion (`_arguments` per command). */
-export function zshCompletion(manifest) {
-  const commands = sortedCommands(manifest)
-  const describe = commands
-    .map(
-      (command) =>
-        `    '${spaced(command.id).replaceAll(' ', '\\ ')}:${(command.summary ?? '').replaceAll("'", "'\\''").replaceAll(':', '\\:')}'`,
-    )
-    .join('\n')
-  const cases = commands
-    .map((command) => {
-      const specs = visibleFlags(command).map((flag) => {
-        const text = (flag.description ?? '')
-          .replaceAll("'", "'\\''")
-          .replaceAll('[', '(')
-          .replaceAll(']', ')')
-          .replaceAll(':', '\\:')
-        return `'--${flag.name}[${text}]${flag.type === 'option' ? ':value:' : ''}'`
-      })
-      return `    ${command.id.replaceAll(':', '\\ ')})\n      _arguments ${specs.join(' ')} '*:argument:_files' ;;`
-    })
-    .join('\n')
-  return `#compdef ${BIN}
-# zsh completion for ${BIN} (generated from its commands)
-_${BIN}() {
-  local -a commands
-  commands=(
-${describe}
-  )
-  if (( CURRENT == 2 )); then
-    _describe -t commands '${BIN} command' commands
-    return
-  fi
-  local command="\${words[2]}"
-  [[ "$command" == gc ]] && command="gc \${words[3]}"
-  case "$command" in
-${cases}
-  esac
+function homepage(pkg) {
+  if (!/^https:\/\/\S+$/.test(pkg.homepage ?? '')) throw new Error('package.json needs "homepage": "https://…"')
+  return pkg.homepage
 }
-_${BIN} "$@"
-`
+
+/** `engines.node` (">=18.19") as the nodejs dependency: the one place the supported Node is declared. */
+function nodeDependency(pkg) {
+  const minimum = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(pkg.engines?.node ?? '')?.[1]
+  if (!minimum) throw new Error(`package.json engines.node must be ">=VERSION", not ${pkg.engines?.node}`)
+  return `nodejs (>= ${minimum})`
 }
 
 function control(pkg, installedKb) {
   return `Package: ${BIN}
 Version: ${pkg.version}
 Architecture: all
-Maintainer: registryctl maintainers <registryctl@example.org>
+Maintainer: ${maintainer(pkg)}
 Installed-Size: ${installedKb}
-Depends: nodejs (>= 20)
+Depends: ${nodeDependency(pkg)}
 Section: admin
 Priority: optional
-Homepage: https://example.org/registryctl
+Homepage: ${homepage(pkg)}
 Description: operate container registries over the OCI distribution API
  registryctl lists repositories and tags, resolves and inspects manifests,
  deletes tags safely (a plan, a confirmation, re-checks before each delete),
@@ -251,7 +190,7 @@ function changelog(pkg, date) {
 
   * Package built from the registryctl sources.
 
- -- registryctl maintainers <registryctl@example.org>  ${date.toUTCString().replace('GMT', '+0000')}
+ -- ${maintainer(pkg)}  ${date.toUTCString().replace('GMT', '+0000')}
 `
 }
 

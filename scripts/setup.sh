@@ -4,7 +4,7 @@
 # GNU time (benchmark memory), script (tests drive the prompt through a pseudo-terminal), chromium
 # (the homepage's browser tests; playwright-core drives it and never downloads a browser),
 # OpenStack Swift + memcached (gc status on Swift/S3 stores), and for the Debian package dpkg-deb,
-# lintian and man.
+# lintian and man; for the completion and Debian 12 nodejs tests zsh, bash-completion and unshare.
 # Idempotent and quiet when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,9 @@ declare -A package_of=([docker-registry]=docker-registry [nginx]=nginx-light [sk
 package_of+=([swift-ring-builder]=swift [swift-proxy-server]=swift-proxy [swift-object-server]=swift-object [swift-container-server]=swift-container [swift-account-server]=swift-account [memcached]=memcached)
 # npm run package: dpkg-deb builds the .deb, lintian checks it, man renders its man page in the tests.
 package_of+=([dpkg-deb]=dpkg [lintian]=lintian [man]=man-db)
+# The completion tests drive zsh and bash with bash-completion; the package tests run Debian 12's own
+# nodejs (apt-get download, never installed) in a private mount namespace (unshare).
+package_of+=([zsh]=zsh [unshare]=util-linux [apt-get]=apt)
 missing=()
 for command in "${!package_of[@]}"; do
   # By path, not `command -v`: `time` must be GNU time, not the shell keyword.
@@ -21,6 +24,7 @@ for command in "${!package_of[@]}"; do
     missing+=("${package_of[$command]}")
   fi
 done
+[ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -5,6 +5,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {debianNodeRoot, installedCommand} from './debian-node.js'
+
 /** bin/run.js, for tests that drive the CLI's process themselves (pipes, signals). */
 export const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
@@ -23,6 +25,15 @@ const ISOLATED = {
       [name.toUpperCase(), ''],
     ]),
   ),
+}
+
+/**
+ * The node that runs the CLI: this process's, or with REGISTRYCTL_TEST_NODE=debian Debian 12's own
+ * nodejs 18 (test/helpers/debian-node.ts), to run the CLI tests once more as the build hosts would.
+ */
+function nodeCommand(args: string[]): [string, string[]] {
+  if (process.env.REGISTRYCTL_TEST_NODE !== 'debian') return [process.execPath, args]
+  return installedCommand([debianNodeRoot()], '/usr/bin/node', args)
 }
 
 export interface CliResult {
@@ -51,7 +62,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const {env, done} = cliEnvironment(options.env)
   return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, ...args], {
+    const child = spawn(...nodeCommand([RUN, ...args]), {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
@@ -73,7 +84,8 @@ const shellQuote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`
  * piped in instead of the terminal (`printf %s "$PASS" | registryctl … --password-stdin`).
  */
 export function inTerminal(args: string[], options: {stdoutTo?: string; stdin?: string} = {}): [string, string[]] {
-  const quoted = [process.execPath, RUN, ...args].map(shellQuote).join(' ')
+  const [node, nodeArgs] = nodeCommand([RUN, ...args])
+  const quoted = [node, ...nodeArgs].map(shellQuote).join(' ')
   const redirect = options.stdoutTo ? ` > ${shellQuote(options.stdoutTo)}` : ''
   const piped = options.stdin === undefined ? '' : `printf %s ${shellQuote(options.stdin)} | `
   return ['script', ['-qec', `${piped}${quoted}${redirect}`, '/dev/null']]
@@ -126,7 +138,7 @@ export async function runCliWithBrokenStdout(
   const {env, done} = cliEnvironment(undefined)
   const full = stdout === 'full' ? openSync('/dev/full', 'w') : undefined
   return new Promise<Omit<CliResult, 'stdout'>>((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, ...args], {env, stdio: ['ignore', full ?? 'pipe', 'pipe']})
+    const child = spawn(...nodeCommand([RUN, ...args]), {env, stdio: ['ignore', full ?? 'pipe', 'pipe']})
     // The reading end closes before the CLI writes anything.
     child.stdout?.destroy()
     let stderr = ''

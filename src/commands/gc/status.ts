@@ -109,7 +109,10 @@ A catalog that answers while some repositories refuse the credentials (401/403) 
       // takes ~10 MB (its code paged in, its zones, the code made) of the ~27 MB the walk of 100,000
       // blobs adds to start-up, for ~20 % less CPU; the walk spends most of its time in system calls,
       // and its per-digest work is native (DigestTable). Baseline code (Sparkplug) is kept.
-      if (store.driver === 'filesystem') setFlagsFromString('--max-opt=1')
+      // V8 10 (Node 18, Debian 12's nodejs) has no --max-opt and prints an error line for it: there
+      // --no-opt turns TurboFan off (it has no Maglev to keep off).
+      if (store.driver === 'filesystem')
+        setFlagsFromString(Number(process.versions.v8.split('.')[0]) >= 11 ? '--max-opt=1' : '--no-opt')
       const progress = process.stderr.isTTY && !this.jsonEnabled()
       // At most ten updates a second: the walk reports every repository, and a terminal is slow.
       let shownAt = 0
