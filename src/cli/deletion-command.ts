@@ -19,6 +19,7 @@ import {ExitCode, RegistryCtlError} from '../lib/errors.js'
 import {outputSettled} from './output.js'
 import {confirmFromStdin, dryRunPreflight, showPlan, showResult} from './deletion-habits.js'
 import {confirmationMessage, formatOutcome} from './render/deletion.js'
+import {chooseRecording, openRecord, type Recording, recordFlags} from './recording.js'
 
 export class NotConfirmedError extends RegistryCtlError {
   constructor(message: string) {
@@ -41,6 +42,7 @@ export const deletionFlags = {
     description:
       'Append each outcome to this file as it happens (JSON lines), so an interrupted or killed run leaves a record.',
   }),
+  ...recordFlags,
 }
 
 /**
@@ -73,6 +75,8 @@ export async function runPlanSafely(
     onInterrupt?: (signal: NodeJS.Signals) => void
     /** An interruption trap the caller installed earlier (e.g. before its prompt); else one for the run. */
     interruption?: Interruption
+    /** Where each image is recorded before its DELETE (see recording.ts); none: --no-record. */
+    recording?: Recording
   } & Pick<ExecuteOptions, 'onProgress' | 'planJustListed'>,
 ): Promise<DeletionResult> {
   const interruption = options.interruption ?? trapInterruption({onFirst: options.onInterrupt})
@@ -80,13 +84,16 @@ export async function runPlanSafely(
   const journal = options.journal
     ? Journal.open(options.journal, {onError: (error) => interruption.fail(`journal ${options.journal}`, error)})
     : undefined
+  const record = openRecord(options.recording, interruption)
   try {
     journal?.start(plan)
     const result = await executePlan(client, plan, {
       signal: interruption.signal,
       onProgress: options.onProgress,
       planJustListed: options.planJustListed,
+      beforeDelete: record && ((image) => record.capture(client, image)),
       onOutcome(outcome) {
+        record?.outcome(plan.registry, plan.name, outcome)
         journal?.outcome(plan, outcome)
         options.onOutcome?.(outcome)
       },
@@ -96,6 +103,7 @@ export async function runPlanSafely(
   } finally {
     if (!options.interruption) interruption.dispose()
     journal?.close()
+    record?.close()
   }
 }
 
@@ -110,6 +118,8 @@ export abstract class DeletionCommand extends RegistryCommand {
       journal?: string
       silent?: boolean
       plannedNow?: boolean
+      record?: boolean
+      'record-dir'?: string
     },
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
     // From the moment the plan is shown, a signal stops the run gracefully: a deletion that has not
@@ -136,6 +146,8 @@ export abstract class DeletionCommand extends RegistryCommand {
       journal?: string
       silent?: boolean
       plannedNow?: boolean
+      record?: boolean
+      'record-dir'?: string
     },
     interruption: Interruption,
   ): Promise<{plan: DeletionPlan; result?: DeletionResult; dryRun?: boolean}> {
@@ -168,6 +180,7 @@ export abstract class DeletionCommand extends RegistryCommand {
       // A journal that cannot be written fails now, before the prompt, not after the confirmation.
       Journal.open(flags.journal).close()
     }
+    const recording = destructive ? chooseRecording(flags, this.effectiveSettings(plan.registry)) : undefined
     if (destructive) await this.confirm(plan, flags.yes)
     // Planned in this run, its listing (every tag resolved) the last thing read, and applied without a
     // prompt: that listing has just ended, and a second one would only repeat it a moment later. After
@@ -188,6 +201,7 @@ export abstract class DeletionCommand extends RegistryCommand {
             task: async (_context, task) => {
               done = await runPlanSafely(client, plan, {
                 journal: flags.journal,
+                recording,
                 interruption,
                 planJustListed,
                 onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`),
@@ -202,6 +216,7 @@ export abstract class DeletionCommand extends RegistryCommand {
       const stream = !json && !process.stdout.isTTY
       result = await runPlanSafely(client, plan, {
         journal: flags.journal,
+        recording,
         interruption,
         planJustListed,
         onOutcome: (outcome) => {

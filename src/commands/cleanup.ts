@@ -14,6 +14,7 @@ import {Journal} from '../lib/deletion/journal.js'
 import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/registry/reference.js'
 import {outputSettled} from '../cli/output.js'
+import {chooseRecording, openRecord, recordFlags} from '../cli/recording.js'
 import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../cli/render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
@@ -87,6 +88,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       default: 0,
       description: 'Seconds to wait for another cleanup of the same registry (default: refuse at once, exit 14).',
     }),
+    ...recordFlags,
   }
 
   async run(): Promise<CleanupOutput> {
@@ -166,6 +168,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       const destructive = plan.repositories.some((repository) =>
         repository.digests.some((digest) => digest.action !== 'blocked'),
       )
+      const recording = destructive ? chooseRecording(flags, this.effectiveSettings(plan.registry)) : undefined
       if (destructive) await this.confirm(plan, flags.yes)
 
       // Off a terminal (a job's log) and on one alike, each outcome is a line as it happens, so even
@@ -184,11 +187,15 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       const journal = flags.journal
         ? Journal.open(flags.journal, {onError: (error) => interruption.fail(`journal ${flags.journal}`, error)})
         : undefined
+      let record: ReturnType<typeof openRecord>
       try {
+        record = openRecord(recording, interruption)
         result = await executeCleanup(client, plan, {
           signal: interruption.signal,
+          beforeDelete: record && ((image) => record!.capture(client, image)),
           onRepositoryStart: (repository) => journal?.start(repository),
           onOutcome: (repository, outcome) => {
+            record?.outcome(repository.registry, repository.name, outcome)
             journal?.outcome(repository, outcome)
             if (json) return
             progress?.('')
@@ -206,6 +213,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       } finally {
         interruption.dispose()
         journal?.close()
+        record?.close()
         progress?.('')
       }
 

@@ -88,7 +88,11 @@ export function confirmationMessage(plan: DeletionPlan): string {
  * docker-registryctl's result line, byte for byte: Python's `'{0:74s}[{1}]'`, the reference padded
  * with spaces to 74 columns and the status right after it (no space when the reference is longer).
  */
-export function formatOutcome(registry: string, name: string, outcome: TagOutcome): string {
+export function formatOutcome(
+  registry: string,
+  name: string,
+  outcome: Pick<TagOutcome, 'tag'> & {status: string; digest?: string},
+): string {
   return `${`${registry}/${name}:${outcome.tag}`.padEnd(74)}[${outcome.status}]`
 }
 

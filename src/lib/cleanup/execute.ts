@@ -10,6 +10,7 @@ import type {RegistryClient} from '../registry/client.js'
 import {
   type DeletionResult,
   executePlan,
+  type ExecuteOptions,
   summarizeOutcomes,
   type TagOutcome,
   type TagStatus,
@@ -39,6 +40,8 @@ export interface CleanupExecuteOptions {
   onOutcome?: (plan: DeletionPlan, outcome: TagOutcome) => void
   /** When a repository with something to do is done. */
   onRepository?: (result: DeletionResult, handled: number, total: number) => void
+  /** Right before each DELETE (the recovery record), as for delete-tags. */
+  beforeDelete?: ExecuteOptions['beforeDelete']
 }
 
 const REFUSALS = new Set<number>([ExitCode.UNSUPPORTED, ExitCode.UNAUTHORIZED, ExitCode.DENIED])
@@ -73,6 +76,7 @@ export async function executeCleanup(
 
       const result = await executePlan(client, repository, {
         signal: options.signal,
+        beforeDelete: options.beforeDelete,
         onOutcome(outcome) {
           seen.push(outcome)
           options.onOutcome?.(repository, outcome)
