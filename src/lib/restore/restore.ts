@@ -178,7 +178,7 @@ export function describeUnput(entry: RestorePlanEntry): RestoreOutcome | undefin
       }
     }
 
-    default: {
+    case 'put': {
       return undefined
     }
   }
