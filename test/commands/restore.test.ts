@@ -15,7 +15,7 @@ import {ExitCode} from '../../src/lib/errors.js'
 import {sha256Digest} from '../../src/lib/registry/manifests.js'
 import {type BuiltImage, buildImage, buildMultiArch} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'
-import {runCli} from '../helpers/cli.js'
+import {RUN, runCli} from '../helpers/cli.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
 
@@ -165,6 +165,51 @@ describe('restore @integration', function () {
     const status = await run(['gc', 'status', host, '--no-write-probe'])
     assert.match(status.stdout, /undo: +\d+ recorded deleted tag\(s\) .* \d+ lost to an earlier one/)
     assert.match(status.stdout, /3 lost/)
+  })
+
+  it('a record that cannot be written stops the deletion: nothing is deleted without its record (exit 74)', async () => {
+    const host = registry().host
+    const name = 'undo/full-disk'
+    const tags = Array.from({length: 6}, (_, k) => `t${k}`)
+    const built = tags.map((tag) => buildImage({created: '2024-07-01T00:00:00Z', layers: [`full disk ${tag}`]}))
+    await pushImage(client(), name, [tags[0]!], built[0]!)
+    await Promise.all(tags.slice(1).map((tag, k) => pushImage(client(), name, [tag], built[k + 1]!)))
+    const state = join(dir(), 'state-full')
+    // A file size limit (3 KiB) makes the record's writes fail with EFBIG after an image or two, as a
+    // full disk would (Node ignores SIGXFSZ).
+    const quoted = [process.execPath, RUN, 'delete-tags', `${host}/${name}:*`, '--yes']
+      .map((arg) => `'${arg}'`)
+      .join(' ')
+    const child = spawnSync('bash', ['-c', `ulimit -f 3; exec ${quoted}`], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        DOCKER_CONFIG: '/nonexistent-docker-config',
+        REGISTRYCTL_CONFIG: '/nonexistent-registryctl/config.yaml',
+        XDG_CACHE_HOME: join(dir(), 'cache-full'),
+        XDG_STATE_HOME: state,
+      },
+    })
+    assert.equal(child.status, ExitCode.OUTPUT, child.stderr)
+    assert.match(child.stderr, /recovery record .* failed: .*EFBIG/)
+    const recorded = new Set(
+      readRecords(join(state, 'registryctl')).flatMap((entry) => entry.images.flatMap((image) => image.tags)),
+    )
+    const gone = []
+    for (const tag of tags) if ((await client().exists(name, tag)) === undefined) gone.push(tag)
+    // The run stopped at the failed write: images recorded before it, none deleted without a record.
+    assert.ok(
+      recorded.size > 0 && gone.length < tags.length,
+      `recorded ${[...recorded].join(', ')}; deleted ${gone.join(', ')}`,
+    )
+    for (const tag of gone) assert.ok(recorded.has(tag), `${tag} deleted without its record`)
+    // The tags left were not attempted, and say so.
+    for (const tag of tags.filter((tag) => !gone.includes(tag)))
+      assert.match(child.stdout, new RegExp(`:${tag} +\\[SKIPPED\\]`))
+
+    const restored = await runCli(['restore', `${host}/${name}`], {env: {XDG_STATE_HOME: state}})
+    assert.equal(restored.code, 0, restored.stderr)
+    for (const [k, tag] of tags.entries()) assert.equal(await client().exists(name, tag), built[k]!.digest)
   })
 
   it('--no-record deletes with a warning and records nothing', async () => {
