@@ -212,6 +212,22 @@ describe('restore @integration', function () {
     for (const [k, tag] of tags.entries()) assert.equal(await client().exists(name, tag), built[k]!.digest)
   })
 
+  it('puts back a tag name --keep-siblings removed, on the image its siblings kept', async () => {
+    const host = registry().host
+    const name = 'undo/siblings'
+    const shared = buildImage({created: '2024-08-01T00:00:00Z', layers: ['siblings shared']})
+    await pushImage(client(), name, ['keep', 'drop'], shared)
+    const untagged = await run(['delete-tags', `${host}/${name}:drop`, '--keep-siblings', '--yes'])
+    assert.equal(untagged.code, 0, untagged.stderr)
+    assert.equal(await client().exists(name, 'drop'), undefined)
+
+    const restored = await run(['restore', `${host}/${name}:drop`])
+    assert.equal(restored.code, 0, restored.stderr)
+    assert.equal(restored.stdout.trim(), `${`${host}/${name}:drop`.padEnd(74)}[RESTORED]`)
+    assert.equal(await client().exists(name, 'drop'), shared.digest)
+    assert.equal(await client().exists(name, 'keep'), shared.digest)
+  })
+
   it('--no-record deletes with a warning and records nothing', async () => {
     const host = registry().host
     const name = 'undo/unrecorded'
