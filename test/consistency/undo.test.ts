@@ -9,7 +9,7 @@ import {strict as assert} from 'node:assert'
 import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {readRecords} from '../../src/lib/deletion/recovery.js'
+import {readRecords, RecoveryRecord} from '../../src/lib/deletion/recovery.js'
 import {sha256Digest} from '../../src/lib/registry/manifests.js'
 import {runCli} from '../helpers/cli.js'
 import {localSession} from '../helpers/registry.js'
@@ -47,6 +47,42 @@ describe('every deleting command records what it deletes, and restore undoes it 
 
       for (const image of images)
         for (const tag of image.tags) assert.equal(await client.exists(image.name, tag), image.digest, tag)
+    })
+  }
+
+  for (const command of commandsOfKind('restore')) {
+    it(`${command.id}: refused before writing anything where it may not push (read-only front, no credentials)`, async () => {
+      const p = production()
+      const client = localSession().client({host: p.direct})
+      const stable = await client.manifest('team/app', 'stable')
+      for (const [label, host] of [
+        ['the read-only front', p.readOnlyFront],
+        ['the TLS front without credentials', p.front],
+      ] as const) {
+        const target: Target = {host, dir: p.dir, connection: ['--ca-file', p.caFile], writes: 'read-only'}
+        const argv = (await command.argv(target)).filter((arg) => arg !== '--dry-run')
+        // A recorded deletion for that host, as if it had been deleted through it.
+        const record = RecoveryRecord.open(argv[argv.indexOf('--record-dir') + 1]!)
+        record.image({
+          registry: host,
+          name: 'team/app',
+          digest: stable.descriptor.digest,
+          mediaType: stable.manifest.mediaType,
+          manifest: stable.raw.toString('base64'),
+          tags: ['undo-probe'],
+          children: [],
+        })
+        record.close()
+        const result = await runCli(argv)
+        assert.notEqual(result.code, 0, `${label}: ${result.stdout}`)
+        assert.match(
+          result.stderr,
+          /^registryctl: .*(read-only|denied|401|authentication|rejected)/m,
+          `${label}: ${result.stderr}`,
+        )
+        assert.equal(result.stdout, '')
+        assert.equal(await client.exists('team/app', 'undo-probe'), undefined)
+      }
     })
   }
 })
