@@ -5,7 +5,7 @@
  * restore names each lost tag and changes nothing; a tag pushed again meanwhile stays unless --force.
  */
 import {strict as assert} from 'node:assert'
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -226,6 +226,42 @@ describe('restore @integration', function () {
     assert.equal(restored.stdout.trim(), `${`${host}/${name}:drop`.padEnd(74)}[RESTORED]`)
     assert.equal(await client().exists(name, 'drop'), shared.digest)
     assert.equal(await client().exists(name, 'keep'), shared.digest)
+  })
+
+  it('SIGINT stops a restore as it stops a deletion: no PUT after it, the rest [SKIPPED], exit 130', async () => {
+    const host = registry().host
+    const name = 'undo/interrupted'
+    const tags = Array.from({length: 30}, (_, k) => `i${String(k).padStart(2, '0')}`)
+    const built = tags.map((tag) => buildImage({created: '2024-09-01T00:00:00Z', layers: [`interrupted ${tag}`]}))
+    await pushImage(client(), name, [tags[0]!], built[0]!)
+    await Promise.all(tags.slice(1).map((tag, k) => pushImage(client(), name, [tag], built[k + 1]!)))
+    assert.equal((await run(['delete-tags', `${host}/${name}:*`, '--yes'])).code, 0)
+
+    const child = spawn(process.execPath, [RUN, 'restore', `${host}/${name}`], {
+      env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', ...env()},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      if (stdout.includes('[RESTORED]') && !child.killed) child.kill('SIGINT')
+    })
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    assert.equal(code, ExitCode.INTERRUPTED, stderr)
+    assert.match(stderr, /SIGINT: starting no more restores/)
+    const lines = stdout.trim().split('\n')
+    assert.equal(lines.length, tags.length)
+    const skipped = lines.filter((line) => line.endsWith('[SKIPPED]'))
+    assert.ok(skipped.length > 0, stdout)
+    // Every line is true on the registry.
+    for (const line of lines) {
+      const tag = /:(i\d+)\s/.exec(line)![1]!
+      const now = await client().exists(name, tag)
+      if (line.endsWith('[RESTORED]')) assert.equal(now, built[tags.indexOf(tag)]!.digest, line)
+      else assert.equal(now, undefined, line)
+    }
   })
 
   it('--no-record deletes with a warning and records nothing', async () => {
