@@ -8,6 +8,7 @@ import {outputSettled} from '../cli/output.js'
 import {recordDir, recordDirFlag} from '../cli/recording.js'
 import {formatRestoreNotes, formatRestorePlan, formatRestoreResult} from '../cli/render/restore.js'
 import {formatOutcome} from '../cli/render/deletion.js'
+import {Journal} from '../lib/deletion/journal.js'
 import {readRecords} from '../lib/deletion/recovery.js'
 import {ExitCode, isRegistryCtlError, RegistryCtlError} from '../lib/errors.js'
 import {parseGlobReference} from '../lib/registry/reference.js'
@@ -45,6 +46,10 @@ Each tag: [RESTORED]; [LOST] when the collector has removed a blob it needs; [EX
     }),
     'dry-run': Flags.boolean({description: 'Show what a restore would do, and run its checks; write nothing.'}),
     force: Flags.boolean({description: 'Move a tag that was pushed again meanwhile back onto the recorded image.'}),
+    journal: Flags.string({
+      description:
+        'Append each outcome to this file as it happens (JSON lines, as delete-tags --journal), so an interrupted or killed run leaves a record.',
+    }),
     ...recordDirFlag,
   }
 
@@ -100,22 +105,36 @@ Each tag: [RESTORED]; [LOST] when the collector has removed a blob it needs; [EX
           `registryctl: ${signal}: starting no more restores, letting those in flight finish (${signal} again exits at once)\n`,
         ),
     })
-    // Each line as it is known, so even kill -9 leaves an accurate log.
+    // Each line as it is known, so even kill -9 leaves an accurate log. A journal that cannot be
+    // written stops the run, as for deletions: later outcomes would go unrecorded.
     const reported: string[] = []
     let result: RestoreResult
+    let journal: Journal | undefined
     try {
+      journal = flags.journal
+        ? Journal.open(flags.journal, {onError: (error) => interruption.fail(`journal ${flags.journal}`, error)})
+        : undefined
+      journal?.start({
+        registry: reference.host,
+        name: reference.name,
+        pattern: `restore ${reference.pattern ?? '(last run)'}${flags.run ? ` --run ${flags.run}` : ''}`,
+        createdAt: new Date().toISOString(),
+      })
       result = await executeRestore(client, plan, {
         signal: interruption.signal,
         onOutcome: (outcome) => {
+          journal?.outcome({registry: reference.host, name: reference.name}, outcome)
           if (json) return
           const line = formatOutcome(reference.host, reference.name, outcome)
           reported.push(line)
           this.log(line)
         },
       })
+      journal?.end(result)
       await outputSettled()
     } finally {
       interruption.dispose()
+      journal?.close()
     }
 
     const {failure} = interruption

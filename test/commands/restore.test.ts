@@ -10,6 +10,7 @@ import {readdirSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import {readJournal} from '../../src/lib/deletion/journal.js'
 import {readRecords} from '../../src/lib/deletion/recovery.js'
 import {ExitCode} from '../../src/lib/errors.js'
 import {sha256Digest} from '../../src/lib/registry/manifests.js'
@@ -118,14 +119,28 @@ describe('restore @integration', function () {
     assert.equal((await run(['delete-tags', `${host}/${name}:app`, '--yes'])).code, 0)
     await pushImage(client(), name, ['app'], second)
 
+    const dryRun = await run(['restore', `${host}/${name}:app`, '--dry-run', '--force'])
+    assert.equal(dryRun.code, 0, dryRun.stderr)
+    assert.match(dryRun.stdout, /app +\S+ +\S+ +present +RESTORE\n?$/)
+    assert.equal(await client().exists(name, 'app'), second.digest, 'a dry run writes nothing')
+
     const kept = await run(['restore', `${host}/${name}:app`])
     assert.equal(kept.code, ExitCode.PARTIAL)
     assert.equal(kept.stdout.trim(), `${`${host}/${name}:app`.padEnd(74)}[EXISTS]`)
     assert.match(kept.stderr, new RegExp(`now points at ${second.digest}`))
     assert.equal(await client().exists(name, 'app'), second.digest)
 
-    const forced = await run(['restore', `${host}/${name}:app`, '--force'])
+    const journal = join(dir(), 'restore-journal.jsonl')
+    const forced = await run(['restore', `${host}/${name}:app`, '--force', '--journal', journal])
     assert.equal(forced.code, 0, forced.stderr)
+    assert.deepEqual(
+      readJournal(journal).map((line) => [line.event, 'status' in line ? line.status : undefined]),
+      [
+        ['start', undefined],
+        ['outcome', 'RESTORED'],
+        ['end', undefined],
+      ],
+    )
     assert.equal(forced.stdout.trim(), `${`${host}/${name}:app`.padEnd(74)}[RESTORED]`)
     assert.equal(await client().exists(name, 'app'), first.digest)
   })
@@ -195,7 +210,7 @@ describe('restore @integration', function () {
     const recorded = new Set(
       readRecords(join(state, 'registryctl')).flatMap((entry) => entry.images.flatMap((image) => image.tags)),
     )
-    const gone = []
+    const gone: string[] = []
     for (const tag of tags) if ((await client().exists(name, tag)) === undefined) gone.push(tag)
     // The run stopped at the failed write: images recorded before it, none deleted without a record.
     assert.ok(
