@@ -207,6 +207,7 @@ describe('restore @integration', function () {
     })
     assert.equal(child.status, ExitCode.OUTPUT, child.stderr)
     assert.match(child.stderr, /recovery record .* failed: .*EFBIG/)
+    assert.match(child.stderr, /\[SKIPPED\] not attempted: its recovery record could not be written/)
     const recorded = new Set(
       readRecords(join(state, 'registryctl')).flatMap((entry) => entry.images.flatMap((image) => image.tags)),
     )

@@ -174,6 +174,9 @@ async function recordFirst(
     return undefined
   } catch (error) {
     if (isRefusal(error)) refuse(state, error)
+    // The record's own file failed (a full disk): the run stops (the caller's fail()), this image stays.
+    if (!isRegistryCtlError(error) && typeof (error as NodeJS.ErrnoException).code === 'string')
+      return {status: 'SKIPPED', detail: `not attempted: its recovery record could not be written (${message(error)})`}
     const halted = stopped(state)
     if (halted) return {status: 'SKIPPED', detail: halted}
     return {status: 'FAIL', detail: `not deleted: it could not be recorded for a restore (${message(error)})`}
