@@ -5,6 +5,8 @@
  * records older than the `record-keep` setting (default 30d) are pruned. --no-record opts out, said
  * on stderr: that deletion cannot be undone.
  */
+import {accessSync, constants, mkdirSync} from 'node:fs'
+
 import * as Flags from '@oclif/core/flags'
 
 import {parseDuration} from '../lib/duration.js'
@@ -57,10 +59,19 @@ export function chooseRecording(
     return undefined
   }
 
-  return {
-    dir: recordDir(flags, settings),
-    keepMs: settings.recordKeep ? parseDuration(settings.recordKeep) : DEFAULT_RECORD_KEEP_MS,
+  const dir = recordDir(flags, settings)
+  // Checked before the prompt: a folder that cannot take the record fails now, not after confirming.
+  try {
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    accessSync(dir, constants.W_OK)
+  } catch (error) {
+    throw new UsageError(`cannot write the recovery record in ${dir}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'choose another place with --record-dir (or the record-dir setting), or delete without one: --no-record',
+    })
   }
+
+  return {dir, keepMs: settings.recordKeep ? parseDuration(settings.recordKeep) : DEFAULT_RECORD_KEEP_MS}
 }
 
 /**

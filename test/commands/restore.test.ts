@@ -280,6 +280,24 @@ describe('restore @integration', function () {
     }
   })
 
+  it('a record folder that cannot be written refuses before the prompt: exit 2, nothing deleted', async () => {
+    const host = registry().host
+    const name = 'undo/no-folder'
+    const image = buildImage({created: '2024-06-02T00:00:00Z', layers: ['no folder']})
+    await pushImage(client(), name, ['x'], image)
+    // A folder under a file: ENOTDIR.
+    const file = join(dir(), 'a-file')
+    await writeFile(file, '')
+    const result = await runCli(['delete-tags', `${host}/${name}:x`, '--record-dir', join(file, 'records')], {
+      input: 'y\n',
+      env: env(),
+    })
+    assert.equal(result.code, ExitCode.USAGE, result.stderr)
+    assert.match(result.stderr, /^registryctl: cannot write the recovery record in .*a-file\/records: ENOTDIR/m)
+    assert.doesNotMatch(result.stderr, /\[y\/N\]/)
+    assert.equal(await client().exists(name, 'x'), image.digest)
+  })
+
   it('--no-record deletes with a warning and records nothing', async () => {
     const host = registry().host
     const name = 'undo/unrecorded'
