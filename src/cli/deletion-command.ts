@@ -80,11 +80,12 @@ export async function runPlanSafely(
   } & Pick<ExecuteOptions, 'onProgress' | 'planJustListed'>,
 ): Promise<DeletionResult> {
   const interruption = options.interruption ?? trapInterruption({onFirst: options.onInterrupt})
+  // Likewise the recovery record (opened first: it may refuse, and then no journal is left open).
+  const record = openRecord(options.recording, interruption)
   // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
   const journal = options.journal
     ? Journal.open(options.journal, {onError: (error) => interruption.fail(`journal ${options.journal}`, error)})
     : undefined
-  const record = openRecord(options.recording, interruption)
   try {
     journal?.start(plan)
     const result = await executePlan(client, plan, {
