@@ -17,6 +17,7 @@ import {outputSettled} from './output.js'
 import {showPlan, showResult} from './deletion-habits.js'
 import {type DestructiveRun, runDestructive} from './destructive-flow.js'
 import {confirmationMessage, formatOutcome} from './render/deletion.js'
+import {chooseRecording, openRecord, type Recording, recordFlags} from './recording.js'
 
 export const deletionFlags = {
   yes: Flags.boolean({
@@ -33,6 +34,7 @@ export const deletionFlags = {
     description:
       'Append each outcome to this file as it happens (JSON lines), so an interrupted or killed run leaves a record.',
   }),
+  ...recordFlags,
 }
 
 /**
@@ -65,9 +67,13 @@ export async function runPlanSafely(
     onInterrupt?: (signal: NodeJS.Signals) => void
     /** An interruption trap the caller installed earlier (e.g. before its prompt); else one for the run. */
     interruption?: Interruption
+    /** Where each image is recorded before its DELETE (see recording.ts); none: --no-record. */
+    recording?: Recording
   } & Pick<ExecuteOptions, 'onProgress' | 'planJustListed'>,
 ): Promise<DeletionResult> {
   const interruption = options.interruption ?? trapInterruption({onFirst: options.onInterrupt})
+  // Likewise the recovery record (opened first: it may refuse, and then no journal is left open).
+  const record = openRecord(options.recording, interruption)
   // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
   const journal = options.journal
     ? Journal.open(options.journal, {onError: (error) => interruption.fail(`journal ${options.journal}`, error)})
@@ -78,7 +84,9 @@ export async function runPlanSafely(
       signal: interruption.signal,
       onProgress: options.onProgress,
       planJustListed: options.planJustListed,
+      beforeDelete: record && ((image) => record.capture(client, image)),
       onOutcome(outcome) {
+        record?.outcome(plan.registry, plan.name, outcome)
         journal?.outcome(plan, outcome)
         options.onOutcome?.(outcome)
       },
@@ -88,6 +96,7 @@ export async function runPlanSafely(
   } finally {
     if (!options.interruption) interruption.dispose()
     journal?.close()
+    record?.close()
   }
 }
 
@@ -99,6 +108,8 @@ type ApplyFlags = {
   silent?: boolean
   'password-stdin'?: boolean
   plannedNow?: boolean
+  record?: boolean
+  'record-dir'?: string
 }
 
 export abstract class DeletionCommand extends RegistryCommand {
@@ -118,10 +129,11 @@ export abstract class DeletionCommand extends RegistryCommand {
       yes: flags.yes,
       passwordStdin: flags['password-stdin'],
       journal: flags.journal,
-      question: () => confirmationMessage(plan),
+      recording: () => chooseRecording(flags, this.effectiveSettings(plan.registry)),
+      question: (recorded) => confirmationMessage(plan, recorded),
     }
-    const done = await runDestructive(run, async (interruption) => ({
-      ...(await this.execute(client, plan, flags, interruption)),
+    const done = await runDestructive(run, async (interruption, recording) => ({
+      ...(await this.execute(client, plan, flags, interruption, recording)),
       failure: interruption.failure,
     }))
     if (!done) return {plan, dryRun: true}
@@ -154,6 +166,7 @@ export abstract class DeletionCommand extends RegistryCommand {
     plan: DeletionPlan,
     flags: ApplyFlags,
     interruption: Interruption,
+    recording: Recording | undefined,
   ): Promise<{result: DeletionResult; streamed: Set<string>}> {
     const json = this.jsonEnabled()
     // Planned in this run, its listing (every tag resolved) the last thing read, and applied without a
@@ -175,6 +188,7 @@ export abstract class DeletionCommand extends RegistryCommand {
             task: async (_context, task) => {
               done = await runPlanSafely(client, plan, {
                 journal: flags.journal,
+                recording,
                 interruption,
                 planJustListed,
                 onProgress: (handled, total) => (task.output = `${handled}/${total} images handled`),
@@ -189,6 +203,7 @@ export abstract class DeletionCommand extends RegistryCommand {
       const stream = !json && !process.stdout.isTTY
       result = await runPlanSafely(client, plan, {
         journal: flags.journal,
+        recording,
         interruption,
         planJustListed,
         onOutcome: (outcome) => {

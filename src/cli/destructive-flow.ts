@@ -19,6 +19,7 @@ import {preflightPlans, writeProbes} from '../lib/deletion/preflight.js'
 import {ExitCode, InterruptedError, isRegistryCtlError, RegistryCtlError} from '../lib/errors.js'
 import {confirmFromStdin} from './deletion-habits.js'
 import {type Interruption, trapInterruption} from './interruption.js'
+import type {Recording} from './recording.js'
 
 export class NotConfirmedError extends RegistryCtlError {
   constructor(message: string) {
@@ -142,8 +143,14 @@ export interface DestructiveRun {
   /** stdin carried a --password-stdin secret: the question is asked on /dev/tty. */
   passwordStdin?: boolean
   journal?: string
-  /** The question, e.g. "Delete 3 tag(s) … This cannot be undone." */
-  question: () => string
+  /**
+   * Where each image is recorded before its DELETE (recording.ts chooseRecording): chosen after the
+   * preflight and before the prompt, so a folder that cannot take the record fails before anyone
+   * confirms; undefined for --no-record.
+   */
+  recording?: () => Recording | undefined
+  /** The question, e.g. "Delete 3 tag(s) …? Until garbage collection runs, …"; `recorded`: a recovery record is kept. */
+  question: (recorded: boolean) => string
 }
 
 /**
@@ -154,7 +161,7 @@ export interface DestructiveRun {
  */
 export async function runDestructive<T>(
   run: DestructiveRun,
-  execute: (interruption: Interruption) => Promise<T>,
+  execute: (interruption: Interruption, recording: Recording | undefined) => Promise<T>,
 ): Promise<T | undefined> {
   if (run.dryRun) {
     await preflight(run.client, run.plans, true)
@@ -168,18 +175,20 @@ export async function runDestructive<T>(
       ),
   })
   try {
-    // Nothing to delete (all kept or blocked): no probe, no prompt; the report still shows every tag.
+    // Nothing to delete (all kept or blocked): no probe, no record, no prompt; the report still shows every tag.
+    let recording: Recording | undefined
     if (writeProbes(run.plans).length > 0) {
       await preflight(run.client, run.plans, false)
       if (run.journal) checkJournal(run.journal)
+      recording = run.recording?.()
       if (!run.yes)
-        await confirmDeletion(run.question(), {
+        await confirmDeletion(run.question(recording !== undefined), {
           passwordStdin: Boolean(run.passwordStdin),
           signal: interruption.signal,
         })
     }
 
-    return await execute(interruption)
+    return await execute(interruption, recording)
   } finally {
     interruption.dispose()
   }

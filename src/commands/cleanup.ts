@@ -15,6 +15,7 @@ import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/e
 import {parseRegistry} from '../lib/registry/reference.js'
 import {outputSettled} from '../cli/output.js'
 import {partialExitCode, reportUnreadable} from '../cli/partial-access.js'
+import {chooseRecording, openRecord, recordFlags} from '../cli/recording.js'
 import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../cli/render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
@@ -90,6 +91,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
       default: 0,
       description: 'Seconds to wait for another cleanup of the same registry (default: refuse at once, exit 14).',
     }),
+    ...recordFlags,
   }
 
   async run(): Promise<CleanupOutput> {
@@ -180,9 +182,12 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         yes: flags.yes,
         passwordStdin: flags['password-stdin'],
         journal: flags.journal,
-        question: () => cleanupConfirmation(applying),
+        recording: () => chooseRecording(flags, this.effectiveSettings(applying.registry)),
+        question: (recorded) => cleanupConfirmation(applying, recorded),
       }
-      const applied = await runDestructive(run, async (interruption) => {
+      const applied = await runDestructive(run, async (interruption, recording) => {
+        // Each image is recorded before its DELETE (opened first: it may refuse, and then no journal is left open).
+        const record = openRecord(recording, interruption)
         // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
         const journal = flags.journal
           ? Journal.open(flags.journal, {onError: (error) => interruption.fail(`journal ${flags.journal}`, error)})
@@ -190,8 +195,10 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         try {
           const executed = await executeCleanup(client, applying, {
             signal: interruption.signal,
+            beforeDelete: record && ((image) => record.capture(client, image)),
             onRepositoryStart: (repository) => journal?.start(repository),
             onOutcome: (repository, outcome) => {
+              record?.outcome(repository.registry, repository.name, outcome)
               journal?.outcome(repository, outcome)
               if (json) return
               progress?.('')
@@ -209,6 +216,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
           return {executed, failure: interruption.failure}
         } finally {
           journal?.close()
+          record?.close()
           progress?.('')
         }
       })

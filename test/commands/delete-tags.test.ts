@@ -289,7 +289,7 @@ describe('delete-tags @integration', () => {
           {input: answer},
         )
         assert.equal(code, expected, `${JSON.stringify(answer)}: ${stderr}`)
-        assert.match(stderr, /This cannot be undone\. \[y\/N\] /)
+        assert.match(stderr, /Until garbage collection runs, `registryctl restore` can undo it\. \[y\/N\] /)
         assert.equal((await tagsOf(name)).length, expected === ExitCode.OK ? 2 : 4, JSON.stringify(answer))
         if (expected === ExitCode.OK) {
           assert.equal(

@@ -16,9 +16,10 @@ import {Session} from '../../src/lib/registry/client.js'
  * - read: reads one repository (or one reference);
  * - walk: reads every repository of the catalog (partial access applies);
  * - delete: plans, asks and deletes (preflight, prompt, exit codes apply);
- * - probe: talks to registry nodes as a monitoring check (smoke).
+ * - probe: talks to registry nodes as a monitoring check (smoke);
+ * - restore: puts back what a deletion recorded (push rights, preflight, interruption apply).
  */
-export type CommandKind = 'local' | 'login' | 'read' | 'walk' | 'delete' | 'probe'
+export type CommandKind = 'local' | 'login' | 'read' | 'walk' | 'delete' | 'probe' | 'restore'
 
 export interface Target {
   /** host[:port] the command is pointed at (a front, a node, or the registry through a proxy). */
@@ -90,6 +91,18 @@ export const COMMANDS: CommandCase[] = [
       'delete-manifest',
       `${t.host}/team/app@${await digestOf(t, 'team/app', '2021-03-02-101010-production')}`,
       '--dry-run',
+      ...t.connection,
+    ],
+  },
+  {
+    id: 'restore',
+    kinds: ['restore'],
+    argv: async (t) => [
+      'restore',
+      `${t.host}/team/app`,
+      '--dry-run',
+      '--record-dir',
+      join(t.dir, 'records'),
       ...t.connection,
     ],
   },

@@ -60,8 +60,10 @@ describe('partial access: every walking command names what it cannot read and do
           continue
         }
 
-        // Anonymously, gc status's delete probe cannot answer either: that (exit 5) is worse than partial.
-        const unanswered = who === 'anonymously' && /probe could not answer/.test(plain.stderr)
+        // Anonymously, gc status's delete probe cannot answer either, and a deleting command's dry run
+        // is refused by its preflight (no push credentials): that (exit 5) is worse than partial.
+        const unanswered =
+          who === 'anonymously' && (/probe could not answer/.test(plain.stderr) || command.kinds.includes('delete'))
         const expected = unanswered ? ExitCode.UNAUTHORIZED : ExitCode.LISTING_PARTIAL
         assert.equal(plain.code, expected, `${command.id} ${who}: ${plain.stderr}`)
         const line = plain.stderr.split('\n').find((candidate) => candidate.includes(REPOSITORY))

@@ -44,15 +44,25 @@ export interface CliResult {
 
 /**
  * The environment of a CLI run: an empty DOCKER_CONFIG (the machine's own docker login must not leak
- * into tests) and, unless the test gives one, a new empty cache folder (removed by `done`), so every
- * run starts cold and nothing is written to the user's cache.
+ * into tests) and, unless the test gives them, a new empty cache folder and state folder (removed by
+ * `done`), so every run starts cold and nothing is written to the user's cache or recovery records.
  */
 function cliEnvironment(env: NodeJS.ProcessEnv | undefined): {env: NodeJS.ProcessEnv; done: () => void} {
-  if (env?.XDG_CACHE_HOME !== undefined) return {env: {...process.env, ...ISOLATED, ...env}, done() {}}
-  const cache = mkdtempSync(join(tmpdir(), 'registryctl-test-cache-'))
+  // Recovery records (deletions write them by default) go to a folder of the run's own too.
+  const made: string[] = []
+  const fresh = (kind: string) => {
+    const dir = mkdtempSync(join(tmpdir(), `registryctl-test-${kind}-`))
+    made.push(dir)
+    return dir
+  }
+
+  const cache = env?.XDG_CACHE_HOME === undefined ? {XDG_CACHE_HOME: fresh('cache')} : {}
+  const state = env?.XDG_STATE_HOME === undefined ? {XDG_STATE_HOME: fresh('state')} : {}
   return {
-    env: {...process.env, ...ISOLATED, XDG_CACHE_HOME: cache, ...env},
-    done: () => rmSync(cache, {recursive: true, force: true}),
+    env: {...process.env, ...ISOLATED, ...cache, ...state, ...env},
+    done: () => {
+      for (const dir of made) rmSync(dir, {recursive: true, force: true})
+    },
   }
 }
 

@@ -27,6 +27,10 @@ describe('library entry point', () => {
       'eraseCredentials',
       'verifyCredentials',
       'ContentCache',
+      'RecoveryRecord',
+      'readRecords',
+      'planRestore',
+      'executeRestore',
     ]) {
       assert.equal(typeof (library as Record<string, unknown>)[name], 'function', name)
     }

@@ -4,7 +4,7 @@ import {type CleanupPlan, type PlanTotals, planTotals} from '../../lib/cleanup/p
 import type {TagOutcome} from '../../lib/deletion/execute.js'
 import type {DeletionPlan} from '../../lib/deletion/plan.js'
 import {isIndexType} from '../../lib/registry/manifests.js'
-import {formatOutcome} from './deletion.js'
+import {formatOutcome, undoNote} from './deletion.js'
 import {formatBytes, shortDigest} from './format.js'
 
 const ACTION_LABEL = {delete: 'DELETE', untag: 'UNTAG', kept: 'KEEP'} as const
@@ -54,13 +54,13 @@ export function formatCleanupPlan(plan: CleanupPlan, violations: string[] = []):
   return lines
 }
 
-export function cleanupConfirmation(plan: CleanupPlan): string {
+export function cleanupConfirmation(plan: CleanupPlan, recorded = false): string {
   const totals = planTotals(plan)
   const untag = totals.untag > 0 ? ` and remove ${totals.untag} tag name(s) keeping their images` : ''
   const touched = plan.repositories.filter((repository) =>
     repository.digests.some((digest) => digest.action !== 'blocked'),
   ).length
-  return `Delete ${totals.delete} tag(s) (${totals.images} image(s))${untag} in ${touched} repositor${touched === 1 ? 'y' : 'ies'} of ${plan.registry}? This cannot be undone.`
+  return `Delete ${totals.delete} tag(s) (${totals.images} image(s))${untag} in ${touched} repositor${touched === 1 ? 'y' : 'ies'} of ${plan.registry}? ${undoNote(recorded)}`
 }
 
 /** One outcome as it happens: docker-registryctl's layout, and why when it is not DONE. */

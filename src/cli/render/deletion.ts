@@ -75,20 +75,32 @@ export function formatPlan(plan: DeletionPlan, width = Number.POSITIVE_INFINITY)
   return lines
 }
 
-export function confirmationMessage(plan: DeletionPlan): string {
+/**
+ * What the question says about undoing: with a recovery record, `registryctl restore` puts the images
+ * back until the registry's garbage collector runs; without one (--no-record), nothing can.
+ */
+export function undoNote(recorded: boolean): string {
+  return recorded ? 'Until garbage collection runs, `registryctl restore` can undo it.' : 'This cannot be undone.'
+}
+
+export function confirmationMessage(plan: DeletionPlan, recorded = false): string {
   const summary = planSummary(plan)
   const parts = [`Delete ${summary.deleteTags} tag(s) (${summary.images} image(s))`]
   if (summary.untagTags > 0) parts.push(`remove ${summary.untagTags} tag name(s) keeping their images`)
   const siblings =
     summary.siblingsIncluded.length > 0 ? `, including unselected ${summary.siblingsIncluded.join(', ')}` : ''
-  return `${parts.join(' and ')}${siblings} from ${plan.registry}/${plan.name}? This cannot be undone.`
+  return `${parts.join(' and ')}${siblings} from ${plan.registry}/${plan.name}? ${undoNote(recorded)}`
 }
 
 /**
  * docker-registryctl's result line, byte for byte: Python's `'{0:74s}[{1}]'`, the reference padded
  * with spaces to 74 columns and the status right after it (no space when the reference is longer).
  */
-export function formatOutcome(registry: string, name: string, outcome: TagOutcome): string {
+export function formatOutcome(
+  registry: string,
+  name: string,
+  outcome: Pick<TagOutcome, 'tag'> & {status: string; digest?: string},
+): string {
   return `${`${registry}/${name}:${outcome.tag}`.padEnd(74)}[${outcome.status}]`
 }
 

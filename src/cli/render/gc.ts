@@ -28,6 +28,11 @@ export function formatApiState(state: ApiState): string[] {
     `  catalog:  ${catalog}`,
     `  deletes:  ${state.deletes.verdict} (${state.deletes.detail})`,
     `  writes:   ${state.writes.verdict} (${state.writes.detail})`,
+    ...(state.restorable
+      ? [
+          `  undo:     ${state.restorable.restorableTags} recorded deleted tag(s) (${state.restorable.restorableImages} image(s)) still restorable, until the next garbage collection; ${state.restorable.lostTags} lost to an earlier one${state.restorable.unknownTags > 0 ? `, ${state.restorable.unknownTags} not readable with these credentials` : ''}`,
+        ]
+      : []),
   ]
 }
 

@@ -14,6 +14,7 @@ import {parseDuration} from '../../lib/duration.js'
 import {parseRegistry} from '../../lib/registry/reference.js'
 import {formatApiState, formatStoreProgress, formatStoreReport} from '../../cli/render/gc.js'
 import {writeJsonInPieces} from '../../cli/render/json.js'
+import {recordDir, recordDirFlag} from '../../cli/recording.js'
 
 export default class GcStatus extends RegistryCommand {
   static override summary =
@@ -46,6 +47,7 @@ A catalog that answers while some repositories refuse the credentials (401/403) 
     }),
     'uploads-older-than': Flags.string({default: '24h', description: 'Report upload folders older than this.'}),
     top: Flags.integer({default: 10, min: 0, description: 'Repositories to show by reclaimable bytes.'}),
+    ...recordDirFlag,
   }
 
   /** Whether run() wrote the JSON itself (then oclif's logJson writes nothing). */
@@ -80,6 +82,21 @@ A catalog that answers while some repositories refuse the credentials (401/403) 
       const address = parseRegistry(args.registry)
       const session = await this.buildSession(flags, address.host)
       result.api = await probeApiState(session.client(address), {writeProbe: flags['write-probe']})
+      // What `registryctl restore` could still undo from this host's records, before a collection.
+      const [{readRecords}, {countRestorable}] = await Promise.all([
+        import('../../lib/deletion/recovery.js'),
+        import('../../lib/restore/restore.js'),
+      ])
+      // No place for records (an account without a home, and none configured): nothing to count.
+      const dir = (() => {
+        try {
+          return recordDir(flags, this.effectiveSettings(address.host))
+        } catch {
+          return undefined
+        }
+      })()
+      const runs = dir ? readRecords(dir) : []
+      if (runs.length > 0) result.api.restorable = await countRestorable(session.client(address), runs)
       output.push(...formatApiState(result.api))
       unanswered = unansweredProbe(result.api)
     }

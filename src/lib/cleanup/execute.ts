@@ -11,6 +11,7 @@ import {
   type DeletionResult,
   executePlan,
   LEFT_IN_PLACE,
+  type ExecuteOptions,
   summarizeOutcomes,
   type TagOutcome,
   type TagStatus,
@@ -40,6 +41,8 @@ export interface CleanupExecuteOptions {
   onOutcome?: (plan: DeletionPlan, outcome: TagOutcome) => void
   /** When a repository with something to do is done. */
   onRepository?: (result: DeletionResult, handled: number, total: number) => void
+  /** Right before each DELETE (the recovery record), as for delete-tags. */
+  beforeDelete?: ExecuteOptions['beforeDelete']
 }
 
 const REFUSALS = new Set<number>([ExitCode.UNSUPPORTED, ExitCode.UNAUTHORIZED, ExitCode.DENIED])
@@ -74,6 +77,7 @@ export async function executeCleanup(
 
       const result = await executePlan(client, repository, {
         signal: options.signal,
+        beforeDelete: options.beforeDelete,
         onOutcome(outcome) {
           seen.push(outcome)
           options.onOutcome?.(repository, outcome)

@@ -21,6 +21,7 @@ import {backoffDelay} from '../registry/transport.js'
 import type {DeletionPlan, PlannedDigest} from './plan.js'
 import {untag} from './placeholder.js'
 import {preflightPlans} from './preflight.js'
+import type {ImageAboutToGo} from './recovery.js'
 
 export type TagStatus = 'DONE' | 'FAIL' | 'GONE' | 'KEPT' | 'CHANGED' | 'UNKNOWN' | 'SKIPPED'
 
@@ -69,6 +70,12 @@ export interface ExecuteOptions {
    * plan file) in between: that listing, every tag resolved, is the fresh one, and is not repeated.
    */
   planJustListed?: boolean
+  /**
+   * Called right before an image's DELETE (or a tag's removal) is sent, with the tags it takes; the
+   * request is sent only once it resolves (the recovery record: on disk first). When it throws, that
+   * image is not deleted.
+   */
+  beforeDelete?: (image: ImageAboutToGo) => Promise<void>
 }
 
 function message(error: unknown): string {
@@ -152,6 +159,30 @@ function refuse(state: RunState, error: unknown): void {
   state.stop.abort()
 }
 
+/**
+ * Hand the image to `beforeDelete` (the recovery record). Undefined when it may go; otherwise why it
+ * was not touched, and whether that is a SKIPPED (the run was stopped meanwhile: a record that could
+ * not be written stops it) or a FAIL.
+ */
+async function recordFirst(
+  state: RunState,
+  image: ImageAboutToGo,
+): Promise<{status: 'SKIPPED' | 'FAIL'; detail: string} | undefined> {
+  if (!state.options.beforeDelete) return undefined
+  try {
+    await state.options.beforeDelete(image)
+    return undefined
+  } catch (error) {
+    if (isRefusal(error)) refuse(state, error)
+    // The record's own file failed (a full disk): the run stops (the caller's fail()), this image stays.
+    if (!isRegistryCtlError(error) && typeof (error as NodeJS.ErrnoException).code === 'string')
+      return {status: 'SKIPPED', detail: `not attempted: its recovery record could not be written (${message(error)})`}
+    const halted = stopped(state)
+    if (halted) return {status: 'SKIPPED', detail: halted}
+    return {status: 'FAIL', detail: `not deleted: it could not be recorded for a restore (${message(error)})`}
+  }
+}
+
 function stopped(state: RunState): string | undefined {
   if (state.refusal) return `not attempted: the registry refused an earlier deletion (${message(state.refusal)})`
   if (state.options.signal?.aborted) return 'not attempted: interrupted before its DELETE'
@@ -223,6 +254,13 @@ async function deleteDigest(
     outcomes.push(...all(status, detail, still))
     return {digest: {digest: digest.digest, status, detail}, tags: outcomes}
   }
+
+  const unrecorded = await recordFirst(state, {
+    name: plan.name,
+    digest: digest.digest,
+    tags: still.map((entry) => entry.tag),
+  })
+  if (unrecorded) return finish(unrecorded.status, unrecorded.detail)
 
   let unknown: string
   try {
@@ -299,6 +337,17 @@ async function untagDigest(
 
     if (current !== digest.digest) {
       push({tag: entry.tag, digest: entry.digest, status: 'CHANGED', detail: `now points at ${current}; not touched`})
+      continue
+    }
+
+    const unrecorded = await recordFirst(state, {
+      name: plan.name,
+      digest: digest.digest,
+      tags: [entry.tag],
+      untag: true,
+    })
+    if (unrecorded) {
+      push({tag: entry.tag, digest: entry.digest, ...unrecorded})
       continue
     }
 

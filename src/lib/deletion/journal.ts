@@ -16,7 +16,7 @@ import type {DeletionPlan} from './plan.js'
 
 export type JournalRecord =
   | {event: 'start'; time: string; registry: string; name: string; pattern: string; planCreatedAt: string}
-  | ({event: 'outcome'; time: string; registry: string; name: string} & TagOutcome)
+  | ({event: 'outcome'; time: string; registry: string; name: string} & JournalOutcome)
   | {
       event: 'end'
       time: string
@@ -24,8 +24,11 @@ export type JournalRecord =
       name: string
       interrupted: boolean
       exitCode: number
-      counts: DeletionResult['counts']
+      counts: Record<string, number>
     }
+
+/** A tag's outcome: a deletion's (TagOutcome), or a restore's ([RESTORED], [LOST]…). */
+export type JournalOutcome = Omit<TagOutcome, 'status'> & {status: string}
 
 export interface JournalOptions {
   /**
@@ -69,7 +72,7 @@ export class Journal {
     }
   }
 
-  start(plan: DeletionPlan): void {
+  start(plan: Pick<DeletionPlan, 'registry' | 'name' | 'pattern' | 'createdAt'>): void {
     this.write({
       event: 'start',
       time: new Date().toISOString(),
@@ -80,11 +83,16 @@ export class Journal {
     })
   }
 
-  outcome(plan: Pick<DeletionPlan, 'registry' | 'name'>, outcome: TagOutcome): void {
+  outcome(plan: Pick<DeletionPlan, 'registry' | 'name'>, outcome: JournalOutcome): void {
     this.write({event: 'outcome', time: new Date().toISOString(), registry: plan.registry, name: plan.name, ...outcome})
   }
 
-  end(result: DeletionResult): void {
+  end(
+    // A deletion's result, or a restore's (its counts by its own statuses).
+    result:
+      | DeletionResult
+      | (Pick<DeletionResult, 'registry' | 'name' | 'interrupted' | 'exitCode'> & {counts: Record<string, number>}),
+  ): void {
     this.write({
       event: 'end',
       time: new Date().toISOString(),

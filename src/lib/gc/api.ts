@@ -32,6 +32,8 @@ export interface ApiState {
   /** exitCode: set when the probe could not answer (verdict unknown), the code of what stopped it. */
   deletes: {verdict: ProbeVerdict; detail: string; exitCode?: number}
   writes: {verdict: ProbeVerdict; detail: string; exitCode?: number}
+  /** Deletions recorded on this host (registryctl restore) the next collection would make permanent. */
+  restorable?: {restorableTags: number; restorableImages: number; lostTags: number; unknownTags: number}
 }
 
 /**

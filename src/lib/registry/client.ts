@@ -516,6 +516,14 @@ export class RegistryClient {
     )
   }
 
+  /** HEAD a blob in a repository: true when the registry still serves it there (a restore's check). */
+  async blobExists(name: string, digest: string): Promise<boolean> {
+    const response = await this.send(`/v2/${name}/blobs/${digest}`, {method: 'HEAD'}, [pullScope(name)])
+    if (response.status === 404) return false
+    if (response.status !== 200) await this.fail(response, {what: `blob ${this.refOf(name, digest)}`})
+    return true
+  }
+
   /**
    * Can we delete here? A DELETE of an all-zero digest (which cannot exist) answers 404 when deletes
    * are enabled, 405 UNSUPPORTED when `storage.delete.enabled` is off, a plain 405 in read-only mode,

@@ -38,6 +38,10 @@ export interface RegistrySettings {
   concurrency?: number
   /** `docker` ($DOCKER_CONFIG/config.json), `none` (anonymous), or the path of a docker-style config.json. */
   credentials?: string
+  /** Where deletions record what a restore needs (default $XDG_STATE_HOME/registryctl). */
+  recordDir?: string
+  /** How long recovery records are kept (a duration: 30d). */
+  recordKeep?: string
 }
 
 export interface SettingsLayer {
@@ -59,6 +63,8 @@ export interface EffectiveSettings {
   retries: number
   concurrency: number
   credentials: string
+  recordDir?: string
+  recordKeep?: string
   /** CA files added for this registry: docker's certs.d and $SSL_CERT_FILE. */
   extraCaFiles: string[]
   /** Where each value came from. */
@@ -82,6 +88,8 @@ const KEYS: Record<
   retries: {name: 'retries', type: 'integer', min: 0},
   concurrency: {name: 'concurrency', type: 'integer', min: 1, max: 128},
   credentials: {name: 'credentials', type: 'string'},
+  'record-dir': {name: 'recordDir', type: 'string'},
+  'record-keep': {name: 'recordKeep', type: 'string'},
 }
 
 export function userSettingsPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -292,6 +300,8 @@ export function resolveSettings(
     retries: values.retries as number,
     concurrency: values.concurrency as number,
     credentials: values.credentials as string,
+    recordDir: values.recordDir as string | undefined,
+    recordKeep: values.recordKeep as string | undefined,
     extraCaFiles,
     origins,
     files: options.files ?? [],

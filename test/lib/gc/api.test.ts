@@ -27,7 +27,7 @@ describe('gc/api probes @integration', () => {
       const state = await probeApiState(client)
       assert.equal(state.apiVersion, 'registry/2.0')
       assert.deepEqual([state.deletes.verdict, state.writes.verdict], ['enabled', 'writable'])
-      assert.deepEqual(state.catalog, {reachable: true, repositories: 2})
+      assert.deepEqual(state.catalog, {reachable: true, repositories: 2, unreadable: []})
       assert.deepEqual(state.emptyRepositories, ['probe/emptied'])
       // Nothing but what distribution keeps of a cancelled upload (its hash state): no new repository
       // in the catalog, no upload data in the store.
