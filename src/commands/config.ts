@@ -1,8 +1,9 @@
 import * as Args from '@oclif/core/args'
 
-import {RegistryCommand} from '../cli/base-command.js'
+import {CliCommand} from '../cli/base-command.js'
 import {dockerConfigPath, lookupDockerCredentials} from '../lib/registry/auth/docker-config.js'
 import {parseRegistry} from '../lib/registry/reference.js'
+import {describeSecret, storedAccounts, storedAccountsPath} from '../lib/registry/auth/accounts.js'
 
 interface ShownSettings {
   files: Array<{path: string; found: boolean}>
@@ -12,17 +13,24 @@ interface ShownSettings {
   settings: Record<string, {value: unknown; from: string}>
   caFilesAdded: string[]
   credentials?: {source?: string; username?: string; secret?: string; tried: string[]}
+  /** Which account serves which repository prefix or realm (never a secret); the rest: credentials. */
+  accounts?: Array<{repository?: string; realm?: string; username?: string; secretFrom: string; declaredIn: string}>
 }
 
-export default class Config extends RegistryCommand {
+export default class Config extends CliCommand {
   static override summary = 'Show the effective settings (for one registry, if given), secrets redacted.'
-  static override description = `Settings come from the flags, then REGISTRYCTL_* environment variables, then $XDG_CONFIG_HOME/registryctl/config.yaml (default ~/.config/…; $REGISTRYCTL_CONFIG to point elsewhere), then /etc/registryctl/config.yaml ($REGISTRYCTL_SYSTEM_CONFIG), then the built-in defaults. Each value is shown with where it came from. With a REGISTRY, its registries: entry applies, docker's certs.d CA files for it are listed, and the credentials registryctl would use are named (the secret never is).`
+  static override description = `With a REGISTRY, the accounts for parts of it are listed too: which account serves which repository prefix or realm (registries.HOST.accounts in the settings, and login --repository), then the default credentials for the rest.
+
+Settings come from the flags, then REGISTRYCTL_* environment variables, then $XDG_CONFIG_HOME/registryctl/config.yaml (default ~/.config/…; $REGISTRYCTL_CONFIG to point elsewhere), then /etc/registryctl/config.yaml ($REGISTRYCTL_SYSTEM_CONFIG), then the built-in defaults. Each value is shown with where it came from. With a REGISTRY, its registries: entry applies, docker's certs.d CA files for it are listed, and the credentials registryctl would use are named (the secret never is).`
 
   static override examples = [
     '<%= config.bin %> config',
     '<%= config.bin %> config docker-registry.discovery.wmnet',
     '<%= config.bin %> config --json',
   ]
+
+  // No requests, no credentials: the connection flags are settings, shown with where they came from.
+  static override baseFlags = CliCommand.settingsFlags
 
   static override args = {
     registry: Args.string({description: 'Registry host[:port] (or an alias) whose settings to show.'}),
@@ -63,6 +71,17 @@ export default class Config extends RegistryCommand {
       }
     }
 
+    if (registry && effective.credentials !== 'none') {
+      const accounts = [...effective.accounts, ...(await storedAccounts(storedAccountsPath(), registry))]
+      shown.accounts = accounts.map((account) => ({
+        repository: account.repository,
+        realm: account.realm,
+        username: account.username,
+        secretFrom: describeSecret(account.secret),
+        declaredIn: account.declaredIn,
+      }))
+    }
+
     if (!this.jsonEnabled()) this.log(render(shown).join('\n'))
     return shown
   }
@@ -82,6 +101,21 @@ function render(shown: ShownSettings): string[] {
   for (const [key, {value, from}] of Object.entries(shown.settings))
     lines.push(`  ${`${key}:`.padEnd(13)} ${String(value ?? '(none)').padEnd(24)} from ${from}`)
   if (shown.caFilesAdded.length > 0) lines.push(`  CA files added: ${shown.caFilesAdded.join(', ')}`)
+  if (shown.accounts && shown.accounts.length > 0) {
+    lines.push('  accounts (the longest repository prefix first, then the realm; secrets never shown):')
+    for (const account of shown.accounts) {
+      const serves = [
+        account.repository === undefined ? undefined : `repository ${account.repository || '(all)'}`,
+        account.realm === undefined ? undefined : `realm "${account.realm}"`,
+      ]
+        .filter(Boolean)
+        .join(' or ')
+      lines.push(
+        `    ${serves}: ${account.username ? `user ${account.username}, ` : ''}secret from ${account.secretFrom} (${account.declaredIn})`,
+      )
+    }
+  }
+
   if (shown.credentials) {
     lines.push(
       shown.credentials.source

@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../cli/base-command.js'
+import {isSilent, note} from '../cli/quiet.js'
 import {Session} from '../lib/registry/client.js'
 import {UsageError} from '../lib/errors.js'
 import {buildHomepage, type HomepageResult} from '../lib/homepage/build.js'
@@ -60,7 +61,7 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
     if (flags['base-url'] && !/^https?:\/\/[^/]/.test(flags['base-url']))
       throw new UsageError(`--base-url must be an http(s) URL, not ${flags['base-url']}`)
     const counter = new RequestCounter()
-    const options = await this.sessionOptions(flags)
+    const options = await this.sessionOptions(flags, address.host)
     const debug = counter.sink(options.debug)
     const session = new Session({...options, debug})
     // What the public can read: no credentials of any kind.
@@ -75,10 +76,10 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
       allTags: flags['all-tags'],
       pullHost: flags['pull-host'],
       baseUrl: flags['base-url'],
-      onProgress: this.jsonEnabled() ? undefined : this.progress(),
+      onProgress: this.jsonEnabled() || isSilent() ? undefined : this.progress(),
     }).finally(() => this.endProgress())
     if (!this.jsonEnabled()) {
-      for (const warning of result.stats.warnings) process.stderr.write(`registryctl: warning: ${warning}\n`)
+      for (const warning of result.stats.warnings) note(`registryctl: warning: ${warning}`)
       this.log(formatHomepageSummary(result, counter.counts).join('\n'))
     }
 
@@ -87,7 +88,7 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
 
   private progressShown = false
 
-  /** One updating line on a terminal (at most every 100 ms), plain lines on stderr otherwise. */
+  /** One updating line on a terminal (at most every 100 ms), plain lines on stderr otherwise (none with -s). */
   private progress(): (progress: CrawlProgress) => void {
     if (!process.stderr.isTTY) return plainProgress((line) => process.stderr.write(`${line}\n`))
     let last = 0

@@ -4,6 +4,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../../cli/base-command.js'
+import {isSilent} from '../../cli/quiet.js'
 import {UsageError} from '../../lib/errors.js'
 import type {ApiState} from '../../lib/gc/api.js'
 import {FilesystemReader} from '../../lib/stores/filesystem.js'
@@ -114,7 +115,7 @@ export default class GcStatus extends RegistryCommand {
       // blobs adds to start-up, for ~20 % less CPU; the walk spends most of its time in system calls,
       // and its per-digest work is native (DigestTable). Baseline code (Sparkplug) is kept.
       if (store.driver === 'filesystem') setFlagsFromString('--max-opt=1')
-      const progress = process.stderr.isTTY && !this.jsonEnabled()
+      const progress = process.stderr.isTTY && !this.jsonEnabled() && !isSilent()
       // At most ten updates a second: the walk reports every repository, and a terminal is slow.
       let shownAt = 0
       result.store = await analyzeStore(store, {

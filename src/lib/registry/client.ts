@@ -179,7 +179,7 @@ export class RegistryClient {
         this.refuseForeignChallenge(base, response)
         const realm = challengeRealm(parseChallenges(response.headers['www-authenticate']))
         throw new UnauthorizedError(
-          `${this.host} rejected ${await auth.describeTried(this.host)}`,
+          `${this.host} rejected ${await auth.describeTried(this.host, {scopes, realm: challengeRealm(challenges)})}`,
           ExitCode.UNAUTHORIZED,
           {status: 401, codes: codesOf(response), url, realm},
         )
