@@ -222,6 +222,17 @@ export abstract class CliCommand extends Command {
     )
     // Input is usually the command class: its inherited statics must be named, a spread would drop them.
     const {flags, baseFlags, constraints, enableJsonFlag, strict} = input
+    // A command that takes any number of arguments (smoke's files) would take a mistyped flag for one.
+    if (strict === false) {
+      const known = this.knownFlags()
+      const all = argv ?? this.argv
+      const given = all.includes('--') ? all.slice(0, all.indexOf('--')) : all
+      const unknown = given
+        .map((arg) => /^--([^=]+)/.exec(arg)?.[1])
+        .filter((name): name is string => name !== undefined && !known.includes(name.replace(/^no-/, '')))
+      if (unknown.length > 0) throw new UsageError(this.unknownFlagMessage(unknown.map((name) => `--${name}`)))
+    }
+
     const output = await super.parse(
       {flags, baseFlags, constraints, enableJsonFlag, strict, '--': input['--'], args: args as typeof input.args},
       argv,
@@ -303,15 +314,20 @@ export abstract class CliCommand extends Command {
     }
   }
 
-  /** oclif's "Nonexistent flag: --dryrun" as "unknown flag --dryrun; did you mean --dry-run?". */
-  private unknownFlagMessage(error: Error & {flags?: unknown}): string | undefined {
-    if (error.constructor.name !== 'NonExistentFlagsError' || !Array.isArray(error.flags)) return undefined
+  /** The command's flag names and aliases, without dashes. */
+  private knownFlags(): string[] {
     const known = Object.entries({...this.ctor.baseFlags, ...this.ctor.flags}).flatMap(([name, flag]) => [
       name,
       ...(flag.aliases ?? []),
     ])
     if (this.ctor.enableJsonFlag) known.push('json')
-    return (error.flags as string[])
+    return [...known, 'help']
+  }
+
+  /** oclif's "Nonexistent flag: --dryrun" as "unknown flag --dryrun; did you mean --dry-run?". */
+  private unknownFlagMessage(unknown: string[]): string {
+    const known = this.knownFlags()
+    return unknown
       .map((flag) => {
         const nearest = flag.startsWith('--') ? nearestFlag(flag, known) : undefined
         return `unknown flag ${flag}${nearest ? `; did you mean ${nearest}?` : ''}`
@@ -330,7 +346,11 @@ export abstract class CliCommand extends Command {
     } else if (error.oclif?.exit !== undefined) {
       // Flag and argument parsing errors.
       exitCode = error.oclif.exit === 0 ? 0 : ExitCode.USAGE
-      message = this.unknownFlagMessage(error) ?? oneLineParseError(message)
+      const {flags} = error as {flags?: unknown}
+      message =
+        error.constructor.name === 'NonExistentFlagsError' && Array.isArray(flags)
+          ? this.unknownFlagMessage(flags as string[])
+          : oneLineParseError(message)
     } else {
       exitCode = ExitCode.INTERNAL
       message = `internal error: ${message}`

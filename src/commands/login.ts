@@ -29,7 +29,7 @@ export default class Login extends RegistryCommand {
     "Store credentials for a registry in docker's config.json (or its credential helper), after verifying them."
   static override description = `Writes what docker login writes: an auths entry in $DOCKER_CONFIG/config.json (or the file of the registry's credentials setting), or through the credential helper that file names (credHelpers, credsStore), so docker and registryctl share credentials. The password comes from stdin with --password-stdin, or a hidden prompt on a terminal; there is no --password flag.
 
-With --repository PREFIX the credentials are an account for that part of the registry only (repositories PREFIX and PREFIX/…): they go to registryctl's own credentials file ($XDG_CONFIG_HOME/registryctl/credentials.json, mode 0600; $REGISTRYCTL_CREDENTIALS to point elsewhere) and the host's entry in docker's config stays, so one host can have a push account and a read account for restricted/. logout --repository PREFIX removes only that account.
+With --repository PREFIX the credentials are an account for that part of the registry only (repositories PREFIX and PREFIX/…): they go to registryctl's own credentials file ($XDG_CONFIG_HOME/registryctl/credentials.json, mode 0600; $REGISTRYCTL_ACCOUNTS_FILE to point elsewhere) and the host's entry in docker's config stays, so one host can have a push account and a read account for restricted/. logout --repository PREFIX removes only that account.
 
 The credentials are verified first, where the registry asks for them: /v2/ when it challenges there; otherwise reading --repository (a restricted realm), or with --push a blob upload to it, opened and cancelled at once. Credentials nothing asked for are refused unless --no-verify.`
 

@@ -146,10 +146,10 @@ export async function accountCredentials(
   }
 }
 
-/** registryctl's own credentials file: $REGISTRYCTL_CREDENTIALS, else next to the user settings. */
+/** registryctl's own credentials file: $REGISTRYCTL_ACCOUNTS_FILE, else next to the user settings. */
 export function storedAccountsPath(env: NodeJS.ProcessEnv = process.env): string {
   return (
-    env.REGISTRYCTL_CREDENTIALS ??
+    env.REGISTRYCTL_ACCOUNTS_FILE ??
     join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'registryctl', 'credentials.json')
   )
 }
