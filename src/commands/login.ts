@@ -31,12 +31,12 @@ export default class Login extends RegistryCommand {
 
 With --repository PREFIX the credentials are an account for that part of the registry only (repositories PREFIX and PREFIX/…): they go to registryctl's own credentials file ($XDG_CONFIG_HOME/registryctl/credentials.json, mode 0600; $REGISTRYCTL_ACCOUNTS_FILE to point elsewhere) and the host's entry in docker's config stays, so one host can have a push account and a read account for restricted/. logout --repository PREFIX removes only that account.
 
-The credentials are verified first, where the registry asks for them: /v2/ when it challenges there; otherwise reading --repository (a restricted realm), or with --push a blob upload to it, opened and cancelled at once. Credentials nothing asked for are refused unless --no-verify.`
+The credentials are verified first, where the registry asks for them: /v2/ when it challenges there; otherwise reading --verify-repository NAME (default: the --repository prefix), or with --push a blob upload to it, opened and cancelled at once. Credentials nothing asked for are refused unless --no-verify.`
 
   static override examples = [
     'printf %s "$PASS" | <%= config.bin %> login registry.example.org --username ci --password-stdin',
     '<%= config.bin %> login registry.example.org --username k8s-read --repository restricted',
-    'printf %s "$PASS" | <%= config.bin %> login registry.example.org -u ci --password-stdin --repository team/app --push',
+    'printf %s "$PASS" | <%= config.bin %> login registry.example.org -u ci --password-stdin --verify-repository team/app --push',
   ]
 
   static override args = {
@@ -59,9 +59,13 @@ The credentials are verified first, where the registry asks for them: /v2/ when 
       description:
         "Store an account for this repository prefix only (registryctl's credentials file; docker's entry for the host stays), verified by reading it.",
     }),
+    'verify-repository': Flags.string({
+      helpValue: 'NAME',
+      description:
+        'Verify by reading this repository (for registries whose /v2/ is open; default: the --repository prefix).',
+    }),
     push: Flags.boolean({
-      dependsOn: ['repository'],
-      description: 'Verify push rights on --repository (an upload opened and cancelled).',
+      description: 'Verify push rights on the verified repository (an upload opened and cancelled).',
     }),
     verify: Flags.boolean({
       default: true,
@@ -78,6 +82,8 @@ The credentials are verified first, where the registry asks for them: /v2/ when 
     verifiedBy?: string
   }> {
     const {args, flags} = await this.parse(Login)
+    if (flags.push && flags['verify-repository'] === undefined && flags.repository === undefined)
+      throw new UsageError('--push verifies push rights on a repository: give --verify-repository NAME')
     const host = registryArgument(args.registry, this.effectiveSettings().defaultRegistry)
     const settings = this.effectiveSettings(host)
     // Checked before the password is read: a prefix account never touches docker's config.
@@ -93,7 +99,7 @@ The credentials are verified first, where the registry asks for them: /v2/ when 
       const session = new Session({...options, explicit: credentials, ignoreDockerConfig: true})
       verifiedBy = (
         await verifyCredentials(session.client(parseRegistry(args.registry ?? host)), {
-          repository: flags.repository,
+          repository: flags['verify-repository'] ?? flags.repository,
           push: flags.push,
         })
       ).verifiedBy

@@ -14,6 +14,7 @@ const ISOLATED = {
   REGISTRYCTL_CONFIG: '/nonexistent-registryctl/config.yaml',
   REGISTRYCTL_SYSTEM_CONFIG: '/nonexistent-registryctl/system.yaml',
   REGISTRYCTL_CERTS_D: '/nonexistent-certs.d',
+  REGISTRYCTL_ACCOUNTS_FILE: '/nonexistent-registryctl/credentials.json',
 }
 
 export interface CliResult {
