@@ -222,7 +222,11 @@ export class RegistryClient {
       }
 
       case 403: {
-        const tried = await this.session.auth.describeTried(this.host)
+        // Name the credentials this request carried: the account of its repository, if one serves it.
+        const name = /^\/v2\/(.+)\/(?:manifests|tags|blobs)\//.exec(new URL(response.url).pathname)?.[1]
+        const tried = await this.session.auth.describeTried(this.host, {
+          scopes: name ? [pullScope(decodeURIComponent(name))] : [],
+        })
         throw new DeniedError(
           `access to ${subject.what} denied by ${this.host} (${tried})${detail}`,
           ExitCode.DENIED,
