@@ -7,7 +7,10 @@ import {strict as assert} from 'node:assert'
 import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import {buildImage} from '../../src/sandbox/images.js'
+import {pushImage} from '../../src/sandbox/push.js'
 import {runCli, runCliInTerminal} from '../helpers/cli.js'
+import {localSession} from '../helpers/registry.js'
 import {USERS, useProduction} from '../helpers/production.js'
 import {COMMANDS, type Target} from './commands.js'
 
@@ -27,6 +30,20 @@ describe('-s leaves only results and errors, in every command @integration', () 
 
     return options.terminal ? runCliInTerminal([...argv, '-s'], 'n', {env}) : runCli([...argv, '-s'], {env})
   }
+
+  it('a real deletion -s on a terminal: the outcome lines, no progress view', async () => {
+    // Two images of their own (the table's commands run with --dry-run on the shared samples).
+    const client = localSession().client({host: production().direct})
+    for (const tag of ['one', 'two'])
+      await pushImage(client, 'scratch/silent', [tag], buildImage({created: '2025-01-01T00:00:00Z', layers: [tag]}))
+    const {code, stdout} = await runCliInTerminal(
+      ['delete-tags', `${production().direct}/scratch/silent:*`, '--yes', '-s'],
+      'n',
+    )
+    assert.equal(code, 0, stdout)
+    assert.match(stdout, /scratch\/silent:one/)
+    assert.doesNotMatch(stdout, /\r(?!\n)|\u001B\[K|Deleting from/, JSON.stringify(stdout))
+  })
 
   for (const command of COMMANDS) {
     it(`${command.id} -s: nothing on stderr when it succeeds`, async () => {
