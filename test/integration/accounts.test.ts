@@ -18,7 +18,10 @@ describe('several accounts for one registry host @integration', () => {
   let env: NodeJS.ProcessEnv
   before(async () => {
     dockerConfig = await production().dockerConfig(production().front, USERS.push)
-    env = {DOCKER_CONFIG: dockerConfig, REGISTRYCTL_ACCOUNTS_FILE: join(production().dir, 'accounts', 'credentials.json')}
+    env = {
+      DOCKER_CONFIG: dockerConfig,
+      REGISTRYCTL_ACCOUNTS_FILE: join(production().dir, 'accounts', 'credentials.json'),
+    }
   })
 
   const restrictedTags = (extra: NodeJS.ProcessEnv = {}) =>
