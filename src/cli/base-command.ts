@@ -13,6 +13,7 @@ import {globWarnings} from '../lib/glob.js'
 import {Session, type SessionOptions} from '../lib/registry/client.js'
 import {type ConnectionOptions, connectionOptions} from '../lib/registry/connection.js'
 import {setReferenceDefaults} from '../lib/registry/reference.js'
+import {storedAccountsPath} from '../lib/registry/auth/accounts.js'
 import {
   credentialOptions,
   type EffectiveSettings,
@@ -24,6 +25,8 @@ import {ContentCache, DEFAULT_CACHE_MAX_BYTES, defaultCacheDir} from '../lib/reg
 import type {InventoryProgress} from '../lib/registry/inventory.js'
 import {printable} from '../lib/text.js'
 import {type Progress, startProgress} from './render/progress.js'
+import {note, setSilent} from './quiet.js'
+import {usageLine} from './render/usage.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof RegistryCommand)['baseFlags'] & T['flags']
@@ -33,12 +36,12 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ParsedValues = {[name: string]: any}
 
-/** The connection and credential flags every command has. */
+/** The connection and credential flags of the commands that connect (retries: not smoke's). */
 interface ConnectionFlags {
   insecure: boolean
   'ca-file'?: string
   timeout: number
-  retries: number
+  retries?: number
   concurrency: number
   username?: string
   'password-stdin': boolean
@@ -81,61 +84,111 @@ function globalSettings(): EffectiveSettings {
   return globalCache
 }
 
-export abstract class RegistryCommand extends Command {
+/** Every command: stacks of errors, and -s (see quiet.ts). */
+const commonFlags = {
+  debug: Flags.boolean({char: 'd', description: 'Log each request (never credentials) and print stacks of errors.'}),
+  silent: Flags.boolean({
+    char: 's',
+    description: 'Print only results and errors: no progress, plan, notes or warnings on stderr.',
+  }),
+}
+
+/** Commands that connect to a registry: how (also settings, so `config` shows their effect). */
+const connectionFlags = {
+  insecure: Flags.boolean({
+    helpGroup: 'CONNECTION',
+    description: 'Skip TLS verification and allow plain HTTP (credentials too) to any host.',
+  }),
+  'ca-file': Flags.string({
+    helpGroup: 'CONNECTION',
+    description: 'PEM file of CA certificates to trust besides the system ones.',
+  }),
+  // Defaults come from the settings (environment, config files, built-in 30 / 4 / 8).
+  timeout: Flags.integer({
+    helpGroup: 'CONNECTION',
+    min: 1,
+    default: async () => globalSettings().timeout,
+    description: 'Seconds to wait for a connection or an answer, per request.',
+  }),
+  concurrency: Flags.integer({
+    helpGroup: 'CONNECTION',
+    min: 1,
+    max: 128,
+    default: async () => globalSettings().concurrency,
+    description: 'Requests in flight at once.',
+  }),
+  cache: Flags.boolean({
+    helpGroup: 'CONNECTION',
+    default: true,
+    allowNo: true,
+    description:
+      'Keep manifests and image configs fetched by digest in $XDG_CACHE_HOME/registryctl (tags are never cached); --no-cache neither reads nor writes it.',
+  }),
+}
+
+/** Commands whose requests go through the retrying transport. */
+const retryFlags = {
+  retries: Flags.integer({
+    helpGroup: 'CONNECTION',
+    min: 0,
+    default: async () => globalSettings().retries,
+    description: 'Retries for idempotent requests on 429/502/503/504, resets and timeouts.',
+  }),
+}
+
+/** Commands that send credentials. */
+const credentialFlags = {
+  username: Flags.string({
+    helpGroup: 'CREDENTIALS',
+    description: 'Registry user; the password is read from stdin (--password-stdin).',
+    dependsOn: ['password-stdin'],
+  }),
+  'password-stdin': Flags.boolean({
+    helpGroup: 'CREDENTIALS',
+    description: 'Read the password for --username from stdin.',
+    dependsOn: ['username'],
+  }),
+}
+
+/** Levenshtein distance, for "did you mean" (flag names are short). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({length: b.length + 1}, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+
+  return previous[b.length]!
+}
+
+/** The known flag nearest to an unknown one (`--dryrun` → `--dry-run`), if one is near enough. */
+export function nearestFlag(unknown: string, known: string[]): string | undefined {
+  const given = unknown.replace(/^-+/, '').replace(/=.*$/, '')
+  let best: {name: string; distance: number} | undefined
+  for (const name of known) {
+    const distance = editDistance(given, name)
+    if (!best || distance < best.distance) best = {name, distance}
+  }
+
+  return best && best.distance <= Math.max(1, Math.floor(given.length / 3)) ? `--${best.name}` : undefined
+}
+
+/**
+ * What every command shares (settings, parsing, -s, the one error line), with only the flags every
+ * command uses. Each group of commands declares the flags it uses on top (help lists no others):
+ * RegistryCommand for the commands that talk to a registry.
+ */
+export abstract class CliCommand extends Command {
   static override enableJsonFlag = true
 
-  static override baseFlags = {
-    insecure: Flags.boolean({
-      helpGroup: 'CONNECTION',
-      description: 'Skip TLS verification and allow plain HTTP (credentials too) to any host.',
-    }),
-    'ca-file': Flags.string({
-      helpGroup: 'CONNECTION',
-      description: 'PEM file of CA certificates to trust besides the system ones.',
-    }),
-    // Defaults come from the settings (environment, config files, built-in 30 / 4 / 8).
-    timeout: Flags.integer({
-      helpGroup: 'CONNECTION',
-      min: 1,
-      default: async () => globalSettings().timeout,
-      description: 'Seconds to wait for a connection or an answer, per request.',
-    }),
-    retries: Flags.integer({
-      helpGroup: 'CONNECTION',
-      min: 0,
-      default: async () => globalSettings().retries,
-      description: 'Retries for idempotent requests on 429/502/503/504, resets and timeouts.',
-    }),
-    concurrency: Flags.integer({
-      helpGroup: 'CONNECTION',
-      min: 1,
-      max: 128,
-      default: async () => globalSettings().concurrency,
-      description: 'Requests in flight at once.',
-    }),
-    username: Flags.string({
-      helpGroup: 'CREDENTIALS',
-      description: 'Registry user; the password is read from stdin (--password-stdin).',
-      dependsOn: ['password-stdin'],
-    }),
-    'password-stdin': Flags.boolean({
-      helpGroup: 'CREDENTIALS',
-      description: 'Read the password for --username from stdin.',
-      dependsOn: ['username'],
-    }),
-    debug: Flags.boolean({char: 'd', description: 'Log each request (never credentials) and print stacks of errors.'}),
-    silent: Flags.boolean({
-      char: 's',
-      description: 'Print only the output and errors: no plan, notes or warnings on stderr.',
-    }),
-    cache: Flags.boolean({
-      helpGroup: 'CONNECTION',
-      default: true,
-      allowNo: true,
-      description:
-        'Keep manifests and image configs fetched by digest in $XDG_CACHE_HOME/registryctl (tags are never cached); --no-cache neither reads nor writes it.',
-    }),
-  }
+  /** `config`: no requests, but the connection settings are what it shows. */
+  static settingsFlags = {...connectionFlags, ...retryFlags, ...commonFlags}
+  /** Commands that talk to registries without the retrying transport (smoke). */
+  static probeFlags = {...connectionFlags, ...credentialFlags, ...commonFlags}
+  /** Commands that only read or write local files (logout). */
+  static override baseFlags: Interfaces.FlagInput = {...commonFlags}
 
   /** Settings from the files and the environment (lowest precedence first), then the flags given. */
   protected settingsLayers: SettingsLayer[] = []
@@ -170,6 +223,17 @@ export abstract class RegistryCommand extends Command {
     )
     // Input is usually the command class: its inherited statics must be named, a spread would drop them.
     const {flags, baseFlags, constraints, enableJsonFlag, strict} = input
+    // A command that takes any number of arguments (smoke's files) would take a mistyped flag for one.
+    if (strict === false) {
+      const known = this.knownFlags()
+      const all = argv ?? this.argv
+      const given = all.includes('--') ? all.slice(0, all.indexOf('--')) : all
+      const unknown = given
+        .map((arg) => /^--([^=]+)/.exec(arg)?.[1])
+        .filter((name): name is string => name !== undefined && !known.includes(name.replace(/^no-/, '')))
+      if (unknown.length > 0) throw new UsageError(this.unknownFlagMessage(unknown.map((name) => `--${name}`)))
+    }
+
     const output = await super.parse(
       {flags, baseFlags, constraints, enableJsonFlag, strict, '--': input['--'], args: args as typeof input.args},
       argv,
@@ -190,14 +254,20 @@ export abstract class RegistryCommand extends Command {
       },
     }
     this.settingsLayers = [...this.settingsLayers.filter((layer) => layer.source !== 'flags'), top]
+    setSilent(Boolean((output.flags as {silent?: boolean}).silent))
     return output
   }
 
-  /** One `registryctl: warning: …` line on stderr per doubtful glob (see globWarnings). */
+  /** A note on stderr for the operator (not with -s). */
+  protected note(line: string): void {
+    note(line)
+  }
+
+  /** One `registryctl: warning: …` line on stderr per doubtful glob (see globWarnings); none with -s. */
   protected warnAboutGlobs(...patterns: Array<string | undefined>): void {
     for (const pattern of patterns) {
       if (pattern === undefined) continue
-      for (const warning of globWarnings(pattern)) process.stderr.write(`registryctl: warning: ${warning}\n`)
+      for (const warning of globWarnings(pattern)) note(`registryctl: warning: ${warning}`)
     }
   }
 
@@ -246,9 +316,33 @@ export abstract class RegistryCommand extends Command {
     return {
       ...this.connectionOptions(flags, registry),
       ...credentialOptions(settings.credentials),
+      // Accounts serve only the registry whose settings name them (none for a session without one).
+      accounts: registry ? {[registry]: settings.accounts} : undefined,
+      storedAccountsPath: storedAccountsPath(),
       explicit,
       cache: cacheDir ? new ContentCache(cacheDir, cacheMaxBytes()) : undefined,
     }
+  }
+
+  /** The command's flag names and aliases, without dashes. */
+  private knownFlags(): string[] {
+    const known = Object.entries({...this.ctor.baseFlags, ...this.ctor.flags}).flatMap(([name, flag]) => [
+      name,
+      ...(flag.aliases ?? []),
+    ])
+    if (this.ctor.enableJsonFlag) known.push('json')
+    return [...known, 'help']
+  }
+
+  /** oclif's "Nonexistent flag: --dryrun" as "unknown flag --dryrun; did you mean --dry-run?". */
+  private unknownFlagMessage(unknown: string[]): string {
+    const known = this.knownFlags()
+    return unknown
+      .map((flag) => {
+        const nearest = flag.startsWith('--') ? nearestFlag(flag, known) : undefined
+        return `unknown flag ${flag}${nearest ? `; did you mean ${nearest}?` : ''}`
+      })
+      .join('; ')
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
@@ -262,7 +356,11 @@ export abstract class RegistryCommand extends Command {
     } else if (error.oclif?.exit !== undefined) {
       // Flag and argument parsing errors.
       exitCode = error.oclif.exit === 0 ? 0 : ExitCode.USAGE
-      message = oneLineParseError(message)
+      const {flags} = error as {flags?: unknown}
+      message =
+        error.constructor.name === 'NonExistentFlagsError' && Array.isArray(flags)
+          ? this.unknownFlagMessage(flags as string[])
+          : oneLineParseError(message)
     } else {
       exitCode = ExitCode.INTERNAL
       message = `internal error: ${message}`
@@ -274,4 +372,26 @@ export abstract class RegistryCommand extends Command {
       process.stderr.write(`${error.stack}\n`)
     process.exitCode = exitCode
   }
+}
+
+// The USAGE line every command's help shows, from its own flags (render/usage.ts): a getter, so each
+// subclass gets its own. A command may still set `static usage` itself.
+Object.defineProperty(CliCommand, 'usage', {
+  configurable: true,
+  get(this: typeof CliCommand) {
+    const {json, ...flags} = {
+      ...(this.enableJsonFlag ? {json: {name: 'json', type: 'boolean' as const}} : {}),
+      ...this.baseFlags,
+      ...this.flags,
+    } as Record<string, {name?: string}>
+    const named = Object.fromEntries(
+      Object.entries({...(json ? {json} : {}), ...flags}).map(([name, flag]) => [name, {...flag, name}]),
+    )
+    return usageLine({args: this.args, flags: named as never, strict: this.strict})
+  },
+})
+
+/** The commands that talk to a registry: connection, retries and credentials flags. */
+export abstract class RegistryCommand extends CliCommand {
+  static override baseFlags = {...connectionFlags, ...retryFlags, ...credentialFlags, ...commonFlags}
 }

@@ -14,6 +14,7 @@ import {writePlan} from '../lib/deletion/gather.js'
 import {Journal} from '../lib/deletion/journal.js'
 import type {DeletionPlan} from '../lib/deletion/plan.js'
 import {outputSettled} from './output.js'
+import {isSilent} from './quiet.js'
 import {showPlan, showResult} from './deletion-habits.js'
 import {type DestructiveRun, runDestructive} from './destructive-flow.js'
 import {confirmationMessage, formatOutcome} from './render/deletion.js'
@@ -177,7 +178,8 @@ export abstract class DeletionCommand extends RegistryCommand {
     // an accurate log; the lines not written yet (kept tags) and the summary follow at the end.
     const streamed = new Set<string>()
     let result: DeletionResult
-    if (process.stdout.isTTY && !json && plan.digests.length > 1) {
+    // The progress view is not a result: -s leaves the report lines only (quiet.ts).
+    if (process.stdout.isTTY && !json && !isSilent() && plan.digests.length > 1) {
       const {Listr} = await import('listr2')
       assumeTerminalSize(process.stdout)
       let done: DeletionResult | undefined

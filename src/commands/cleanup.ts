@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../cli/base-command.js'
+import {isSilent} from '../cli/quiet.js'
 import {type DestructiveRun, runDestructive} from '../cli/destructive-flow.js'
 import {endStoppedRun, isStdoutFailure} from '../cli/interruption.js'
 import {type CleanupResult, executeCleanup} from '../lib/cleanup/execute.js'
@@ -130,7 +131,9 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
     const session = await this.buildSession(flags, address.host)
     const client = session.client(address)
     const progress =
-      process.stderr.isTTY && !json ? (text: string) => process.stderr.write(`\r${text}\u001B[K`) : undefined
+      process.stderr.isTTY && !json && !isSilent()
+        ? (text: string) => process.stderr.write(`\r${text}\u001B[K`)
+        : undefined
     let lock: CleanupLock | undefined
     let plan: CleanupPlan | undefined
     let result: (CleanupResult & {error?: RegistryCtlError}) | undefined

@@ -1,9 +1,10 @@
 import * as Args from '@oclif/core/args'
 
-import {RegistryCommand} from '../cli/base-command.js'
+import {CliCommand} from '../cli/base-command.js'
 import {dockerConfigPath, lookupDockerCredentials} from '../lib/registry/auth/docker-config.js'
 import {chooseProxy, proxyEnvironment, type ProxyEnvironment} from '../lib/registry/proxy.js'
 import {parseRegistry} from '../lib/registry/reference.js'
+import {describeSecret, storedAccounts, storedAccountsPath} from '../lib/registry/auth/accounts.js'
 
 interface ShownSettings {
   files: Array<{path: string; found: boolean}>
@@ -15,17 +16,24 @@ interface ShownSettings {
   /** The proxy per scheme (password masked) or why none: for the registry, else in general. */
   proxy: {https: string; http: string; noProxy?: string; ignored: string[]}
   credentials?: {source?: string; username?: string; secret?: string; tried: string[]}
+  /** Which account serves which repository prefix or realm (never a secret); the rest: credentials. */
+  accounts?: Array<{repository?: string; realm?: string; username?: string; secretFrom: string; declaredIn: string}>
 }
 
-export default class Config extends RegistryCommand {
+export default class Config extends CliCommand {
   static override summary = 'Show the effective settings (for one registry, if given), secrets redacted.'
-  static override description = `Settings come from the flags, then REGISTRYCTL_* environment variables, then $XDG_CONFIG_HOME/registryctl/config.yaml (default ~/.config/…; $REGISTRYCTL_CONFIG to point elsewhere), then /etc/registryctl/config.yaml ($REGISTRYCTL_SYSTEM_CONFIG), then the built-in defaults. Each value is shown with where it came from. With a REGISTRY, its registries: entry applies, docker's certs.d CA files for it are listed, and the credentials registryctl would use are named (the secret never is).`
+  static override description = `With a REGISTRY, the accounts for parts of it are listed too: which account serves which repository prefix or realm (registries.HOST.accounts in the settings, and login --repository), then the default credentials for the rest.
+
+Settings come from the flags, then REGISTRYCTL_* environment variables, then $XDG_CONFIG_HOME/registryctl/config.yaml (default ~/.config/…; $REGISTRYCTL_CONFIG to point elsewhere), then /etc/registryctl/config.yaml ($REGISTRYCTL_SYSTEM_CONFIG), then the built-in defaults. Each value is shown with where it came from. With a REGISTRY, its registries: entry applies, docker's certs.d CA files for it are listed, and the credentials registryctl would use are named (the secret never is).`
 
   static override examples = [
     '<%= config.bin %> config',
     '<%= config.bin %> config docker-registry.discovery.wmnet',
     '<%= config.bin %> config --json',
   ]
+
+  // No requests, no credentials: the connection flags are settings, shown with where they came from.
+  static override baseFlags = CliCommand.settingsFlags
 
   static override args = {
     registry: Args.string({description: 'Registry host[:port] (or an alias) whose settings to show.'}),
@@ -65,6 +73,17 @@ export default class Config extends RegistryCommand {
         secret: lookup.credentials ? '(redacted)' : undefined,
         tried: lookup.tried,
       }
+    }
+
+    if (registry && effective.credentials !== 'none') {
+      const accounts = [...effective.accounts, ...(await storedAccounts(storedAccountsPath(), registry))]
+      shown.accounts = accounts.map((account) => ({
+        repository: account.repository,
+        realm: account.realm,
+        username: account.username,
+        secretFrom: describeSecret(account.secret),
+        declaredIn: account.declaredIn,
+      }))
     }
 
     if (!this.jsonEnabled()) this.log(render(shown).join('\n'))
@@ -115,6 +134,21 @@ function render(shown: ShownSettings): string[] {
   if (shown.proxy.noProxy) lines.push(`  no proxy for:  ${shown.proxy.noProxy}`)
   for (const variable of shown.proxy.ignored)
     lines.push(`  ${variable} is ignored, as curl ignores it (httpoxy): set http_proxy for http:// registries`)
+  if (shown.accounts && shown.accounts.length > 0) {
+    lines.push('  accounts (the longest repository prefix first, then the realm; secrets never shown):')
+    for (const account of shown.accounts) {
+      const serves = [
+        account.repository === undefined ? undefined : `repository ${account.repository || '(all)'}`,
+        account.realm === undefined ? undefined : `realm "${account.realm}"`,
+      ]
+        .filter(Boolean)
+        .join(' or ')
+      lines.push(
+        `    ${serves}: ${account.username ? `user ${account.username}, ` : ''}secret from ${account.secretFrom} (${account.declaredIn})`,
+      )
+    }
+  }
+
   if (shown.credentials) {
     lines.push(
       shown.credentials.source

@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {reportUnreadable} from '../cli/partial-access.js'
 import {RegistryCommand} from '../cli/base-command.js'
+import {isSilent, note} from '../cli/quiet.js'
 import {Session} from '../lib/registry/client.js'
 import {UsageError} from '../lib/errors.js'
 import {buildHomepage, type HomepageResult} from '../lib/homepage/build.js'
@@ -76,10 +77,10 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
       allTags: flags['all-tags'],
       pullHost: flags['pull-host'],
       baseUrl: flags['base-url'],
-      onProgress: this.jsonEnabled() ? undefined : this.progress(),
+      onProgress: this.jsonEnabled() || isSilent() ? undefined : this.progress(),
     }).finally(() => this.endProgress())
     if (!this.jsonEnabled()) {
-      for (const warning of result.stats.warnings) process.stderr.write(`registryctl: warning: ${warning}\n`)
+      for (const warning of result.stats.warnings) note(`registryctl: warning: ${warning}`)
       this.log(formatHomepageSummary(result, counter.counts).join('\n'))
     }
 
@@ -91,7 +92,7 @@ What anonymous users cannot read (401/403 on a repository's tags) is hidden unle
 
   private progressShown = false
 
-  /** One updating line on a terminal (at most every 100 ms), plain lines on stderr otherwise. */
+  /** One updating line on a terminal (at most every 100 ms), plain lines on stderr otherwise (none with -s). */
   private progress(): (progress: CrawlProgress) => void {
     if (!process.stderr.isTTY) return plainProgress((line) => process.stderr.write(`${line}\n`))
     let last = 0

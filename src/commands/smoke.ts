@@ -3,7 +3,7 @@ import {writeFile} from 'node:fs/promises'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {RegistryCommand} from '../cli/base-command.js'
+import {CliCommand} from '../cli/base-command.js'
 import {Session} from '../lib/registry/client.js'
 import {ExitCode, UsageError} from '../lib/errors.js'
 import {compareNodes, type DriftReport} from '../lib/smoke/drift.js'
@@ -13,9 +13,9 @@ import {type HostResult, SmokeRunner, smokeExitCode} from '../lib/smoke/runner.j
 import {readSuite} from '../lib/smoke/suite.js'
 import {registryKeyOf} from '../lib/registry/connection.js'
 import {parseImageReference, parseRegistry} from '../lib/registry/reference.js'
-import {formatDrift, formatJunit, formatSmoke} from '../cli/render/smoke.js'
+import {formatDrift, formatJunit, formatSmoke, smokeTotals} from '../cli/render/smoke.js'
 
-export default class Smoke extends RegistryCommand {
+export default class Smoke extends CliCommand {
   static override summary =
     'Smoke-test registry nodes: httpbb YAML suites, a built-in registry suite, or a drift check across nodes.'
   static override description = `Runs httpbb suites as they are: each request goes to every host of --hosts, with the suite's NAME as Host header and TLS server name. Exit 0 when everything passes, 1 when an assertion failed (or the nodes differ), 3 when a host could not be reached (4 when TLS was why), 2 for bad input.
@@ -27,6 +27,9 @@ export default class Smoke extends RegistryCommand {
     '<%= config.bin %> smoke --registry-suite --server-name docker-registry.example.org --hosts registry2001.codfw.example --image team/app:stable',
     '<%= config.bin %> smoke --drift --server-name docker-registry.example.org --hosts registry2001.codfw.example,registry1001.eqiad.example',
   ]
+
+  // Its checks are not retried (--retry-on-timeout is its own); --drift reads with credentials.
+  static override baseFlags = CliCommand.probeFlags
 
   static override strict = false
   // Documents the files in the help; with strict off every file arrives in argv.
@@ -76,7 +79,12 @@ export default class Smoke extends RegistryCommand {
     select: Flags.string({description: '--drift: only repositories matching this glob.'}),
   }
 
-  async run(): Promise<{results?: HostResult[]; drift?: DriftReport}> {
+  async run(): Promise<{
+    results?: HostResult[]
+    totals?: ReturnType<typeof smokeTotals>
+    drift?: DriftReport
+    exitCode: number
+  }> {
     const {argv, flags} = await this.parse(Smoke)
     const files = argv as string[]
     const hosts = expandHosts(flags.hosts)
@@ -107,8 +115,9 @@ export default class Smoke extends RegistryCommand {
       )
       const drift = await compareNodes(nodes, {select: flags.select, concurrency: flags.concurrency})
       if (!this.jsonEnabled()) this.log(formatDrift(drift).join('\n'))
-      process.exitCode = drift.differences.length > 0 ? ExitCode.CHECK_FAILED : ExitCode.OK
-      return {drift}
+      const exitCode = drift.differences.length > 0 ? ExitCode.CHECK_FAILED : ExitCode.OK
+      process.exitCode = exitCode
+      return {drift, exitCode}
     }
 
     let results: HostResult[]
@@ -134,7 +143,8 @@ export default class Smoke extends RegistryCommand {
 
     if (flags.junit) await writeFile(flags.junit, formatJunit(results))
     if (!this.jsonEnabled()) this.log(formatSmoke(results).join('\n'))
-    process.exitCode = smokeExitCode(results)
-    return {results}
+    const exitCode = smokeExitCode(results)
+    process.exitCode = exitCode
+    return {totals: smokeTotals(results), exitCode, results}
   }
 }

@@ -36,7 +36,7 @@ describe('login / logout against the nginx realms @integration', () => {
           '--username',
           user.username,
           '--password-stdin',
-          '--repository',
+          '--verify-repository',
           'restricted/secret-app',
           ...extra,
         ],
@@ -70,7 +70,17 @@ describe('login / logout against the nginx realms @integration', () => {
   it('verifies push credentials with --push (an upload opened and cancelled), and refuses what nothing asked for', async () => {
     const user = USERS.push
     const push = await runCli(
-      ['login', nginx.host, ...tls(), '-u', user.username, '--password-stdin', '--repository', 'team/app', '--push'],
+      [
+        'login',
+        nginx.host,
+        ...tls(),
+        '-u',
+        user.username,
+        '--password-stdin',
+        '--verify-repository',
+        'team/app',
+        '--push',
+      ],
       {input: user.password, env: env()},
     )
     assert.equal(push.code, 0, push.stderr)

@@ -134,6 +134,24 @@ describe('smoke @integration', () => {
     assert.equal(xml.match(/<testcase [^>]* time="\d+\.\d{3}"/g)?.length, 5)
   })
 
+  it('--json: totals, the exit code, and each case with a real URL and the host it went to', async () => {
+    const file = join(dir, 'failing.yaml')
+    const {code, stdout} = await runCli(['smoke', file, '--hosts', '127.0.0.1', ...tls(), '--json'])
+    assert.equal(code, ExitCode.CHECK_FAILED)
+    const report = JSON.parse(stdout) as {
+      exitCode: number
+      totals: Record<string, number>
+      results: Array<{cases: Array<{url: string; via: string}>}>
+    }
+    assert.equal(report.exitCode, ExitCode.CHECK_FAILED)
+    assert.deepEqual(report.totals, {hosts: 1, unreachable: 0, cases: 5, passed: 0, failed: 5})
+    for (const result of report.results[0]!.cases) {
+      assert.equal(new URL(result.url).toString(), result.url)
+      assert.match(result.url, new RegExp(`^https://${SERVICE.replaceAll('.', '\\.')}:${nginx.port}/v2/`))
+      assert.equal(result.via, '127.0.0.1')
+    }
+  })
+
   it('runs several files in one go, each case named by its own file', async () => {
     const {code, stdout} = await runCli([
       'smoke',

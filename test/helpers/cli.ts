@@ -19,6 +19,7 @@ const ISOLATED = {
   REGISTRYCTL_CONFIG: '/nonexistent-registryctl/config.yaml',
   REGISTRYCTL_SYSTEM_CONFIG: '/nonexistent-registryctl/system.yaml',
   REGISTRYCTL_CERTS_D: '/nonexistent-certs.d',
+  REGISTRYCTL_ACCOUNTS_FILE: '/nonexistent-registryctl/credentials.json',
   ...Object.fromEntries(
     ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'].flatMap((name) => [
       [name, ''],

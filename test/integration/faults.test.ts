@@ -35,6 +35,8 @@ interface CommandCase {
 }
 
 const COMMON = ['--retries', '4', '--timeout', '10']
+/** smoke retries nothing (it has no --retries): faults are what it reports. */
+const common = (command: {smoke?: boolean}) => (command.smoke ? ['--timeout', '10'] : COMMON)
 const COMMANDS: CommandCase[] = [
   {name: 'list-images', args: (host) => ['list-images', host, '--select', 'team/*']},
   {name: 'list-tags', args: (host) => ['list-tags', `${host}/team/app`]},
@@ -127,7 +129,7 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
     for (const command of COMMANDS) {
       const run = `${command.deletes ?? 'read'}-baseline`.replace('read-', '')
 
-      const result = await runCli([...command.args(plainProxy.host, run), ...COMMON])
+      const result = await runCli([...command.args(plainProxy.host, run), ...common(command)])
       assert.ok(result.code === 0, `${command.name} fault-free: ${result.code} ${result.stderr}`)
       baselines.set(command.name, result)
     }
@@ -165,7 +167,7 @@ describe('fault injection: every command at 25 % faults of each kind @integratio
     })
     try {
       const run = command.deletes ? `${command.deletes}-${kind}` : ''
-      const result = await runCli([...command.args(proxy.host, run), ...COMMON])
+      const result = await runCli([...command.args(proxy.host, run), ...common(command)])
       const left = command.deletes ? await remaining(run) : undefined
       return {command, run, result, left, faults: proxy.faults.length, requests: proxy.requests, host: proxy.host}
     } finally {

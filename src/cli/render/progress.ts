@@ -1,9 +1,10 @@
 /**
  * A one-line progress display on a terminal (stderr) for commands that may run for seconds: what is
  * done of what, requests sent and their rate. It reads plain counters on a timer, so the work being
- * measured pays nothing for it. Nothing is written when stderr is not a terminal.
+ * measured pays nothing for it. Nothing is written when stderr is not a terminal, or with -s.
  */
 import type {InventoryProgress} from '../../lib/registry/inventory.js'
+import {isSilent} from '../quiet.js'
 
 export interface ProgressSources {
   /** What the command is doing, e.g. "listing". */
@@ -38,7 +39,7 @@ export function startProgress(
   options: {enabled: boolean; stream?: NodeJS.WriteStream; intervalMs?: number},
 ): Progress {
   const stream = options.stream ?? process.stderr
-  if (!options.enabled || !stream.isTTY) return {stop() {}}
+  if (!options.enabled || !stream.isTTY || isSilent()) return {stop() {}}
   const started = Date.now()
   const draw = () => {
     const line = formatProgress(sources, Date.now() - started)

@@ -10,7 +10,7 @@ export function formatSmoke(results: HostResult[]): string[] {
     for (const result of host.cases) {
       if (!result.error && result.failures.length === 0) continue
       lines.push(
-        `  FAIL ${result.file}:${result.line} ${result.url}${result.durationMs === undefined ? '' : ` (${Math.round(result.durationMs)} ms)`}`,
+        `  FAIL ${result.file}:${result.line} ${result.url} (via ${result.via})${result.durationMs === undefined ? '' : ` (${Math.round(result.durationMs)} ms)`}`,
       )
       if (result.error) lines.push(`       ${result.error}`)
       for (const failure of result.failures)
@@ -18,10 +18,26 @@ export function formatSmoke(results: HostResult[]): string[] {
     }
   }
 
-  const passed = results.reduce((sum, host) => sum + host.passed, 0)
-  const failed = results.reduce((sum, host) => sum + host.failed, 0)
+  const {passed, failed} = smokeTotals(results)
   lines.push(`${passed} passed, ${failed} failed`)
   return lines
+}
+
+/** The totals of a run, for the last line and for --json. */
+export function smokeTotals(results: HostResult[]): {
+  hosts: number
+  unreachable: number
+  cases: number
+  passed: number
+  failed: number
+} {
+  return {
+    hosts: results.length,
+    unreachable: results.filter((host) => host.unreachable).length,
+    cases: results.reduce((sum, host) => sum + host.cases.length, 0),
+    passed: results.reduce((sum, host) => sum + host.passed, 0),
+    failed: results.reduce((sum, host) => sum + host.failed, 0),
+  }
 }
 
 // XML 1.0 forbids most control characters even as references: they become U+FFFD.
@@ -37,7 +53,7 @@ const escapeXml = (text: string) =>
 export function formatJunit(results: HostResult[]): string {
   const suites = results.map((host) => {
     const cases = host.cases.map((result) => {
-      const name = escapeXml(`${result.file}:${result.line} ${result.url}`)
+      const name = escapeXml(`${result.file}:${result.line} ${result.url} (via ${result.via})`)
       const time = result.durationMs === undefined ? '' : ` time="${(result.durationMs / 1000).toFixed(3)}"`
       const open = `    <testcase classname="${escapeXml(host.host)}" name="${name}"${time}`
       if (result.error) return `${open}><error message="${escapeXml(result.error)}"/></testcase>`

@@ -5,6 +5,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {RegistryCommand} from '../../cli/base-command.js'
 import {reportUnreadable} from '../../cli/partial-access.js'
+import {isSilent} from '../../cli/quiet.js'
 import {UsageError} from '../../lib/errors.js'
 import type {ApiState} from '../../lib/gc/api.js'
 import {FilesystemReader} from '../../lib/stores/filesystem.js'
@@ -130,7 +131,7 @@ A catalog that answers while some repositories refuse the credentials (401/403) 
       // --no-opt turns TurboFan off (it has no Maglev to keep off).
       if (store.driver === 'filesystem')
         setFlagsFromString(Number(process.versions.v8.split('.')[0]) >= 11 ? '--max-opt=1' : '--no-opt')
-      const progress = process.stderr.isTTY && !this.jsonEnabled()
+      const progress = process.stderr.isTTY && !this.jsonEnabled() && !isSilent()
       // At most ten updates a second: the walk reports every repository, and a terminal is slow.
       let shownAt = 0
       result.store = await analyzeStore(store, {

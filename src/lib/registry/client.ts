@@ -183,7 +183,7 @@ export class RegistryClient {
       if (response.status === 401) {
         this.refuseForeignChallenge(base, response)
         const rejected = new UnauthorizedError(
-          `${this.host} rejected ${await auth.describeTried(this.host)}`,
+          `${this.host} rejected ${await auth.describeTried(this.host, {scopes, realm: challengeRealm(challenges)})}`,
           ExitCode.UNAUTHORIZED,
           {status: 401, codes: codesOf(response), url},
         )
@@ -239,7 +239,11 @@ export class RegistryClient {
             ExitCode.UNSUPPORTED,
             details,
           )
-        const tried = await this.session.auth.describeTried(this.host)
+        // Name the credentials this request carried: the account of its repository, if one serves it.
+        const name = /^\/v2\/(.+)\/(?:manifests|tags|blobs)\//.exec(new URL(response.url).pathname)?.[1]
+        const tried = await this.session.auth.describeTried(this.host, {
+          scopes: name ? [pullScope(decodeURIComponent(name))] : [],
+        })
         // A 403 rarely carries a challenge (a token server's insufficient_scope does): its realm when it does.
         const realm = challengeRealm(parseChallenges(response.headers['www-authenticate']))
         throw new DeniedError(

@@ -12,6 +12,11 @@
  *       docker-registry.discovery.wmnet:
  *         ca-file: /etc/ssl/certs/wmf-ca-certificates.crt
  *         credentials: /etc/registryctl/ci-docker-config.json   # docker | none | PATH of a config.json
+ *         accounts:                                     # more accounts for this host (auth/accounts.ts)
+ *           - repository: restricted                    # a repository prefix, and/or
+ *             realm: docker-registry restricted (restricted-read)   # a challenge's realm
+ *             username: k8s-read
+ *             password-file: /etc/registryctl/k8s-read.password     # or password-env: VAR, or helper: NAME
  *
  * CA certificates are also read, as docker does, from `/etc/docker/certs.d/HOST[:PORT]/*.crt`, and from
  * `$SSL_CERT_FILE`; both add to the system CAs (Node also honours `$NODE_EXTRA_CA_CERTS` by itself).
@@ -24,6 +29,7 @@ import {join} from 'node:path'
 import {createRequire} from 'node:module'
 
 import {UsageError} from '../errors.js'
+import {type Account, normalisePrefix} from './auth/accounts.js'
 
 /** The YAML parser, loaded only when a settings file exists (it costs start-up time otherwise). */
 const loadYaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml')
@@ -42,6 +48,8 @@ export interface RegistrySettings {
   recordDir?: string
   /** How long recovery records are kept (a duration: 30d). */
   recordKeep?: string
+  /** Accounts for parts of the registry (only under `registries: {HOST: …}`). */
+  accounts?: Account[]
 }
 
 export interface SettingsLayer {
@@ -65,6 +73,8 @@ export interface EffectiveSettings {
   credentials: string
   recordDir?: string
   recordKeep?: string
+  /** The registry's accounts, from every layer (higher precedence first). */
+  accounts: Account[]
   /** CA files added for this registry: docker's certs.d and $SSL_CERT_FILE. */
   extraCaFiles: string[]
   /** Where each value came from. */
@@ -196,14 +206,66 @@ export function readSettingsFile(path: string): SettingsLayer | undefined {
         const settings = readRegistrySettings(
           entry as Record<string, unknown>,
           (key) => lineOf(key, `${section}\0${name}`),
-          new Set(),
+          new Set(['accounts']),
         )
+        const accounts = (entry as Record<string, unknown>).accounts
+        if (accounts !== undefined && accounts !== null)
+          settings.accounts = readAccounts(accounts, (index, key) =>
+            lineOf(
+              key ?? String(index),
+              key === undefined ? `${section}\0${name}\0accounts` : `${section}\0${name}\0accounts\0${index}`,
+            ),
+          )
         layer.registries = {...layer.registries, [normaliseRegistryKey(name)]: settings}
       }
     }
   }
 
   return layer
+}
+
+const ACCOUNT_KEYS = ['repository', 'realm', 'username', 'helper', 'server-url', 'password-file', 'password-env']
+const SECRET_KEYS = ['helper', 'password-file', 'password-env']
+
+/** `accounts:` of a registry: a list of {repository and/or realm, username, one secret source}. */
+function readAccounts(value: unknown, where: (index: number, key?: string) => string): Account[] {
+  if (!Array.isArray(value)) throw new UsageError(`${where(0)}: accounts must be a list`)
+  return value.map((entry: unknown, index) => {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+      throw new UsageError(`${where(index)}: each account must be a mapping`)
+    const fields = entry as Record<string, unknown>
+    for (const [key, field] of Object.entries(fields)) {
+      if (!ACCOUNT_KEYS.includes(key))
+        throw new UsageError(
+          `${where(index, key)}: unknown account setting "${key}" (known: ${ACCOUNT_KEYS.join(', ')})`,
+        )
+      if (typeof field !== 'string' || (field === '' && key !== 'repository'))
+        throw new UsageError(`${where(index, key)}: ${key} must be a string, not ${JSON.stringify(field)}`)
+    }
+
+    const text = fields as Record<string, string | undefined>
+    if (text.repository === undefined && text.realm === undefined)
+      throw new UsageError(`${where(index)}: an account serves a repository prefix (repository:) or a realm (realm:)`)
+    const secrets = SECRET_KEYS.filter((key) => text[key] !== undefined)
+    if (secrets.length !== 1)
+      throw new UsageError(`${where(index)}: an account names one secret source (${SECRET_KEYS.join(', ')})`)
+    if (secrets[0] !== 'helper' && text.username === undefined)
+      throw new UsageError(`${where(index)}: an account with ${secrets[0]} needs a username`)
+    if (text['server-url'] !== undefined && secrets[0] !== 'helper')
+      throw new UsageError(`${where(index, 'server-url')}: server-url is for helper accounts`)
+    return {
+      repository: text.repository === undefined ? undefined : normalisePrefix(text.repository),
+      realm: text.realm,
+      username: text.username,
+      secret:
+        secrets[0] === 'helper'
+          ? {kind: 'helper', helper: text.helper!, serverUrl: text['server-url']}
+          : secrets[0] === 'password-file'
+            ? {kind: 'file', path: text['password-file']!}
+            : {kind: 'env', variable: text['password-env']!},
+      declaredIn: where(index),
+    }
+  })
 }
 
 /** REGISTRYCTL_DEFAULT_REGISTRY, _CA_FILE, _INSECURE, _TIMEOUT, _RETRIES, _CONCURRENCY, _CREDENTIALS. */
@@ -268,6 +330,7 @@ export function resolveSettings(
   const origins: Record<string, string> = {}
   let defaultRegistry: string | undefined
   const aliases: Record<string, string> = {}
+  let accounts: Account[] = []
   for (const layer of layers) {
     if (layer.defaultRegistry) {
       defaultRegistry = layer.defaultRegistry
@@ -282,6 +345,12 @@ export function resolveSettings(
     ] as const) {
       for (const [name, value] of Object.entries(settings ?? {})) {
         if (value === undefined) continue
+        // Accounts add up across files; the higher file's come first, so they win ties.
+        if (name === 'accounts') {
+          accounts = [...(value as Account[]), ...accounts]
+          continue
+        }
+
         values[name] = value
         origins[name] = source
       }
@@ -302,6 +371,7 @@ export function resolveSettings(
     credentials: values.credentials as string,
     recordDir: values.recordDir as string | undefined,
     recordKeep: values.recordKeep as string | undefined,
+    accounts,
     extraCaFiles,
     origins,
     files: options.files ?? [],

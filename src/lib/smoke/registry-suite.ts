@@ -99,7 +99,8 @@ async function checkImage(
   const result: CaseResult = {
     file: SUITE,
     line: 5,
-    url: `${scheme}://${options.name}/v2/${image.name}/manifests/${reference} (via ${host})`,
+    url: `${scheme}://${name.includes(':') ? `[${name}]` : name}:${port}/v2/${image.name}/manifests/${reference}`,
+    via: host,
     failures: [],
   }
   try {

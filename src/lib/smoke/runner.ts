@@ -16,7 +16,10 @@ import type {TestCase} from './suite.js'
 export interface CaseResult {
   file: string
   line: number
+  /** The URL asked for (scheme://NAME:port/path); the connection went to `via`. */
   url: string
+  /** The host the request was sent to. */
+  via: string
   /** Time to the whole answer (retries included), in ms. */
   durationMs?: number
   /** Empty when the case passed. */
@@ -217,7 +220,7 @@ export class SmokeRunner {
       headers['content-type'] ??= 'application/json'
     }
 
-    const base = {file: testCase.file, line: testCase.line, url: `${url} (via ${host})`}
+    const base = {file: testCase.file, line: testCase.line, url, via: host}
     const started = performance.now()
     try {
       const transport = this.transport(url, host)

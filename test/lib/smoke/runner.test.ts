@@ -161,7 +161,8 @@ describe('smoke/runner', () => {
         '127.0.0.1',
       ])
       assert.deepEqual([result!.passed, result!.failed, result!.unreachable], [1, 0, false])
-      assert.equal(result!.cases[0]!.url, `http://svc.example:${port}/ (via 127.0.0.1)`)
+      assert.equal(result!.cases[0]!.url, `http://svc.example:${port}/`)
+      assert.equal(result!.cases[0]!.via, '127.0.0.1')
       assert.equal(seen[0]!.headers.host, 'svc.example')
     })
 
@@ -231,6 +232,7 @@ describe('smoke/runner smokeExitCode', () => {
         file: 'f',
         line,
         url: 'u',
+        via: 'h',
         failures: Array.from({length: c.failures ?? 0}, () => ({assertion: 'a', expected: 'e', actual: 'x'})),
         error: c.error,
         errorExitCode: c.errorExitCode,

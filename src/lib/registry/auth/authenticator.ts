@@ -1,13 +1,23 @@
 /**
  * Answers registry auth challenges. Requests go out anonymously first; a 401 tells us the scheme:
  * Basic (send the credentials) or Bearer (fetch a token for the scopes from the realm, cache it per
- * scope until it expires). Credentials come from --username/--password-stdin or docker's config, are
- * looked up once per host, and never appear in messages or debug lines.
+ * scope until it expires). Credentials are chosen per request (selectCredentials): --username and
+ * --password-stdin for everything; else the host's account for the request's repository prefix or the
+ * challenge's realm (auth/accounts.ts); else docker's config for the host. Each source is looked up
+ * once, only for its own host, and never appears in messages or debug lines.
  */
 import {ExitCode, UnauthorizedError} from '../../errors.js'
 import {isLoopbackHost, type Transport} from '../transport.js'
 import type {Challenge} from './challenge.js'
 import {type CredentialLookup, type Credentials, type HelperRunner, lookupDockerCredentials} from './docker-config.js'
+import {
+  type Account,
+  accountCredentials,
+  chooseAccount,
+  describeAccount,
+  repositoryOfScopes,
+  storedAccounts,
+} from './accounts.js'
 
 export interface AuthOptions {
   /** From --username and --password-stdin; wins over docker's config. */
@@ -19,14 +29,30 @@ export interface AuthOptions {
   runHelper?: HelperRunner
   /** With --insecure, credentials may be sent over plain HTTP to remote hosts. */
   insecure?: boolean
+  /** Accounts per host (`host[:port]`) from the settings; they serve only that host. */
+  accounts?: Record<string, Account[]>
+  /** registryctl's credentials file (`login --repository`); unread when absent. */
+  storedAccountsPath?: string
   /** Clock, for token expiry tests. */
   now?: () => number
 }
 
+/** What a request is about, for choosing its credentials. */
+export interface RequestContext {
+  scopes: string[]
+  /** The realm of the challenge being answered (or remembered). */
+  realm?: string
+}
+
 interface HostState {
   challenge?: Challenge
+  /** docker's config (or --username) for the host, looked up once. */
   lookup?: Promise<CredentialLookup>
-  /** Bearer tokens by sorted scope list. */
+  /** The host's accounts: the settings', then the credentials file's, read once. */
+  accounts?: Promise<Account[]>
+  /** Each account's credentials, looked up once. */
+  accountLookups: Map<Account, Promise<CredentialLookup>>
+  /** Bearer tokens by credentials and sorted scope list. */
   tokens: Map<string, Promise<{token: string; expiresAt: number}>>
 }
 
@@ -55,7 +81,7 @@ export class Authenticator {
   private state(host: string): HostState {
     let state = this.hosts.get(host)
     if (!state) {
-      state = {tokens: new Map()}
+      state = {tokens: new Map(), accountLookups: new Map()}
       this.hosts.set(host, state)
     }
 
@@ -66,7 +92,47 @@ export class Authenticator {
     return this.options.now?.() ?? Date.now()
   }
 
-  /** Credentials for a host, looked up once. */
+  /** The accounts that may serve a host: none with --username, or with `credentials: none`. */
+  private accounts(host: string): Promise<Account[]> {
+    const state = this.state(host)
+    if (!state.accounts) {
+      const {explicit, ignoreDockerConfig, storedAccountsPath} = this.options
+      const configured = this.options.accounts?.[host] ?? []
+      state.accounts =
+        explicit || ignoreDockerConfig
+          ? Promise.resolve([])
+          : storedAccountsPath
+            ? storedAccounts(storedAccountsPath, host).then((stored) => [...configured, ...stored])
+            : Promise.resolve(configured)
+    }
+
+    return state.accounts
+  }
+
+  /**
+   * The one place that decides which credentials a request carries: see the module comment. The key
+   * tells tokens fetched with different credentials apart.
+   */
+  async selectCredentials(host: string, context: RequestContext): Promise<{key: string; lookup: CredentialLookup}> {
+    const account = chooseAccount(await this.accounts(host), {
+      repository: repositoryOfScopes(context.scopes),
+      realm: context.realm,
+    })
+    if (!account) return {key: 'default', lookup: await this.credentials(host)}
+    const state = this.state(host)
+    let lookup = state.accountLookups.get(account)
+    if (!lookup) {
+      lookup = accountCredentials(account, host, {runHelper: this.options.runHelper}).then((credentials) => ({
+        credentials,
+        tried: [credentials.source],
+      }))
+      state.accountLookups.set(account, lookup)
+    }
+
+    return {key: `account ${describeAccount(account)}`, lookup: await lookup}
+  }
+
+  /** The host's default credentials (--username, else docker's config), looked up once. */
   credentials(host: string): Promise<CredentialLookup> {
     const state = this.state(host)
     if (!state.lookup) {
@@ -89,9 +155,9 @@ export class Authenticator {
     return state.lookup
   }
 
-  /** Sources tried for a host, for "401 … (tried: …)" lines. */
-  async describeTried(host: string): Promise<string> {
-    const lookup = await this.credentials(host)
+  /** Sources tried for a request (default: the host's default), for "401 … (tried: …)" lines. */
+  async describeTried(host: string, context?: RequestContext): Promise<string> {
+    const lookup = context ? (await this.selectCredentials(host, context)).lookup : await this.credentials(host)
     if (lookup.credentials) return `credentials from ${lookup.credentials.source}`
     return lookup.tried.length > 0 ? `no credentials found (tried: ${lookup.tried.join(', ')})` : 'no credentials'
   }
@@ -127,16 +193,17 @@ export class Authenticator {
     const header = await this.answer(baseUrl, challenge, scopes)
     if (header) return header
     throw unauthorized(
-      `authentication required by ${host}: ${await this.describeTried(host)}`,
+      `authentication required by ${host}: ${await this.describeTried(host, {scopes, realm: challenge.params.realm})}`,
       baseUrl,
       401,
       'log in with docker login, or pass --username and --password-stdin',
     )
   }
 
-  /** Forget a token (the registry rejected it) so the next request fetches a fresh one. */
+  /** Forget the tokens for these scopes (the registry rejected one) so the next request fetches a fresh one. */
   invalidate(baseUrl: string, scopes: string[]): void {
-    this.hosts.get(new URL(baseUrl).host)?.tokens.delete(scopeKey(scopes))
+    const tokens = this.hosts.get(new URL(baseUrl).host)?.tokens
+    for (const key of tokens?.keys() ?? []) if (key.endsWith(`\0${scopeKey(scopes)}`)) tokens!.delete(key)
   }
 
   private guardPlainHttp(url: string, credentials: Credentials | undefined): Credentials | undefined {
@@ -156,7 +223,8 @@ export class Authenticator {
 
   private async answer(baseUrl: string, challenge: Challenge, scopes: string[]): Promise<string | undefined> {
     const host = new URL(baseUrl).host
-    const {credentials} = await this.credentials(host)
+    const selected = await this.selectCredentials(host, {scopes, realm: challenge.params.realm})
+    const {credentials} = selected.lookup
     if (challenge.scheme === 'basic') {
       const usable = this.guardPlainHttp(baseUrl, credentials)
       return usable && usable.username !== undefined ? basicHeader(usable) : undefined
@@ -164,7 +232,7 @@ export class Authenticator {
 
     // The challenge may ask for more than we knew we needed (several scopes, insufficient_scope).
     const wanted = [...scopes, ...(challenge.params.scope?.split(' ').filter(Boolean) ?? [])]
-    const key = scopeKey(wanted)
+    const key = `${selected.key}\0${scopeKey(wanted)}`
     const tokens = this.state(host).tokens
     const cached = tokens.get(key)
     if (cached) {
@@ -172,7 +240,7 @@ export class Authenticator {
       if (token.expiresAt > this.now()) return `Bearer ${token.token}`
     }
 
-    const fetching = this.fetchToken(baseUrl, challenge, [...new Set(wanted)], credentials)
+    const fetching = this.fetchToken(baseUrl, challenge, [...new Set(wanted)], selected.lookup)
     tokens.set(key, fetching)
     fetching.catch(() => tokens.delete(key))
     return `Bearer ${(await fetching).token}`
@@ -182,11 +250,11 @@ export class Authenticator {
     baseUrl: string,
     challenge: Challenge,
     scopes: string[],
-    credentials: Credentials | undefined,
+    lookup: CredentialLookup,
   ): Promise<{token: string; expiresAt: number}> {
     const {realm, service} = challenge.params
     if (!realm) throw unauthorized(`${new URL(baseUrl).host} sent a Bearer challenge without a realm`, baseUrl)
-    const usable = this.guardPlainHttp(realm, credentials)
+    const usable = this.guardPlainHttp(realm, lookup.credentials)
     const url = new URL(realm)
     const headers: Record<string, string> = {accept: 'application/json'}
     let body: string | undefined
@@ -213,7 +281,9 @@ export class Authenticator {
     if (response.status === 401 || response.status === 403) {
       const tried = usable
         ? `credentials from ${usable.source} were rejected`
-        : await this.describeTried(new URL(baseUrl).host)
+        : lookup.tried.length > 0
+          ? `no credentials found (tried: ${lookup.tried.join(', ')})`
+          : 'no credentials'
       throw unauthorized(
         `token server ${url.host} refused a token for ${scopes.join(' ') || 'the registry'}: ${tried}`,
         url.toString(),

@@ -4,12 +4,14 @@
  * when the file names a helper for the host (`credHelpers[HOST]`, else `credsStore`), the helper's
  * `store` / `erase` (JSON `{ServerURL, Username, Secret}` on stdin; errors on stdout, exit 1) with an
  * empty `auths[HOST]` entry as docker leaves. The file is rewritten atomically, mode 0600, other keys kept.
- * Reading stays in auth/docker-config.ts.
+ * Reading stays in auth/docker-config.ts. Accounts for a repository prefix (`login --repository`) go
+ * to registryctl's own credentials file instead (auth/accounts.ts), so the host's docker entry stays.
  */
 import {chmod, mkdir, readFile, realpath, rename, writeFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
 import {normaliseAuthKey, runCredentialHelper} from './docker-config.js'
+import {normalisePrefix, readStoredAccountsFile} from './accounts.js'
 import {UsageError} from '../../errors.js'
 
 export type HelperCommand = (
@@ -44,7 +46,7 @@ async function readConfig(path: string): Promise<ConfigFile> {
   }
 }
 
-async function writeConfig(linkOrPath: string, config: ConfigFile): Promise<void> {
+async function writeConfig(linkOrPath: string, config: object): Promise<void> {
   // A config.json that is a symlink (dotfiles) is written where it points, as docker does: renaming
   // over the link would replace it with a file and leave docker's own copy stale.
   const path = await realpath(linkOrPath).catch(() => linkOrPath)
@@ -125,4 +127,39 @@ export async function eraseCredentials(
     removed: keys.length > 0 || Boolean(helper),
     where: helper ? `credential helper docker-credential-${helper} (${configPath})` : configPath,
   }
+}
+
+/** Store an account for a repository prefix of `host` in registryctl's credentials file (0600), others kept. */
+export async function storeAccount(
+  path: string,
+  host: string,
+  prefix: string,
+  credentials: {username: string; password: string},
+): Promise<{where: string; prefix: string}> {
+  const file = await readStoredAccountsFile(path)
+  const key = normalisePrefix(prefix)
+  const registries = {...file.registries}
+  registries[host] = {
+    ...registries[host],
+    [key]: {auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')},
+  }
+  await writeConfig(path, {...file, registries})
+  return {where: path, prefix: key}
+}
+
+/** Erase the account for a repository prefix of `host`; the host's other accounts stay. */
+export async function eraseAccount(
+  path: string,
+  host: string,
+  prefix: string,
+): Promise<{removed: boolean; where: string; prefix: string}> {
+  const file = await readStoredAccountsFile(path)
+  const key = normalisePrefix(prefix)
+  const accounts = {...file.registries?.[host]}
+  if (!(key in accounts)) return {removed: false, where: path, prefix: key}
+  delete accounts[key]
+  const registries = {...file.registries, [host]: accounts}
+  if (Object.keys(accounts).length === 0) delete registries[host]
+  await writeConfig(path, {...file, registries})
+  return {removed: true, where: path, prefix: key}
 }

@@ -40,7 +40,7 @@ export async function verifyCredentials(
       hint:
         options.repository && !options.push
           ? 'add --push to verify push credentials, or --no-verify'
-          : 'name a repository they protect with --repository NAME (and --push for push credentials), or --no-verify',
+          : 'name a repository they protect with --verify-repository NAME (and --push for push credentials), or --no-verify',
     },
   )
 }
