@@ -33,9 +33,9 @@ describe('many references per call, each failing alone @integration', () => {
       const text = await runCli(withStdin([]), {input: stdin})
       const errors = text.stderr.trimEnd().split('\n')
       assert.equal(errors.length, 3, text.stderr)
-      for (const [line, input] of errors.map((line, i) => [line, inputs[i + 1]!])) {
-        assert.ok(line.startsWith(`registryctl: ${input}: `), `${line} should name ${input}`)
-      }
+      errors.forEach((line, i) => {
+        assert.ok(line.startsWith(`registryctl: ${inputs[i + 1]}: `), `${line} should name ${inputs[i + 1]}`)
+      })
 
       assert.match(errors[0]!, /realm "docker-registry restricted/)
       assert.equal(text.code, ExitCode.UNAUTHORIZED, 'the first failure gives the exit code')

@@ -16,7 +16,8 @@ describe('many references', () => {
       4,
       async (input) => {
         await new Promise((resolve) => setTimeout(resolve, delays[input]))
-        if (input === 'c') throw new NotFoundError('c not found', ExitCode.NOT_FOUND)
+        if (input === 'c')
+          throw new NotFoundError('c not found', ExitCode.NOT_FOUND, {status: 404, codes: [], url: 'http://r/c'})
         return input.toUpperCase()
       },
       (outcome, index) => seen.push(`${index}:${'error' in outcome ? outcome.error.message : outcome.value}`),
