@@ -3,7 +3,7 @@
 // run (curl sending the same requests, `node -e 0`, the registry's own garbage collector). Each
 // benchmark is a module in bench/ exporting `run(context)` that returns table rows (bench/lib.js has
 // the helpers); add one by adding an entry to BENCHMARKS.
-// Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5 --big-tags 100000 --gc-blobs 100000 --gc-objects 20000 --only registry,gc,object-stores]
+// Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5 --big-tags 100000 --gc-blobs 100000 --gc-objects 20000 --only registry,far,gc,object-stores]
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -14,6 +14,8 @@ import {printTable} from './lib.js'
 const BENCHMARKS = [
   // list-images (by name, by date cold and warm), resolve, --help, --version, delete-tags, smoke
   {name: 'registry', load: () => import('./registry.js')},
+  // resolve - of 1,000 references, and list-images and a cold delete-tags --dry-run at 20 ms RTT
+  {name: 'far', load: () => import('./far.js')},
   // list-tags and delete-tags --dry-run on one repository of 100,000 tags: time and peak memory
   {name: 'tags-100k', load: () => import('./tags-100k.js')},
   // gc status --storage against garbage-collect --dry-run
