@@ -3,7 +3,7 @@
 // run (curl sending the same requests, `node -e 0`, the registry's own garbage collector). Each
 // benchmark is a module in bench/ exporting `run(context)` that returns table rows (bench/lib.js has
 // the helpers); add one by adding an entry to BENCHMARKS.
-// Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5 --big-tags 100000 --gc-blobs 100000 --gc-objects 20000 --only registry,far,gc,object-stores]
+// Usage: npm run bench [-- --repositories 500 --tags 40 --runs 5 --big-tags 100000 --gc-blobs 100000 --gc-objects 20000 --only registry,far,gc,object-stores,growth]
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -22,6 +22,8 @@ const BENCHMARKS = [
   {name: 'gc', load: () => import('./gc.js')},
   // gc status --config on Swift and S3 (a single-node Swift with s3api) against garbage-collect --dry-run
   {name: 'object-stores', load: () => import('./gc-object-stores.js')},
+  // listing, the 100k-tag repository and gc status at three sizes each (bench/growth.js)
+  {name: 'growth', load: () => import('./growth.js')},
 ]
 
 const {values} = parseArgs({
@@ -32,6 +34,9 @@ const {values} = parseArgs({
     'big-tags': {type: 'string', default: '100000'},
     'gc-blobs': {type: 'string', default: '100000'},
     'gc-objects': {type: 'string', default: '20000'},
+    'growth-repositories': {type: 'string', default: '500,2000,5000'},
+    'growth-tags': {type: 'string', default: '10000,30000,100000'},
+    'growth-blobs': {type: 'string', default: '10000,30000,100000'},
     only: {type: 'string'},
   },
 })
@@ -42,6 +47,7 @@ const context = {
   bigTags: Number(values['big-tags']),
   gcBlobs: Number(values['gc-blobs']),
   gcObjects: Number(values['gc-objects']),
+  growth: {repositories: values['growth-repositories'], tags: values['growth-tags'], blobs: values['growth-blobs']},
 }
 const only = values.only?.split(',')
 
