@@ -61,9 +61,9 @@ try {
     const {run} = await benchmark.load()
     rows.push(...(await run({...context, work})))
     console.log(`${benchmark.name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    // The table so far: a long run that is stopped still leaves what it measured.
+    if (rows.length > 0) printTable(rows, context.runs)
   }
 } finally {
   rmSync(work, {recursive: true, force: true})
 }
-
-printTable(rows, context.runs)
