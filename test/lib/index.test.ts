@@ -25,6 +25,8 @@ describe('library entry point', () => {
       'eraseCredentials',
       'verifyCredentials',
       'ContentCache',
+      'resolveReferences',
+      'forEachReference',
     ]) {
       assert.equal(typeof (library as Record<string, unknown>)[name], 'function', name)
     }
