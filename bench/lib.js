@@ -12,11 +12,15 @@ export function median(samples) {
   return sorted[Math.floor(sorted.length / 2)]
 }
 
-/** Wall time of a whole process, in ms; fails loudly if the process fails (or exits otherwise than `expect`). */
+/**
+ * Wall time of a whole process, in ms; fails loudly if the process fails (or exits otherwise than
+ * `expect`). `input`: what its stdin reads.
+ */
 export function timeProcess(command, args, options = {}) {
   const started = process.hrtime.bigint()
   const result = spawnSync(command, args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+    input: options.input,
     maxBuffer: 1 << 26,
     env: {...process.env, ...options.env},
   })

@@ -23,6 +23,7 @@ import {
 } from '../lib/registry/settings.js'
 import {ContentCache, DEFAULT_CACHE_MAX_BYTES, defaultCacheDir} from '../lib/registry/cache.js'
 import type {InventoryProgress} from '../lib/registry/inventory.js'
+import {referenceLines} from '../lib/registry/many.js'
 import {printable} from '../lib/text.js'
 import {type Progress, startProgress} from './render/progress.js'
 import {note, setSilent} from './quiet.js'
@@ -63,6 +64,16 @@ export function oneLineParseError(message: string): string {
   if (/^Parsing --\S+$/.test(first)) return `${first.slice('Parsing '.length)}: ${rest.join('; ')} (see --help)`
   if (/^The following errors? occurred:$/.test(first)) return `${rest.join('; ')} (see --help)`
   return `${first} ${rest.map((line) => line.split(/\s+/)[0]).join(', ')} (see --help)`
+}
+
+/** An error's line (without the `registryctl: ` prefix) and exit code: the one rendering of every error. */
+export function errorLine(error: Error & {oclif?: {exit?: number}}): {message: string; exitCode: number} {
+  if (isRegistryCtlError(error))
+    return {message: error.hint ? `${error.message} (${error.hint})` : error.message, exitCode: error.exitCode}
+  // Flag and argument parsing errors.
+  if (error.oclif?.exit !== undefined)
+    return {message: oneLineParseError(error.message), exitCode: error.oclif.exit === 0 ? 0 : ExitCode.USAGE}
+  return {message: `internal error: ${error.message}`, exitCode: ExitCode.INTERNAL}
 }
 
 /** The cache's size bound: REGISTRYCTL_CACHE_MAX_MB, else 256 MB. */
@@ -345,27 +356,71 @@ export abstract class CliCommand extends Command {
       .join('; ')
   }
 
+  /**
+   * The references a command that takes many was given: its arguments, where `-` stands for the
+   * lines of stdin (see referenceLines). Undefined for one argument other than `-`: that command
+   * then runs as it always did, its error the command's error.
+   */
+  protected async manyReferences(
+    inputs: string[],
+    flags: Pick<ConnectionFlags, 'username'>,
+  ): Promise<string[] | undefined> {
+    if (inputs.length === 1 && inputs[0] !== '-') return undefined
+    if (!inputs.includes('-')) return inputs
+    if (flags.username)
+      throw new UsageError(
+        '`-` reads references from stdin, which --password-stdin needs for the password: use docker login, or give the references as arguments',
+      )
+    if (process.stdin.isTTY)
+      throw new UsageError('`-` reads references from stdin, one a line: pipe them in (registryctl … - < FILE)')
+    const lines = referenceLines(await readStdin())
+    return inputs.flatMap((input) => (input === '-' ? lines : [input]))
+  }
+
+  /**
+   * One session per registry, made on first use with that registry's settings: references to the
+   * same registry share its connections, tokens and request limit.
+   */
+  protected sessionsByHost(flags: ConnectionFlags): (host: string) => Promise<Session> {
+    const sessions = new Map<string, Promise<Session>>()
+    return (host) => {
+      let session = sessions.get(host)
+      if (!session) {
+        session = this.buildSession(flags, host)
+        sessions.set(host, session)
+      }
+
+      return session
+    }
+  }
+
+  /**
+   * Writes one reference's failure as the command's error line would be (the reference first), or
+   * with --json an {reference, error} line on stdout as well; the first failure in input order
+   * gives the exit code.
+   */
+  protected reportReferenceFailure(input: string, error: Error): void {
+    const {message, exitCode} = errorLine(error)
+    if (this.jsonEnabled())
+      process.stdout.write(`${JSON.stringify({reference: input, error: {message, code: error.name, exitCode}})}\n`)
+    process.stderr.write(`registryctl: ${printable(`${input}: ${message}`.replaceAll('\n', ' '))}\n`)
+    if (!process.exitCode) process.exitCode = exitCode
+  }
+
+  /** One result of many: a JSON line with --json, else the command's text. */
+  protected writeReferenceResult(json: object, text: () => string): void {
+    process.stdout.write(this.jsonEnabled() ? `${JSON.stringify(json)}\n` : `${text()}\n`)
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     // oclif's own exits (help, version, this.exit) are not errors.
     if (error instanceof Errors.ExitError) throw error
-    let exitCode: number
-    let message = error.message
-    if (isRegistryCtlError(error)) {
-      exitCode = error.exitCode
-      if (error.hint) message += ` (${error.hint})`
-    } else if (error.oclif?.exit !== undefined) {
-      // Flag and argument parsing errors.
-      exitCode = error.oclif.exit === 0 ? 0 : ExitCode.USAGE
-      const {flags} = error as {flags?: unknown}
-      message =
-        error.constructor.name === 'NonExistentFlagsError' && Array.isArray(flags)
-          ? this.unknownFlagMessage(flags as string[])
-          : oneLineParseError(message)
-    } else {
-      exitCode = ExitCode.INTERNAL
-      message = `internal error: ${message}`
-    }
-
+    const {flags} = error as {flags?: unknown}
+    // oclif's "Nonexistent flag: --dryrun" as "unknown flag --dryrun; did you mean --dry-run?".
+    const {message, exitCode} =
+      error.constructor.name === 'NonExistentFlagsError' && Array.isArray(flags)
+        ? {message: this.unknownFlagMessage(flags as string[]), exitCode: ExitCode.USAGE}
+        : errorLine(error)
     if (this.jsonEnabled()) this.logJson({error: {message, code: error.name, exitCode}})
     process.stderr.write(`registryctl: ${printable(message.replaceAll('\n', ' '))}\n`)
     if ((this.argv.includes('--debug') || this.argv.includes('-d')) && error.stack)

@@ -86,6 +86,9 @@ The glob selects from all tags, 40-hex (git sha1) ones included; a name without 
         keep: flags.keep,
         olderThanMs,
         protect: flags.protect,
+        // The preflight's delete probe alongside the reads when the preflight follows the plan at once
+        // (no prompt between): a dry run, or --yes.
+        probeDeletes: flags['dry-run'] || flags.yes,
       }
       plan = await gatherTagPlan(client, request, inventory).finally(() => progress.stop())
       // The plan's listing is the last thing it read only when no dates were read after it (those

@@ -31,6 +31,8 @@ describe('library entry point', () => {
       'readRecords',
       'planRestore',
       'executeRestore',
+      'resolveReferences',
+      'forEachReference',
     ]) {
       assert.equal(typeof (library as Record<string, unknown>)[name], 'function', name)
     }

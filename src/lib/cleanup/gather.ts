@@ -60,27 +60,31 @@ export async function gatherCleanupPlan(
     onRepository: options.onProgress ? (_name, done, total) => options.onProgress!(done, total) : undefined,
     async read(name): Promise<RepositoryTags> {
       const listed = (await client.tags(name, {missingIsEmpty: true})).sort(compareNames)
+      const dated = compiled.filter((rule) => rule.needsDates && rule.covers(name))
+      const created = new Map<string, string | undefined>()
+      const sizes: Record<string, number> = {}
+      // Each image's date is read as soon as a HEAD resolves a tag to it, in that tag's task: no
+      // phase waits for the slowest HEAD of the repository.
       const resolved = await mapConcurrent(listed, workers, async (tag) => {
+        let entry
         try {
           const {digest, mediaType} = await client.resolve(name, tag)
-          return {tag, digest, mediaType}
+          entry = {tag, digest, mediaType}
         } catch (error) {
           if (isNotFound(error)) return undefined // deleted between the listing and the HEAD
           throw error
         }
+
+        if (dated.some((rule) => rule.selects(tag)) && !created.has(entry.digest)) {
+          created.set(entry.digest, undefined)
+          const summary = await summarize(name, entry.digest)
+          created.set(entry.digest, summary?.created)
+          if (summary) sizes[entry.digest] = summary.totalSize
+        }
+
+        return entry
       })
       const tags = resolved.filter((entry) => entry !== undefined)
-      const dated = compiled.filter((rule) => rule.needsDates && rule.covers(name))
-      const needDates = [
-        ...new Set(tags.filter((entry) => dated.some((rule) => rule.selects(entry.tag))).map((entry) => entry.digest)),
-      ]
-      const created = new Map<string, string | undefined>()
-      const sizes: Record<string, number> = {}
-      await mapConcurrent(needDates, workers, async (digest) => {
-        const summary = await summarize(name, digest)
-        created.set(digest, summary?.created)
-        if (summary) sizes[digest] = summary.totalSize
-      })
       return {
         name,
         tags: tags.map((entry) => ({

@@ -27,6 +27,20 @@ export function planReadsDates(request: {dates?: boolean} & RetentionOptions): b
 }
 
 /**
+ * The platform manifests of one index, or undefined for an index deleted meanwhile (or a digest that
+ * is no index after all): one manifest read, from the cache when it knows it.
+ */
+async function childrenOf(client: RegistryClient, name: string, digest: string): Promise<string[] | undefined> {
+  try {
+    const {manifest} = await client.manifest(name, digest, {cached: true})
+    return manifest.kind === 'index' ? manifest.manifests.map((child) => child.digest) : undefined
+  } catch (error) {
+    if (!isRegistryCtlError(error) || error.exitCode !== ExitCode.NOT_FOUND) throw error
+    return undefined
+  }
+}
+
+/**
  * The platform manifests of each index among `resolved` (multi-arch images), by the index's digest:
  * one manifest read per distinct index (from the cache when it knows it). A repository of plain
  * images costs nothing. An index deleted meanwhile lists nothing.
@@ -39,12 +53,8 @@ export async function indexChildren(
   const indexes = [...new Set(resolved.filter((entry) => isIndexType(entry.mediaType)).map((entry) => entry.digest))]
   const children: Record<string, string[]> = {}
   await mapConcurrent(indexes, 2 * client.session.limit.concurrency, async (digest) => {
-    try {
-      const {manifest} = await client.manifest(name, digest, {cached: true})
-      if (manifest.kind === 'index') children[digest] = manifest.manifests.map((child) => child.digest)
-    } catch (error) {
-      if (!isRegistryCtlError(error) || error.exitCode !== ExitCode.NOT_FOUND) throw error
-    }
+    const platforms = await childrenOf(client, name, digest)
+    if (platforms) children[digest] = platforms
   })
   return children
 }
@@ -52,6 +62,11 @@ export async function indexChildren(
 /**
  * `dates: false` skips the created dates (a manifest and a config per selected image): for a run
  * nobody reviews (--yes) with no retention rule that needs them. Retention rules always get them.
+ *
+ * Each image's reads (its date, an index's platforms) start as soon as the HEAD of its first tag
+ * answers, in that tag's task: no phase waits for the slowest request of the one before, which on a
+ * distant registry costs a round trip's tail per phase. `probeDeletes` sends the preflight's delete
+ * probe alongside, for a preflight that follows the plan without a pause (a dry run, --yes).
  */
 export async function gatherTagPlan(
   client: RegistryClient,
@@ -61,29 +76,42 @@ export async function gatherTagPlan(
     policy: SiblingPolicy
     missingIsEmpty?: boolean
     dates?: boolean
+    probeDeletes?: boolean
   } & RetentionOptions,
   inventory = new Inventory(client),
 ): Promise<DeletionPlan> {
-  const {dates: _dates, missingIsEmpty, ...rules} = request
+  const {dates: _dates, missingIsEmpty, probeDeletes, ...rules} = request
+  if (probeDeletes) client.startDeleteProbe(request.name)
+  const matches = fnmatcher(request.pattern)
+  const readsDates = planReadsDates(request)
+  const created = new Map<string, string | undefined>()
+  const children: Record<string, string[]> = {}
+  // Each image once, however many tags point at it: the first tag's task reads it.
+  const started = new Set<string>()
   // A repository the registry does not know is an error (exit 7: a typo in a job must not pass as
   // "no tag matches"), unless the caller walks a catalog (Swift/S3 answer 404 for emptied repositories).
-  const resolved = await inventory.resolveAll(request.name, {missingIsEmpty: missingIsEmpty ?? false})
-  const matches = fnmatcher(request.pattern)
-  const created = new Map<string, string | undefined>()
-  if (planReadsDates(request)) {
-    // Each selected image once, however many tags point at it.
-    const selectedDigests = [...new Set(resolved.filter((entry) => matches(entry.tag)).map((entry) => entry.digest))]
-    await mapConcurrent(selectedDigests, 2 * client.session.limit.concurrency, async (digest) => {
-      created.set(digest, (await inventory.summarizeResolved(request.name, digest)).created)
-    })
-  }
+  const resolved = await inventory.resolveAll(request.name, {
+    missingIsEmpty: missingIsEmpty ?? false,
+    onResolved: async ({tag, digest, mediaType}) => {
+      const needsDate = readsDates && matches(tag) && !started.has(`date ${digest}`)
+      const needsChildren = isIndexType(mediaType) && !started.has(`children ${digest}`)
+      if (needsDate) started.add(`date ${digest}`)
+      if (needsChildren) started.add(`children ${digest}`)
+      // One after the other: the second finds the index's manifest in the cache the first filled.
+      if (needsDate) created.set(digest, (await inventory.summarizeResolved(request.name, digest)).created)
+      if (needsChildren) {
+        const platforms = await childrenOf(client, request.name, digest)
+        if (platforms) children[digest] = platforms
+      }
+    },
+  })
 
   return planDeletion({
     ...rules,
     registry: client.host,
     tags: resolved.map((entry) => ({tag: entry.tag, digest: entry.digest, created: created.get(entry.digest)})),
     mediaTypes: Object.fromEntries(resolved.map((entry) => [entry.digest, entry.mediaType])),
-    indexChildren: await indexChildren(client, request.name, resolved),
+    indexChildren: children,
   })
 }
 

@@ -134,6 +134,8 @@ export function onRegistry(base: string, pathOrUrl: string): string {
 
 export class RegistryClient {
   private base?: Promise<string>
+  /** Delete probes sent early (startDeleteProbe), by repository: each outcome, an error or undefined. */
+  private readonly earlyDeleteProbes = new Map<string, Promise<unknown>>()
 
   constructor(
     readonly address: RegistryAddress,
@@ -534,6 +536,35 @@ export class RegistryClient {
    * and 401/403 when the credentials cannot delete. Throws the typed error; touches nothing.
    */
   async probeDelete(name: string): Promise<void> {
+    const early = this.earlyDeleteProbes.get(name)
+    if (early) {
+      // Its one use: a later preflight (after a prompt, say) asks the registry again.
+      this.earlyDeleteProbes.delete(name)
+      const failure = await early
+      if (failure) throw failure
+      return
+    }
+
+    await this.sendDeleteProbe(name)
+  }
+
+  /**
+   * Sends probeDelete's request now, alongside a plan's reads, and keeps its outcome for the next
+   * probeDelete of `name`: for a preflight that follows the plan without a pause (a dry run, an
+   * unattended run), never across a prompt. Its failure is only thrown by that probeDelete.
+   */
+  startDeleteProbe(name: string): void {
+    if (this.earlyDeleteProbes.has(name)) return
+    this.earlyDeleteProbes.set(
+      name,
+      this.sendDeleteProbe(name).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    )
+  }
+
+  private async sendDeleteProbe(name: string): Promise<void> {
     const response = await this.send(`/v2/${name}/manifests/sha256:${'0'.repeat(64)}`, {method: 'DELETE'}, [
       deleteScope(name),
     ])

@@ -45,6 +45,12 @@ export interface TagEntry {
   created?: string
 }
 
+export interface ResolvedTag {
+  tag: string
+  digest: string
+  mediaType: string
+}
+
 export interface RepositoryEntry {
   name: string
   tags: TagEntry[]
@@ -235,17 +241,24 @@ export class Inventory {
   /**
    * Every tag of a repository resolved to its digest and media type (HEAD requests), in tag-name order.
    * A repository the registry does not know is a NotFoundError (exit 7) unless `missingIsEmpty`.
+   * `onResolved` runs in the tag's task as soon as its HEAD answers (a planner's reads of that image),
+   * so those reads start without waiting for every other HEAD, within the same bounded tasks.
    */
   async resolveAll(
     name: string,
-    options: {missingIsEmpty?: boolean} = {missingIsEmpty: true},
-  ): Promise<Array<{tag: string; digest: string; mediaType: string}>> {
+    options: {
+      missingIsEmpty?: boolean
+      onResolved?: (entry: ResolvedTag) => Promise<void> | void
+    } = {missingIsEmpty: true},
+  ): Promise<ResolvedTag[]> {
     const tags = (await this.client.tags(name, {missingIsEmpty: options.missingIsEmpty})).sort(compareNames)
     this.progress.tagsTotal += tags.length
     return mapConcurrent(tags, this.workers, async (tag) => {
       const {digest, mediaType} = await this.client.resolve(name, tag)
       this.progress.tags++
-      return {tag, digest, mediaType}
+      const entry = {tag, digest, mediaType}
+      await options.onResolved?.(entry)
+      return entry
     })
   }
 }
