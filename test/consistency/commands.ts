@@ -4,10 +4,13 @@
  * behaviour cannot be true of some commands and forgotten by others. A command missing here fails
  * test/consistency/table.test.ts; a behaviour test iterates over the kinds it applies to.
  */
-import {writeFile} from 'node:fs/promises'
+import {mkdtemp, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import {RecoveryRecord} from '../../src/lib/deletion/recovery.js'
 import {Session} from '../../src/lib/registry/client.js'
+import {type CliResult, runCli} from '../helpers/cli.js'
+import {USERS} from '../helpers/production.js'
 
 /**
  * What a command does to a registry, which decides the behaviours it must show:
@@ -40,17 +43,15 @@ export interface CommandCase {
   argv(target: Target): Promise<string[]>
 }
 
-/** The digest of a sample tag, read anonymously from the target (reads are open). */
+/** An anonymous session for the target (reads are open), trusting its CA when it has one. */
+function sessionFor(target: Target): Session {
+  const ca = target.connection.indexOf('--ca-file')
+  return new Session({ignoreDockerConfig: true, caFile: ca === -1 ? undefined : target.connection[ca + 1]})
+}
+
+/** The digest of a sample tag, read anonymously from the target. */
 async function digestOf(target: Target, name: string, tag: string): Promise<string> {
-  const caFile = target.connection[target.connection.indexOf('--ca-file') + 1]
-  const session = new Session({
-    ignoreDockerConfig: true,
-    caFile: target.connection.includes('--ca-file') ? caFile : undefined,
-  })
-  return session
-    .client({host: target.host})
-    .resolve(name, tag)
-    .then((resolved) => resolved.digest)
+  return (await sessionFor(target).client({host: target.host}).resolve(name, tag)).digest
 }
 
 export const COMMANDS: CommandCase[] = [
@@ -97,14 +98,22 @@ export const COMMANDS: CommandCase[] = [
   {
     id: 'restore',
     kinds: ['restore'],
-    argv: async (t) => [
-      'restore',
-      `${t.host}/team/app`,
-      '--dry-run',
-      '--record-dir',
-      join(t.dir, 'records'),
-      ...t.connection,
-    ],
+    async argv(t) {
+      // A record of team/app:stable as it is now: restoring it finds the tag on its recorded image.
+      const records = join(t.dir, `records-${t.host.replaceAll(/\W/g, '_')}`)
+      const record = RecoveryRecord.open(records)
+      try {
+        await record.capture(sessionFor(t).client({host: t.host}), {
+          name: 'team/app',
+          digest: await digestOf(t, 'team/app', 'stable'),
+          tags: ['stable'],
+        })
+      } finally {
+        record.close()
+      }
+
+      return ['restore', `${t.host}/team/app:stable`, '--dry-run', '--record-dir', records, ...t.connection]
+    },
   },
   {
     id: 'smoke',
@@ -129,3 +138,17 @@ export const COMMANDS: CommandCase[] = [
 ]
 
 export const commandsOfKind = (kind: CommandKind) => COMMANDS.filter((command) => command.kinds.includes(kind))
+
+/**
+ * Runs a case's argv as a user would, in `dir`: login gets the push account and its password on
+ * stdin, with a docker config of its own (so it stores nothing where other runs read); every other
+ * command an empty stdin.
+ */
+export async function runCase(argv: string[], env: NodeJS.ProcessEnv, dir: string): Promise<CliResult> {
+  if (argv[0] !== 'login') return runCli(argv, {input: '', env})
+  const dockerConfig = await mkdtemp(join(dir, 'login-'))
+  return runCli([...argv, '--username', USERS.push.username, '--password-stdin'], {
+    input: USERS.push.password,
+    env: {...env, DOCKER_CONFIG: dockerConfig},
+  })
+}

@@ -6,14 +6,14 @@
  * request used, a proxy that fails is named with its variable, and `config HOST` shows the proxy.
  */
 import {strict as assert} from 'node:assert'
-import {mkdtemp, writeFile} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {ExitCode} from '../../src/lib/errors.js'
 import {runCli} from '../helpers/cli.js'
 import {type ForwardProxy, startForwardProxy} from '../helpers/forward-proxy.js'
-import {useProduction, USERS} from '../helpers/production.js'
-import {COMMANDS, type Target} from './commands.js'
+import {useProduction} from '../helpers/production.js'
+import {COMMANDS, runCase, type Target} from './commands.js'
 
 const PROXY_USER = {username: 'build-proxy', password: 'proxy-s3cret'}
 
@@ -38,15 +38,7 @@ describe('proxies from the environment, for every command @integration', () => {
     ]
   }
 
-  /** A command's run: login gets a user and its password on stdin, and a docker config of its own. */
-  async function run(argv: string[], env: NodeJS.ProcessEnv) {
-    if (argv[0] !== 'login') return runCli(argv, {input: '', env})
-    const dockerConfig = await mkdtemp(join(production().dir, 'login-'))
-    return runCli([...argv, '--username', USERS.push.username, '--password-stdin'], {
-      input: USERS.push.password,
-      env: {...env, DOCKER_CONFIG: dockerConfig},
-    })
-  }
+  const run = (argv: string[], env: NodeJS.ProcessEnv) => runCase(argv, env, production().dir)
 
   for (const command of COMMANDS.filter((c) => !c.kinds.includes('local'))) {
     it(`${command.id}: goes through https_proxy/http_proxy, and direct for NO_PROXY`, async () => {

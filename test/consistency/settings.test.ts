@@ -4,13 +4,12 @@
  * in docker's certs.d (`HOST/ca.crt`), works as well as --ca-file does.
  */
 import {strict as assert} from 'node:assert'
-import {copyFile, mkdir, mkdtemp, writeFile} from 'node:fs/promises'
+import {copyFile, mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {ExitCode} from '../../src/lib/errors.js'
-import {runCli} from '../helpers/cli.js'
-import {useProduction, USERS} from '../helpers/production.js'
-import {COMMANDS, type Target} from './commands.js'
+import {useProduction} from '../helpers/production.js'
+import {COMMANDS, runCase, type Target} from './commands.js'
 
 describe('per-registry settings reach every command @integration', () => {
   const production = useProduction()
@@ -38,14 +37,7 @@ describe('per-registry settings reach every command @integration', () => {
     return argv
   }
 
-  async function run(argv: string[], env: NodeJS.ProcessEnv) {
-    if (argv[0] !== 'login') return runCli(argv, {input: '', env})
-    const dockerConfig = await mkdtemp(join(production().dir, 'login-'))
-    return runCli([...argv, '--username', USERS.push.username, '--password-stdin'], {
-      input: USERS.push.password,
-      env: {...env, DOCKER_CONFIG: dockerConfig},
-    })
-  }
+  const run = (argv: string[], env: NodeJS.ProcessEnv) => runCase(argv, env, production().dir)
 
   for (const command of COMMANDS.filter((c) => !c.kinds.includes('local'))) {
     it(`${command.id}: the CA from the settings file or certs.d, as with --ca-file`, async () => {

@@ -38,7 +38,11 @@ async function seed(host: string, name: string): Promise<Map<string, BuiltImage>
   // The first tag alone: concurrent first pushes into a new repository can fail on the filesystem driver.
   const [first, ...rest] = [...tags]
   await pushImage(client, name, [first![0]], first![1])
-  await Promise.all(rest.map(([tag, image]) => pushImage(client, name, [tag], image)))
+  // One push per image, with all its tags: the same blobs uploaded twice at once can make distribution
+  // answer a manifest PUT 400 (digest mismatch), as it did here for docker-a and docker-b.
+  const byImage = new Map<BuiltImage, string[]>()
+  for (const [tag, image] of rest) byImage.set(image, [...(byImage.get(image) ?? []), tag])
+  await Promise.all([...byImage].map(([image, imageTags]) => pushImage(client, name, imageTags, image)))
   return tags
 }
 
