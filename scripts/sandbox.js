@@ -37,7 +37,13 @@ try {
     run(0, 'inspect', `${registry.host}/base/multiarch:bookworm`)
     // The main job: 2021-07-28-… shares its image with "stable", so only 2021-03-02-… goes (exit 12).
     run(0, 'delete-tags', `${registry.host}/team/app:2021-*`, '--dry-run')
-    run(12, 'delete-tags', `${registry.host}/team/app:2021-*`, '--yes')
+    // What it deletes is recorded first (here in .sandbox/records): restore puts it back, byte for byte,
+    // until the registry's garbage collection runs.
+    const records = ['--record-dir', '.sandbox/records']
+    run(12, 'delete-tags', `${registry.host}/team/app:2021-*`, '--yes', ...records)
+    run(0, 'list-tags', `${registry.host}/team/app`)
+    run(0, 'restore', `${registry.host}/team/app`, '--list', ...records)
+    run(0, 'restore', `${registry.host}/team/app`, ...records)
     run(0, 'list-tags', `${registry.host}/team/app`)
     run(0, 'gc', 'status', registry.host, '--storage', registry.rootDirectory)
     // The registry's homepage, built from the samples: open .sandbox/homepage/index.html, or serve the folder.
