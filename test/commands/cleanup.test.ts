@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import type {CleanupPlan} from '../../src/lib/cleanup/plan.js'
 import {readJournal} from '../../src/lib/deletion/journal.js'
 import {ExitCode} from '../../src/lib/errors.js'
-import {type CliResult, inTerminal, RUN, runCli} from '../helpers/cli.js'
+import {type CliResult, inTerminal, RUN, runCli, isolatedEnvironment} from '../helpers/cli.js'
 import {type Fleet, fleetPolicy, writeFleet} from '../helpers/fleet.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
@@ -284,7 +284,7 @@ describe('cleanup @integration', function () {
       const child = spawn(
         process.execPath,
         [RUN, 'cleanup', policy, '--yes', '--concurrency', '1', '--lock-dir', dir(), '--journal', journal],
-        {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}},
+        {env: isolatedEnvironment({DOCKER_CONFIG: '/nonexistent'})},
       )
       let stdout = ''
       let stderr = ''
@@ -340,7 +340,7 @@ describe('cleanup @integration', function () {
       const child = spawn(
         process.execPath,
         [RUN, 'cleanup', policy, '--yes', '--concurrency', '1', '--lock-dir', dir()],
-        {env: {...process.env, DOCKER_CONFIG: '/nonexistent'}},
+        {env: isolatedEnvironment({DOCKER_CONFIG: '/nonexistent'})},
       )
       let stdout = ''
       child.stdout.on('data', (chunk: Buffer) => {
@@ -371,7 +371,7 @@ describe('cleanup @integration', function () {
     let waiting: Promise<CliResult> | undefined
     const first = await new Promise<{code: number; stdout: string}>((resolve, reject) => {
       const child = spawn(...inTerminal(['cleanup', policy, '--lock-dir', dir()]), {
-        env: {...process.env, DOCKER_CONFIG: '/nonexistent'},
+        env: isolatedEnvironment({DOCKER_CONFIG: '/nonexistent'}),
         stdio: ['pipe', 'pipe', 'pipe'],
       })
       let stdout = ''

@@ -16,7 +16,7 @@ import {ExitCode} from '../../src/lib/errors.js'
 import {MANIFEST_ACCEPT} from '../../src/lib/registry/manifests.js'
 import {buildImage, buildMultiArch} from '../../src/sandbox/images.js'
 import {pushImage} from '../../src/sandbox/push.js'
-import {RUN, runCli} from '../helpers/cli.js'
+import {RUN, runCli, isolatedEnvironment} from '../helpers/cli.js'
 import {localSession, useRegistry} from '../helpers/registry.js'
 import {useTempDir} from '../helpers/tmp.js'
 
@@ -103,7 +103,7 @@ describe('delete-tags in hostile corners @integration', () => {
         process.execPath,
         [RUN, 'delete-tags', `${registry().host}/${name}:t*`, '--yes', '--silent', '--debug'],
         {
-          env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', XDG_CACHE_HOME: cache},
+          env: isolatedEnvironment({XDG_CACHE_HOME: cache}),
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       )

@@ -18,7 +18,7 @@ import {buildImage} from '../../src/sandbox/images.js'
 import {type RunningRegistry, startRegistry} from '../../src/sandbox/registry-process.js'
 import {StoreWriter} from '../../src/sandbox/store.js'
 import {startFaultProxy} from '../helpers/fault-proxy.js'
-import {inTerminal, RUN, runCli} from '../helpers/cli.js'
+import {inTerminal, isolatedEnvironment, RUN, runCli} from '../helpers/cli.js'
 import {localSession} from '../helpers/registry.js'
 import {seededRandom, testSeed} from '../helpers/prng.js'
 
@@ -45,7 +45,7 @@ async function deleteOnTerminalAndPressCtrlC(
 ): Promise<{code: number | null; screen: string; pressed: boolean}> {
   return new Promise((resolve, reject) => {
     const child = spawn(...inTerminal(args), {
-      env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config', COLUMNS: '200'},
+      env: isolatedEnvironment({COLUMNS: '200'}),
       stdio: ['pipe', 'pipe', 'ignore'],
     })
     let raw = ''
@@ -80,7 +80,7 @@ async function deleteAndInterrupt(
 ): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUN, ...args], {
-      env: {...process.env, DOCKER_CONFIG: '/nonexistent-docker-config'},
+      env: isolatedEnvironment(),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''

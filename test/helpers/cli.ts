@@ -48,6 +48,22 @@ export interface CliResult {
  * into tests) and, unless the test gives them, a new empty cache folder and state folder (removed by
  * `done`), so every run starts cold and nothing is written to the user's cache or recovery records.
  */
+let sharedState: string | undefined
+/**
+ * The environment for a test that spawns the CLI itself (signals, broken pipes, its own terminal):
+ * isolated as runCli's is, with recovery records in one temporary folder of this test process, never
+ * in the user's ~/.local/state. `env` is laid over it.
+ */
+export function isolatedEnvironment(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  if (!sharedState) {
+    const dir = mkdtempSync(join(tmpdir(), 'registryctl-test-state-'))
+    process.once('exit', () => rmSync(dir, {recursive: true, force: true}))
+    sharedState = dir
+  }
+
+  return {...process.env, ...ISOLATED, XDG_STATE_HOME: sharedState, ...env}
+}
+
 function cliEnvironment(env: NodeJS.ProcessEnv | undefined): {env: NodeJS.ProcessEnv; done: () => void} {
   // Recovery records (deletions write them by default) go to a folder of the run's own too.
   const made: string[] = []
