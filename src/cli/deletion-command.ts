@@ -11,14 +11,13 @@ import {endStoppedRun, type Interruption, isStdoutFailure, trapInterruption} fro
 import type {RegistryClient} from '../lib/registry/client.js'
 import {type DeletionResult, executePlan, type ExecuteOptions, type TagOutcome} from '../lib/deletion/execute.js'
 import {writePlan} from '../lib/deletion/gather.js'
-import {Journal} from '../lib/deletion/journal.js'
 import type {DeletionPlan} from '../lib/deletion/plan.js'
 import {outputSettled} from './output.js'
 import {isSilent} from './quiet.js'
 import {showPlan, showResult} from './deletion-habits.js'
 import {type DestructiveRun, runDestructive} from './destructive-flow.js'
 import {confirmationMessage, formatOutcome} from './render/deletion.js'
-import {chooseRecording, openRecord, type Recording, recordFlags} from './recording.js'
+import {chooseRecording, openRunRecords, type Recording, recordFlags} from './recording.js'
 
 export const deletionFlags = {
   yes: Flags.boolean({
@@ -73,31 +72,24 @@ export async function runPlanSafely(
   } & Pick<ExecuteOptions, 'onProgress' | 'planJustListed'>,
 ): Promise<DeletionResult> {
   const interruption = options.interruption ?? trapInterruption({onFirst: options.onInterrupt})
-  // Likewise the recovery record (opened first: it may refuse, and then no journal is left open).
-  const record = openRecord(options.recording, interruption)
-  // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
-  const journal = options.journal
-    ? Journal.open(options.journal, {onError: (error) => interruption.fail(`journal ${options.journal}`, error)})
-    : undefined
+  const records = openRunRecords(client, options, interruption)
   try {
-    journal?.start(plan)
+    records.start(plan)
     const result = await executePlan(client, plan, {
       signal: interruption.signal,
       onProgress: options.onProgress,
       planJustListed: options.planJustListed,
-      beforeDelete: record && ((image) => record.capture(client, image)),
+      beforeDelete: records.beforeDelete,
       onOutcome(outcome) {
-        record?.outcome(plan.registry, plan.name, outcome)
-        journal?.outcome(plan, outcome)
+        records.outcome(plan, outcome)
         options.onOutcome?.(outcome)
       },
     })
-    journal?.end(result)
+    records.end(result)
     return result
   } finally {
     if (!options.interruption) interruption.dispose()
-    journal?.close()
-    record?.close()
+    records.close()
   }
 }
 

@@ -11,7 +11,16 @@ import * as Flags from '@oclif/core/flags'
 
 import {parseDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
-import {DEFAULT_RECORD_KEEP_MS, defaultRecordDir, RecoveryRecord} from '../lib/deletion/recovery.js'
+import type {DeletionResult, TagOutcome} from '../lib/deletion/execute.js'
+import {Journal} from '../lib/deletion/journal.js'
+import type {DeletionPlan} from '../lib/deletion/plan.js'
+import {
+  DEFAULT_RECORD_KEEP_MS,
+  defaultRecordDir,
+  type ImageAboutToGo,
+  RecoveryRecord,
+} from '../lib/deletion/recovery.js'
+import type {RegistryClient} from '../lib/registry/client.js'
 import type {EffectiveSettings} from '../lib/registry/settings.js'
 import type {Interruption} from './interruption.js'
 
@@ -78,11 +87,52 @@ export function chooseRecording(
  * Open this run's record. A line that cannot be written later (a full disk) stops the run the way a
  * failed journal does: no DELETE is sent for an image whose record is not on disk.
  */
-export function openRecord(recording: Recording | undefined, interruption: Interruption): RecoveryRecord | undefined {
+function openRecord(recording: Recording | undefined, interruption: Interruption): RecoveryRecord | undefined {
   if (!recording) return undefined
   const record: RecoveryRecord = RecoveryRecord.open(recording.dir, {
     keepMs: recording.keepMs,
     onError: (error) => interruption.fail(`recovery record ${record.path}`, error),
   })
   return record
+}
+
+/** What a deleting run writes as it goes: see openRunRecords. */
+export interface RunRecords {
+  /** The engine's hook: the image is on disk in the recovery record before its DELETE (undefined: --no-record). */
+  beforeDelete?: (image: ImageAboutToGo) => Promise<void>
+  start(plan: DeletionPlan): void
+  outcome(plan: DeletionPlan, outcome: TagOutcome): void
+  end(result: DeletionResult): void
+  close(): void
+}
+
+/**
+ * The recovery record (each image before its DELETE) and the --journal (each outcome as it happens)
+ * of one deleting run, the same for delete-tags, delete-manifest and cleanup. Either failing to write
+ * (a full disk) stops the run through the interruption: later deletions would go unrecorded. The record
+ * is opened first: it may refuse, and then no journal is left open.
+ */
+export function openRunRecords(
+  client: RegistryClient,
+  options: {recording?: Recording; journal?: string},
+  interruption: Interruption,
+): RunRecords {
+  const record = openRecord(options.recording, interruption)
+  const {journal: path} = options
+  const journal = path
+    ? Journal.open(path, {onError: (error) => interruption.fail(`journal ${path}`, error)})
+    : undefined
+  return {
+    beforeDelete: record && ((image) => record.capture(client, image)),
+    start: (plan) => journal?.start(plan),
+    outcome(plan, outcome) {
+      record?.outcome(plan.registry, plan.name, outcome)
+      journal?.outcome(plan, outcome)
+    },
+    end: (result) => journal?.end(result),
+    close() {
+      journal?.close()
+      record?.close()
+    },
+  }
 }

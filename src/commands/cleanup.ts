@@ -11,12 +11,11 @@ import {acquireLock, type CleanupLock} from '../lib/cleanup/lock.js'
 import {collectMetrics, writeMetricsFile} from '../lib/cleanup/metrics.js'
 import {type CleanupPlan, limitViolations, type PlanTotals, planTotals} from '../lib/cleanup/plan.js'
 import type {ResolvedRule} from '../lib/cleanup/policy.js'
-import {Journal} from '../lib/deletion/journal.js'
 import {ExitCode, InterruptedError, RegistryCtlError, UsageError} from '../lib/errors.js'
 import {parseRegistry} from '../lib/registry/reference.js'
 import {outputSettled} from '../cli/output.js'
 import {partialExitCode, reportUnreadable} from '../cli/partial-access.js'
-import {chooseRecording, openRecord, recordFlags} from '../cli/recording.js'
+import {chooseRecording, openRunRecords, recordFlags} from '../cli/recording.js'
 import {cleanupConfirmation, formatCleanupPlan, formatCleanupResult, formatOutcomeLine} from '../cli/render/cleanup.js'
 
 export class OverLimitError extends RegistryCtlError {
@@ -189,20 +188,14 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
         question: (recorded) => cleanupConfirmation(applying, recorded),
       }
       const applied = await runDestructive(run, async (interruption, recording) => {
-        // Each image is recorded before its DELETE (opened first: it may refuse, and then no journal is left open).
-        const record = openRecord(recording, interruption)
-        // A journal that cannot be written (a full disk) stops the run: later outcomes would go unrecorded.
-        const journal = flags.journal
-          ? Journal.open(flags.journal, {onError: (error) => interruption.fail(`journal ${flags.journal}`, error)})
-          : undefined
+        const records = openRunRecords(client, {recording, journal: flags.journal}, interruption)
         try {
           const executed = await executeCleanup(client, applying, {
             signal: interruption.signal,
-            beforeDelete: record && ((image) => record.capture(client, image)),
-            onRepositoryStart: (repository) => journal?.start(repository),
+            beforeDelete: records.beforeDelete,
+            onRepositoryStart: (repository) => records.start(repository),
             onOutcome: (repository, outcome) => {
-              record?.outcome(repository.registry, repository.name, outcome)
-              journal?.outcome(repository, outcome)
+              records.outcome(repository, outcome)
               if (json) return
               progress?.('')
               const line = formatOutcomeLine(repository, outcome)
@@ -210,7 +203,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
               this.log(line)
             },
             onRepository: (repositoryResult, handled, total) => {
-              journal?.end(repositoryResult)
+              records.end(repositoryResult)
               progress?.(`deleting: ${handled}/${total} repositories done`)
             },
           })
@@ -218,8 +211,7 @@ A second cleanup of the same registry on the same host refuses to start (exit 14
           await outputSettled()
           return {executed, failure: interruption.failure}
         } finally {
-          journal?.close()
-          record?.close()
+          records.close()
           progress?.('')
         }
       })
