@@ -203,7 +203,11 @@ describe('Debian package @integration', function () {
 
 /** Output without what differs from run to run: durations, times, dates. */
 function comparable(text: string): string {
-  return text
-    .replaceAll(/\d+(?:\.\d+)?\s?(?:ms|s)\b/g, 'DURATION')
-    .replaceAll(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, 'TIME')
+  return (
+    text
+      .replaceAll(/\d+(?:\.\d+)?\s?(?:ms|s)\b/g, 'DURATION')
+      .replaceAll(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, 'TIME')
+      // A recovery record's run id is its start time and process id (each runtime records its own).
+      .replaceAll(/\b\d{8}T\d{6}Z-\d+(?:-\d+)?\b/g, 'RUN')
+  )
 }

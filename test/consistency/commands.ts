@@ -4,6 +4,7 @@
  * behaviour cannot be true of some commands and forgotten by others. A command missing here fails
  * test/consistency/table.test.ts; a behaviour test iterates over the kinds it applies to.
  */
+import {existsSync} from 'node:fs'
 import {mkdtemp, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -100,16 +101,19 @@ export const COMMANDS: CommandCase[] = [
     kinds: ['restore'],
     async argv(t) {
       // A record of team/app:stable as it is now: restoring it finds the tag on its recorded image.
+      // Written once per target, so that every run of the case shows the same record (its run id).
       const records = join(t.dir, `records-${t.host.replaceAll(/\W/g, '_')}`)
-      const record = RecoveryRecord.open(records)
-      try {
-        await record.capture(sessionFor(t).client({host: t.host}), {
-          name: 'team/app',
-          digest: await digestOf(t, 'team/app', 'stable'),
-          tags: ['stable'],
-        })
-      } finally {
-        record.close()
+      if (!existsSync(records)) {
+        const record = RecoveryRecord.open(records)
+        try {
+          await record.capture(sessionFor(t).client({host: t.host}), {
+            name: 'team/app',
+            digest: await digestOf(t, 'team/app', 'stable'),
+            tags: ['stable'],
+          })
+        } finally {
+          record.close()
+        }
       }
 
       return ['restore', `${t.host}/team/app:stable`, '--dry-run', '--record-dir', records, ...t.connection]
